@@ -1,0 +1,272 @@
+import {
+  HETZNER_LIMITS,
+  LOAD_BALANCER_TYPES,
+  LOCATIONS,
+  NETWORK_ZONES,
+  SERVER_TYPES,
+  type Location,
+} from "./catalogue";
+import type { ConfigProblem } from "./errors";
+import {
+  cidrContains,
+  cidrContainsIp,
+  cidrsOverlap,
+  formatIpv4,
+  isSourceRange,
+  parseCidr,
+  parseIpv4,
+  type Cidr,
+} from "./ipv4";
+import type { NodeConfig, StackConfig } from "./schema";
+
+/**
+ * Rules that relate values to each other or to Hetzner's catalogue. Pure: config in, problems out,
+ * each problem naming the exact key. Run after the schema has accepted the shape.
+ */
+
+/** Addresses below this offset in the node subnet are kept for the gateway and the load balancers. */
+export const FIRST_NODE_HOST = 10;
+/** Hetzner's gateway is the subnet's first host; the load balancers take the next ones. */
+export const LOAD_BALANCER_HOSTS = { api: 2, ingress: 3 } as const;
+/** etcd is odd-sized; nine members is already past what etcd recommends and fills one placement group. */
+export const MAX_CONTROL_PLANE = 9;
+const SSH_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+
+type Problems = ConfigProblem[];
+
+export function checkStackConfig(config: StackConfig): ConfigProblem[] {
+  const problems: Problems = [];
+  const zone = checkLocation(config, problems);
+  checkLoadBalancer(config, problems);
+  checkSources(config, problems);
+  checkSshKeys(config, problems);
+  const subnet = checkCidrs(config, problems);
+  checkNodeCount(config, problems);
+  config.nodes.forEach((node, index) => checkNode(config, node, index, zone, problems));
+  checkDuplicateNames(config, problems);
+  if (subnet) checkAddresses(config, subnet, problems);
+  return problems;
+}
+
+function isLocation(value: string): value is Location {
+  return (LOCATIONS as string[]).includes(value);
+}
+
+function unknownLocation(value: string): string {
+  return `unknown location "${value}" (expected one of ${LOCATIONS.join(", ")})`;
+}
+
+function checkLocation(config: StackConfig, problems: Problems): string | undefined {
+  if (isLocation(config.location)) return NETWORK_ZONES[config.location];
+  problems.push({ path: ["location"], message: unknownLocation(config.location) });
+  return undefined;
+}
+
+function checkLoadBalancer(config: StackConfig, problems: Problems): void {
+  if (!(LOAD_BALANCER_TYPES as readonly string[]).includes(config.loadBalancerType)) {
+    problems.push({
+      path: ["loadBalancerType"],
+      message: `unknown load balancer type "${config.loadBalancerType}" (expected one of ${LOAD_BALANCER_TYPES.join(", ")})`,
+    });
+  }
+}
+
+function checkSources(config: StackConfig, problems: Problems): void {
+  for (const key of ["sshAllowedSources", "apiAllowedSources"] as const) {
+    config[key].forEach((source, index) => {
+      if (!isSourceRange(source)) {
+        problems.push({ path: [key, index], message: `"${source}" is not an IP address or CIDR` });
+      }
+    });
+  }
+}
+
+function checkSshKeys(config: StackConfig, problems: Problems): void {
+  config.sshPublicKeys.forEach((key, index) => {
+    if (!SSH_KEY.test(key.trim())) {
+      problems.push({
+        path: ["sshPublicKeys", index],
+        message: 'is not an OpenSSH public key (expected e.g. "ssh-ed25519 AAAA... you@laptop")',
+      });
+    }
+  });
+}
+
+function checkCidrs(config: StackConfig, problems: Problems): Cidr | undefined {
+  const parsed = (key: "networkCidr" | "nodeSubnetCidr" | "podCidr" | "serviceCidr"): Cidr | undefined => {
+    const result = parseCidr(config[key]);
+    if (typeof result === "string") {
+      problems.push({ path: [key], message: result });
+      return undefined;
+    }
+    return result;
+  };
+  const network = parsed("networkCidr");
+  const subnet = parsed("nodeSubnetCidr");
+  const pods = parsed("podCidr");
+  const services = parsed("serviceCidr");
+  if (network && subnet && !cidrContains(network, subnet)) {
+    problems.push({
+      path: ["nodeSubnetCidr"],
+      message: `${config.nodeSubnetCidr} is outside the network ${config.networkCidr}`,
+    });
+  }
+  if (subnet && subnet.size < 32) {
+    problems.push({
+      path: ["nodeSubnetCidr"],
+      message: `${config.nodeSubnetCidr} is too small (use /27 or larger)`,
+    });
+  }
+  for (const [key, cidr] of [
+    ["podCidr", pods],
+    ["serviceCidr", services],
+  ] as const) {
+    if (cidr && network && cidrsOverlap(cidr, network)) {
+      problems.push({ path: [key], message: `${config[key]} overlaps the network ${config.networkCidr}` });
+    }
+  }
+  if (pods && services && cidrsOverlap(pods, services)) {
+    problems.push({
+      path: ["serviceCidr"],
+      message: `${config.serviceCidr} overlaps podCidr ${config.podCidr}`,
+    });
+  }
+  return network && subnet && cidrContains(network, subnet) ? subnet : undefined;
+}
+
+function checkNodeCount(config: StackConfig, problems: Problems): void {
+  const controlPlane = config.nodes.filter((node) => node.role === "control-plane").length;
+  if (config.nodes.length < 3) {
+    problems.push({
+      path: ["nodes"],
+      message: `${config.nodes.length} node(s) given; a highly available cluster needs at least 3`,
+    });
+  }
+  if (config.nodes.length > HETZNER_LIMITS.serversPerNetwork) {
+    problems.push({
+      path: ["nodes"],
+      message: `${config.nodes.length} nodes given; Hetzner allows at most ${HETZNER_LIMITS.serversPerNetwork} servers in one network`,
+    });
+  }
+  if (controlPlane < 3 || controlPlane % 2 === 0 || controlPlane > MAX_CONTROL_PLANE) {
+    problems.push({
+      path: ["nodes"],
+      message:
+        `${controlPlane} control-plane node(s); etcd needs an odd number from 3 to ${MAX_CONTROL_PLANE} ` +
+        `to keep quorum (an even count tolerates no more failures than one fewer)`,
+    });
+  }
+}
+
+function checkNode(
+  config: StackConfig,
+  node: NodeConfig,
+  index: number,
+  zone: string | undefined,
+  problems: Problems,
+): void {
+  const at = (key: string) => ["nodes", index, key];
+  const location = node.location ?? config.location;
+  if (node.location !== undefined) {
+    if (!isLocation(node.location)) {
+      problems.push({ path: at("location"), message: unknownLocation(node.location) });
+    } else if (zone && NETWORK_ZONES[node.location] !== zone) {
+      problems.push({
+        path: at("location"),
+        message: `${node.location} is in network zone ${NETWORK_ZONES[node.location]}, but the cluster's network is in ${zone} (${config.location})`,
+      });
+    }
+  }
+  const serverType = SERVER_TYPES[node.serverType];
+  if (!serverType) {
+    problems.push({ path: at("serverType"), message: `unknown server type "${node.serverType}"` });
+  } else if (isLocation(location) && !serverType.locations.includes(location)) {
+    problems.push({
+      path: at("serverType"),
+      message: `"${node.serverType}" is not offered in ${location} (offered in ${serverType.locations.join(", ")})`,
+    });
+  }
+  const size = node.volumeSizeGb;
+  if (size !== undefined && (size < HETZNER_LIMITS.volumeMinGb || size > HETZNER_LIMITS.volumeMaxGb)) {
+    problems.push({
+      path: at("volumeSizeGb"),
+      message: `${size} GB is outside Hetzner's volume sizes (${HETZNER_LIMITS.volumeMinGb}-${HETZNER_LIMITS.volumeMaxGb} GB)`,
+    });
+  }
+  const taintKeys = new Set<string>();
+  (node.taints ?? []).forEach((taint, taintIndex) => {
+    const id = `${taint.key}:${taint.effect}`;
+    if (taintKeys.has(id)) {
+      problems.push({ path: ["nodes", index, "taints", taintIndex], message: `duplicate taint ${id}` });
+    }
+    taintKeys.add(id);
+  });
+}
+
+function checkDuplicateNames(config: StackConfig, problems: Problems): void {
+  const firstIndex = new Map<string, number>();
+  config.nodes.forEach((node, index) => {
+    const first = firstIndex.get(node.name);
+    if (first === undefined) firstIndex.set(node.name, index);
+    else
+      problems.push({
+        path: ["nodes", index, "name"],
+        message: `duplicate node name "${node.name}" (also nodes[${first}])`,
+      });
+  });
+}
+
+function checkAddresses(config: StackConfig, subnet: Cidr, problems: Problems): void {
+  const firstHost = subnet.base + FIRST_NODE_HOST;
+  const lastHost = subnet.base + subnet.size - 2;
+  const owners = new Map<number, number>();
+  const missing: number[] = [];
+  config.nodes.forEach((node, index) => {
+    const path = ["nodes", index, "privateIp"];
+    if (node.privateIp === undefined) {
+      missing.push(index);
+      return;
+    }
+    const ip = parseIpv4(node.privateIp);
+    if (ip === undefined) {
+      problems.push({ path, message: `"${node.privateIp}" is not an IPv4 address` });
+      return;
+    }
+    if (!cidrContainsIp(subnet, ip)) {
+      problems.push({
+        path,
+        message: `${node.privateIp} is outside the node subnet ${config.nodeSubnetCidr}`,
+      });
+      return;
+    }
+    if (ip < firstHost || ip > lastHost) {
+      problems.push({
+        path,
+        message: `${node.privateIp} is reserved; node addresses run from ${formatIpv4(firstHost)} to ${formatIpv4(lastHost)} (lower ones are kept for the gateway and load balancers)`,
+      });
+      return;
+    }
+    const owner = owners.get(ip);
+    if (owner !== undefined) {
+      problems.push({
+        path,
+        message: `${node.privateIp} is already taken by nodes[${owner}] (${config.nodes[owner].name})`,
+      });
+      return;
+    }
+    owners.set(ip, index);
+  });
+  // Suggest addresses after the highest one in use, so a suggestion never reuses a removed node's address
+  // that might still be held by a retained volume's mount or a stale known_hosts entry.
+  let next = Math.max(firstHost - 1, ...owners.keys()) + 1;
+  for (const index of missing) {
+    while (owners.has(next)) next += 1;
+    const hint = next <= lastHost ? `; the next free address is ${formatIpv4(next)}` : "";
+    problems.push({
+      path: ["nodes", index, "privateIp"],
+      message: `required: the node's fixed address in ${config.nodeSubnetCidr}${hint}`,
+    });
+    owners.set(next, index);
+  }
+}

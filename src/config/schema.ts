@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { VERSIONS } from "../versions";
+
+/**
+ * The shape of the stack config (`hetzner-k8s:*` keys). Structure and defaults live here;
+ * rules that relate several values (catalogue, CIDRs, addresses, quorum) live in `rules.ts`.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      DNS_LABEL,
+      "must be a DNS-1123 label (lower-case letters, digits and '-', alphanumeric at both ends)",
+    );
+
+// Kubernetes label syntax: optional DNS prefix, a name of up to 63 characters, and a value.
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const labelKey = z.string().regex(LABEL_KEY, "must be a Kubernetes label key (prefix/name)");
+const labelValue = z.string().regex(LABEL_VALUE, "must be a Kubernetes label value (at most 63 characters)");
+
+const requiredList = (hint: string) =>
+  z
+    .array(z.string(), { error: (issue) => (issue.input === undefined ? `required: ${hint}` : undefined) })
+    .min(1, {
+      error: `must list at least one source: ${hint}`,
+    });
+
+export const taintSchema = z.strictObject({
+  key: labelKey,
+  value: labelValue.optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
+export const nodeSchema = z.strictObject({
+  /** Stable identity: the server is `<clusterName>-<name>`, and everything else derives from it. */
+  name: dnsLabel(40),
+  /** Fixed per node, never derived from list position. */
+  role: z.enum(["control-plane", "worker"], { error: 'must be "control-plane" or "worker"' }),
+  serverType: z.string(),
+  /** The node's address in the node subnet; required (validation suggests the next free one). */
+  privateIp: z.string().optional(),
+  /** Defaults to the cluster's location; must be in the same network zone. */
+  location: z.string().optional(),
+  /** Size of the node's own Hetzner volume; no volume when omitted. */
+  volumeSizeGb: z.number().int("must be a whole number of GB").optional(),
+  labels: z.record(labelKey, labelValue).optional(),
+  taints: z.array(taintSchema).optional(),
+  /** Hetzner delete/rebuild protection. @default true for control-plane nodes, false for workers */
+  deleteProtection: z.boolean().optional(),
+});
+
+/** Every top-level key, with defaults. Pulumi.yaml declares the same keys and defaults (tested). */
+export const stackConfigSchema = z.strictObject({
+  clusterName: dnsLabel(20),
+  location: z.string().default("fsn1"),
+  networkCidr: z.string().default("10.0.0.0/16"),
+  nodeSubnetCidr: z.string().default("10.0.1.0/24"),
+  podCidr: z.string().default("10.42.0.0/16"),
+  serviceCidr: z.string().default("10.43.0.0/16"),
+  sshAllowedSources: requiredList("the addresses allowed to reach SSH, e.g. 203.0.113.7/32"),
+  apiAllowedSources: requiredList("the addresses allowed to reach the Kubernetes API, e.g. 203.0.113.7/32"),
+  apiExposure: z
+    .enum(["load-balancer", "firewalled"], { error: 'must be "load-balancer" or "firewalled"' })
+    .default("load-balancer"),
+  loadBalancerType: z.string().default("lb11"),
+  ingressEnabled: z.boolean().default(true),
+  serverImage: z.string().min(1).default(VERSIONS.serverImage),
+  sshPublicKeys: z.array(z.string()).default([]),
+  nodes: z.array(nodeSchema, {
+    error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
+  }),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type NodeConfig = z.infer<typeof nodeSchema>;
+export type Taint = z.infer<typeof taintSchema>;
+export type StackConfigKey = keyof StackConfig;
+export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as StackConfigKey[];

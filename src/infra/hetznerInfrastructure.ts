@@ -1,0 +1,96 @@
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { PROJECT } from "../config/errors";
+import type { ClusterModel } from "../model/cluster";
+import { ClusterFirewalls } from "./firewalls";
+import { ClusterLoadBalancer } from "./loadBalancer";
+import { ClusterNetwork } from "./network";
+import { NodeServer } from "./node";
+
+export interface HetznerInfrastructureArgs {
+  model: ClusterModel;
+}
+
+/** The Hetzner Cloud layer: network, firewalls, placement groups, load balancers, servers and volumes. */
+export class HetznerInfrastructure extends pulumi.ComponentResource {
+  readonly nodes: Map<string, NodeServer>;
+  readonly loadBalancers: Map<string, ClusterLoadBalancer>;
+  /** The key the program itself uses to reach the nodes over SSH. */
+  readonly sshPrivateKey: pulumi.Output<string>;
+
+  constructor(name: string, args: HetznerInfrastructureArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:infra:HetznerInfrastructure", name, {}, opts);
+    const created = createInfrastructure(args.model, this);
+    this.nodes = created.nodes;
+    this.loadBalancers = created.loadBalancers;
+    this.sshPrivateKey = created.sshPrivateKey;
+    this.registerOutputs({});
+  }
+}
+
+function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
+  const labels = { cluster: model.name, "managed-by": PROJECT };
+  const key = new tls.PrivateKey("provisioner-ssh", { algorithm: "ED25519" }, { parent });
+  const sshKey = new hcloud.SshKey(
+    "provisioner-ssh",
+    { name: `${model.name}-provisioner`, publicKey: key.publicKeyOpenssh, labels },
+    { parent },
+  );
+  const { network, subnet } = new ClusterNetwork(
+    "network",
+    {
+      clusterName: model.name,
+      networkZone: model.networkZone,
+      networkCidr: model.networkCidr,
+      nodeSubnetCidr: model.nodeSubnetCidr,
+      labels,
+    },
+    { parent },
+  );
+  const { firewalls } = new ClusterFirewalls(
+    "firewalls",
+    { clusterName: model.name, firewalls: model.firewalls, labels },
+    { parent },
+  );
+  const placementGroups = new Map(
+    model.placementGroups.map((group) => [
+      group,
+      new hcloud.PlacementGroup(
+        `placement-${group}`,
+        { name: `${model.name}-${group}`, type: "spread", labels },
+        { parent },
+      ),
+    ]),
+  );
+  const loadBalancers = new Map(
+    model.loadBalancers.map((lb) => [
+      lb.name,
+      new ClusterLoadBalancer(
+        `lb-${lb.name}`,
+        { clusterName: model.name, location: model.location, model: lb, subnet, labels },
+        { parent },
+      ),
+    ]),
+  );
+  const nodes = new Map(
+    model.nodes.map((node) => [
+      node.name,
+      new NodeServer(
+        node.name,
+        {
+          node,
+          image: model.image,
+          userData: model.cloudInit,
+          sshKey,
+          network,
+          subnet,
+          placementGroup: placementGroups.get(node.placementGroup) as hcloud.PlacementGroup,
+          firewalls,
+        },
+        { parent },
+      ),
+    ]),
+  );
+  return { nodes, loadBalancers, sshPrivateKey: pulumi.secret(key.privateKeyOpenssh) };
+}

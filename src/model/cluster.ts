@@ -1,0 +1,45 @@
+import { NETWORK_ZONES, type Location, type NetworkZone } from "../config/catalogue";
+import type { StackConfig } from "../config/schema";
+import { buildCloudInit } from "./cloudInit";
+import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
+import { buildNode, type NodeModel } from "./nodes";
+
+/** The desired cluster, computed from validated config alone. No Pulumi here: the plan and console reuse it. */
+export interface ClusterModel {
+  name: string;
+  location: Location;
+  networkZone: NetworkZone;
+  networkCidr: string;
+  nodeSubnetCidr: string;
+  podCidr: string;
+  serviceCidr: string;
+  image: string;
+  apiExposure: StackConfig["apiExposure"];
+  nodes: NodeModel[];
+  firewalls: FirewallModel[];
+  loadBalancers: LoadBalancerModel[];
+  /** Names of the spread placement groups in use, sorted. */
+  placementGroups: string[];
+  cloudInit: string;
+}
+
+export function buildClusterModel(config: StackConfig): ClusterModel {
+  const location = config.location as Location;
+  const nodes = config.nodes.map((node) => buildNode(config, node));
+  return {
+    name: config.clusterName,
+    location,
+    networkZone: NETWORK_ZONES[location],
+    networkCidr: config.networkCidr,
+    nodeSubnetCidr: config.nodeSubnetCidr,
+    podCidr: config.podCidr,
+    serviceCidr: config.serviceCidr,
+    image: config.serverImage,
+    apiExposure: config.apiExposure,
+    nodes,
+    firewalls: buildFirewalls(config),
+    loadBalancers: buildLoadBalancers(config),
+    placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),
+    cloudInit: buildCloudInit(config.sshPublicKeys),
+  };
+}

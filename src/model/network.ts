@@ -1,0 +1,106 @@
+import { formatIpv4 } from "../config/ipv4";
+import { LOAD_BALANCER_HOSTS } from "../config/rules";
+import type { StackConfig } from "../config/schema";
+import { clusterSelector, controlPlaneSelector, subnetOf } from "./nodes";
+
+/** What the firewalls and load balancers expose: pure data the components turn into Hetzner resources. */
+
+export interface FirewallRuleModel {
+  description: string;
+  protocol: "tcp" | "udp" | "icmp";
+  port?: string;
+  sourceIps: string[];
+}
+
+export interface FirewallModel {
+  /** Short name: the Hetzner firewall is `<cluster>-<name>`. */
+  name: string;
+  /** Hetzner label selector of the servers it applies to. */
+  selector: string;
+  inbound: FirewallRuleModel[];
+}
+
+export interface LoadBalancerServiceModel {
+  name: string;
+  listenPort: number;
+  destinationPort: number;
+}
+
+export interface LoadBalancerModel {
+  name: "api" | "ingress";
+  type: string;
+  privateIp: string;
+  /** A private-only load balancer has no public address at all. */
+  publicInterface: boolean;
+  targetSelector: string;
+  services: LoadBalancerServiceModel[];
+}
+
+const ANYWHERE = ["0.0.0.0/0", "::/0"];
+export const KUBE_API_PORT = 6443;
+/** The ingress controller (platform layer) listens on these NodePorts; only the load balancer reaches them. */
+export const INGRESS_NODE_PORTS = { http: 30080, https: 30443 } as const;
+
+/**
+ * Public exposure of the nodes. Node-to-node and load-balancer traffic uses the private network, which
+ * Hetzner firewalls do not filter, so etcd, kubelet, flannel and NodePorts never need a public rule.
+ */
+export function buildFirewalls(config: StackConfig): FirewallModel[] {
+  const nodes: FirewallModel = {
+    name: "nodes",
+    selector: clusterSelector(config.clusterName),
+    inbound: [
+      { description: "ICMP (ping, path MTU discovery)", protocol: "icmp", sourceIps: ANYWHERE },
+      {
+        description: "SSH from the configured sources",
+        protocol: "tcp",
+        port: "22",
+        sourceIps: config.sshAllowedSources,
+      },
+    ],
+  };
+  if (config.apiExposure !== "firewalled") return [nodes];
+  const api: FirewallModel = {
+    name: "api",
+    selector: controlPlaneSelector(config.clusterName),
+    inbound: [
+      {
+        description: "Kubernetes API from the configured sources",
+        protocol: "tcp",
+        port: String(KUBE_API_PORT),
+        sourceIps: config.apiAllowedSources,
+      },
+    ],
+  };
+  return [nodes, api];
+}
+
+/**
+ * The API load balancer always exists (joins and in-cluster clients use its private address); it is public
+ * only with apiExposure "load-balancer", because Hetzner load balancers cannot filter by source address.
+ * Ingress gets its own load balancer so that 6443 only ever reaches control-plane nodes.
+ */
+export function buildLoadBalancers(config: StackConfig): LoadBalancerModel[] {
+  const subnet = subnetOf(config);
+  const api: LoadBalancerModel = {
+    name: "api",
+    type: config.loadBalancerType,
+    privateIp: formatIpv4(subnet.base + LOAD_BALANCER_HOSTS.api),
+    publicInterface: config.apiExposure === "load-balancer",
+    targetSelector: controlPlaneSelector(config.clusterName),
+    services: [{ name: "kube-api", listenPort: KUBE_API_PORT, destinationPort: KUBE_API_PORT }],
+  };
+  if (!config.ingressEnabled) return [api];
+  const ingress: LoadBalancerModel = {
+    name: "ingress",
+    type: config.loadBalancerType,
+    privateIp: formatIpv4(subnet.base + LOAD_BALANCER_HOSTS.ingress),
+    publicInterface: true,
+    targetSelector: clusterSelector(config.clusterName),
+    services: [
+      { name: "http", listenPort: 80, destinationPort: INGRESS_NODE_PORTS.http },
+      { name: "https", listenPort: 443, destinationPort: INGRESS_NODE_PORTS.https },
+    ],
+  };
+  return [api, ingress];
+}

@@ -1,0 +1,53 @@
+import { Command } from "commander";
+import * as path from "node:path";
+import { ConfigError } from "../config/errors";
+import { parseStackConfig } from "../config/load";
+import { evaluatePlan } from "./evaluate";
+import { renderPlan } from "./render";
+import { readStackConfig, stackFileFor } from "./stackFile";
+
+/** `npm run plan -- --stack dev [--config file] [--json]`: evaluate the program offline and print the plan. */
+
+export const EXIT_INVALID_CONFIG = 2;
+
+interface PlanOptions {
+  stack: string;
+  config?: string;
+  json?: boolean;
+}
+
+export async function runPlanCommand(argv: string[], projectDir: string): Promise<number> {
+  const program = new Command()
+    .name("plan")
+    .description(
+      "Evaluate the cluster program offline (no cloud, no Pulumi CLI) and print what it would create.",
+    )
+    .option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to evaluate", "dev")
+    .option("-c, --config <file>", "evaluate this stack file instead of Pulumi.<stack>.yaml")
+    .option("--json", "print the plan as one JSON document")
+    .exitOverride();
+  program.parse(argv, { from: "user" });
+  const options = program.opts<PlanOptions>();
+  const stackFile = options.config ? path.resolve(options.config) : stackFileFor(projectDir, options.stack);
+
+  let config;
+  try {
+    config = parseStackConfig(readStackConfig(stackFile, projectDir));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(error.lines.join("\n") + "\n");
+    return EXIT_INVALID_CONFIG;
+  }
+  const plan = await evaluatePlan(options.stack, config);
+  process.stdout.write(options.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
+  return 0;
+}
+
+if (require.main === module) {
+  runPlanCommand(process.argv.slice(2), path.resolve(__dirname, "../.."))
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+}

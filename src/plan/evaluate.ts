@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../config/errors";
+import type { StackConfig } from "../config/schema";
+import { defineCluster } from "../program";
+import { startRecording, type ResourceOptionsRecord } from "./recorder";
+import { maskInputs, resolveOutput, type ResolvedOutput } from "./values";
+
+/** One resource of the plan, in the shape `plan --json` prints. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  dependencies: string[];
+  inputs: Record<string, unknown>;
+  secretInputs: string[];
+  options: ResourceOptionsRecord;
+}
+
+export interface Plan {
+  stack: string;
+  resources: PlannedResource[];
+  outputs: Record<string, ResolvedOutput>;
+}
+
+/**
+ * Mocks behave like a preview against an empty project: every resource is to be created, and what the
+ * cloud assigns (IDs, public addresses, generated keys) is unknown until it exists.
+ */
+const previewMocks: pulumi.runtime.Mocks = {
+  newResource: (args) => ({ id: undefined, state: args.inputs }),
+  call: (args) => args.inputs,
+};
+
+/** Runs the real program (`defineCluster`) for a validated config under mocks and records what it declares. */
+export async function evaluatePlan(stack: string, config: StackConfig): Promise<Plan> {
+  await pulumi.runtime.setMocks(previewMocks, PROJECT, stack, true);
+  const records = startRecording();
+  const stackOutputs = defineCluster(config);
+  const outputs: Record<string, ResolvedOutput> = {};
+  for (const [name, value] of Object.entries(stackOutputs)) {
+    if (value !== undefined) outputs[name] = await resolveOutput(value);
+  }
+  await pulumi.runtime.disconnect();
+  const resources = records
+    .map((record): PlannedResource => {
+      const masked = maskInputs(record.rawInputs);
+      return {
+        urn: record.urn,
+        type: record.type,
+        name: record.name,
+        parent: record.parent,
+        dependencies: record.dependencies,
+        inputs: masked.value as Record<string, unknown>,
+        secretInputs: masked.secretPaths,
+        options: record.options,
+      };
+    })
+    .sort((a, b) => a.urn.localeCompare(b.urn));
+  return { stack, resources, outputs };
+}

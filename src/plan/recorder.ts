@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Captures every resource registration the program makes under mocks, exactly as the SDK would send
+ * it to the Pulumi engine: type, name, parent, dependencies (explicit and implicit), inputs with their
+ * secrecy, and resource options. The offline plan is built from these records alone.
+ */
+
+export interface ResourceOptionsRecord {
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  replaceOnChanges: string[];
+}
+
+export interface ResourceRecord {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string | null;
+  dependencies: string[];
+  /** Inputs as registered: secret values are still wrapped, unknown values are the SDK's marker. */
+  rawInputs: Record<string, unknown>;
+  options: ResourceOptionsRecord;
+}
+
+// The register request is a generated protobuf class; only the getters used here are typed.
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getDependenciesList(): string[];
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+}
+interface RegisterResourceResponse {
+  getUrn(): string;
+}
+type Callback = (error: Error | null, response?: RegisterResourceResponse) => void;
+interface MonitorWithRegister {
+  registerResource(request: RegisterResourceRequest, callback: Callback): void;
+}
+
+export function startRecording(): ResourceRecord[] {
+  const records: ResourceRecord[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister | undefined;
+  if (!monitor) throw new Error("startRecording needs pulumi.runtime.setMocks to have been called");
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    register(request, (error, response) => {
+      if (!error && response) records.push(toRecord(request, response.getUrn()));
+      callback(error, response);
+    });
+  };
+  return records;
+}
+
+function toRecord(request: RegisterResourceRequest, urn: string): ResourceRecord {
+  return {
+    urn,
+    type: request.getType(),
+    name: request.getName(),
+    custom: request.getCustom(),
+    parent: request.getParent() || null,
+    dependencies: [...new Set(request.getDependenciesList())].sort(),
+    rawInputs: pulumi.runtime.deserializeProperties(request.getObject(), true) as Record<string, unknown>,
+    options: {
+      protect: request.getProtect(),
+      retainOnDelete: request.getRetainondelete(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
+      ignoreChanges: request.getIgnorechangesList(),
+      replaceOnChanges: request.getReplaceonchangesList(),
+    },
+  };
+}

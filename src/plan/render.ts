@@ -1,0 +1,176 @@
+import type { Plan, PlannedResource } from "./evaluate";
+import { SECRET, UNKNOWN } from "./values";
+
+/**
+ * The human-readable plan. Everything shown is read from the recorded resources, so the summary
+ * describes what the program really declares, not a second description of it.
+ */
+
+type Inputs = Record<string, unknown>;
+
+/** Ports that must never be reachable from the internet, checked against the recorded firewall rules. */
+export const PRIVATE_ONLY_PORTS = [
+  { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
+  { name: "kubelet", protocol: "tcp", from: 10250, to: 10250 },
+  { name: "flannel vxlan", protocol: "udp", from: 8472, to: 8472 },
+  { name: "flannel wireguard", protocol: "udp", from: 51820, to: 51821 },
+  { name: "NodePorts", protocol: "tcp", from: 30000, to: 32767 },
+] as const;
+
+function ofType(plan: Plan, suffix: string): PlannedResource[] {
+  return plan.resources.filter((resource) => resource.type === suffix);
+}
+
+function childrenOf(plan: Plan, parent: string, type: string): PlannedResource[] {
+  return plan.resources.filter((resource) => resource.parent === parent && resource.type === type);
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return "-";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export function table(rows: string[][], indent = "  "): string[] {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join("  ")
+        .trimEnd(),
+  );
+}
+
+/** Parses a Hetzner firewall port ("22", "80-85", undefined = all) into a range. */
+export function portRange(port: unknown): [number, number] {
+  if (typeof port !== "string" || port === "any") return [1, 65535];
+  const [from, to] = port.split("-").map(Number);
+  return [from, to ?? from];
+}
+
+export function publicExposureProblems(plan: Plan): string[] {
+  const problems: string[] = [];
+  for (const firewall of ofType(plan, "hcloud:index/firewall:Firewall")) {
+    for (const rule of ((firewall.inputs.rules as Inputs[] | undefined) ?? []) as Inputs[]) {
+      const [from, to] = portRange(rule.port);
+      for (const port of PRIVATE_ONLY_PORTS) {
+        if (
+          rule.direction === "in" &&
+          rule.protocol === port.protocol &&
+          from <= port.to &&
+          to >= port.from
+        ) {
+          problems.push(
+            `${firewall.name} opens ${port.name} (${port.protocol}/${rule.port ?? "any"}) to ${text(rule.sourceIps)}`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function nodesSection(plan: Plan): string[] {
+  const rows = [["NAME", "ROLE", "TYPE", "LOCATION", "PRIVATE IP", "VOLUME", "PLACEMENT", "PROTECTED"]];
+  for (const server of ofType(plan, "hcloud:index/server:Server")) {
+    const inputs = server.inputs;
+    const labels = (inputs.labels ?? {}) as Record<string, string>;
+    const networks = (inputs.networks ?? []) as Inputs[];
+    const volume = childrenOf(plan, server.parent ?? "", "hcloud:index/volume:Volume")[0];
+    const group = plan.resources.find(
+      (resource) =>
+        resource.type === "hcloud:index/placementGroup:PlacementGroup" &&
+        server.dependencies.includes(resource.urn),
+    );
+    rows.push([
+      labels.node ?? server.name,
+      labels.role ?? "-",
+      text(inputs.serverType),
+      text(inputs.location),
+      text(networks[0]?.ip),
+      volume ? `${text(volume.inputs.size)} GB (retained)` : "-",
+      group ? text(group.inputs.name) : "-",
+      inputs.deleteProtection ? "yes" : "no",
+    ]);
+  }
+  return [`Nodes (${rows.length - 1})`, ...table(rows)];
+}
+
+function loadBalancerSection(plan: Plan): string[] {
+  const lines = [
+    "Load balancers (Hetzner firewalls do not cover load balancers: a public service is open to all)",
+  ];
+  for (const lb of ofType(plan, "hcloud:index/loadBalancer:LoadBalancer")) {
+    const network = childrenOf(
+      plan,
+      lb.parent ?? "",
+      "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork",
+    )[0];
+    const target = childrenOf(plan, lb.parent ?? "", "hcloud:index/loadBalancerTarget:LoadBalancerTarget")[0];
+    const services = childrenOf(plan, lb.parent ?? "", "hcloud:index/loadBalancerService:LoadBalancerService")
+      .map((service) => `${text(service.inputs.listenPort)}->${text(service.inputs.destinationPort)}/tcp`)
+      .join(", ");
+    const isPublic = network?.inputs.enablePublicInterface !== false;
+    lines.push(
+      `  ${text(lb.inputs.name)} (${text(lb.inputs.loadBalancerType)}, ${text(lb.inputs.location)}): private ${text(network?.inputs.ip)}, ` +
+        `${isPublic ? "PUBLIC" : "no public interface"}; ${services} to [${text(target?.inputs.labelSelector)}] over the private network`,
+    );
+  }
+  return lines;
+}
+
+function firewallSection(plan: Plan): string[] {
+  const lines = ["Firewall (nodes' public interfaces; the private network is not filtered by Hetzner)"];
+  for (const firewall of ofType(plan, "hcloud:index/firewall:Firewall")) {
+    const selector = ((firewall.inputs.applyTos ?? []) as Inputs[])
+      .map((apply) => text(apply.labelSelector))
+      .join(" ");
+    lines.push(`  ${text(firewall.inputs.name)} -> servers [${selector}]`);
+    for (const rule of (firewall.inputs.rules ?? []) as Inputs[]) {
+      const port = rule.port ? `/${text(rule.port)}` : "";
+      lines.push(
+        `    allow in ${text(rule.protocol)}${port} from ${((rule.sourceIps ?? []) as string[]).join(", ")}`,
+      );
+    }
+  }
+  lines.push("    everything else inbound is dropped");
+  const problems = publicExposureProblems(plan);
+  const closed = PRIVATE_ONLY_PORTS.map((port) => port.name).join(", ");
+  lines.push(problems.length === 0 ? `  Never public: ${closed}` : `  WARNING: ${problems.join("; ")}`);
+  return lines;
+}
+
+function resourcesSection(plan: Plan): string[] {
+  const counts = new Map<string, number>();
+  for (const resource of plan.resources) counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
+  const rows = [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, count]) => [type, String(count)]);
+  return [`Resources to create (${plan.resources.length})`, ...table(rows)];
+}
+
+function outputsSection(plan: Plan): string[] {
+  const rows = Object.entries(plan.outputs).map(([name, output]) => {
+    let shown: string;
+    if (output.secret) shown = `${SECRET} (pulumi stack output ${name} --show-secrets)`;
+    else if (!output.known && typeof output.value === "string") shown = UNKNOWN;
+    else shown = text(output.value);
+    return [name, shown.length > 100 ? `${shown.slice(0, 97)}...` : shown];
+  });
+  return ["Outputs", ...table(rows)];
+}
+
+export function renderPlan(plan: Plan): string {
+  const sections = [
+    [
+      `Plan for stack "${plan.stack}" (offline: no cloud calls; values assigned by Hetzner show as ${UNKNOWN})`,
+    ],
+    nodesSection(plan),
+    loadBalancerSection(plan),
+    firewallSection(plan),
+    resourcesSection(plan),
+    outputsSection(plan),
+  ];
+  return sections.map((lines) => lines.join("\n")).join("\n\n") + "\n";
+}

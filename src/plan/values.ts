@@ -1,0 +1,90 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Turns registered inputs and stack outputs into plain JSON for the plan, masking every secret. */
+
+export const SECRET = "[secret]";
+export const UNKNOWN = "(known after apply)";
+
+export interface MaskedValue {
+  value: unknown;
+  /** Dotted paths of the secret values that were masked ("" for the whole value). */
+  secretPaths: string[];
+}
+
+function isWrappedSecret(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
+}
+
+function join(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/** Masks wrapped secrets and replaces unknown values in deserialized resource inputs. */
+export function maskInputs(value: unknown, path = ""): MaskedValue {
+  if (isWrappedSecret(value)) return { value: SECRET, secretPaths: [path] };
+  if (value === pulumi.runtime.unknownValue || (pulumi.Output.isInstance(value) as boolean)) {
+    return { value: UNKNOWN, secretPaths: [] };
+  }
+  if (typeof value === "symbol") return { value: UNKNOWN, secretPaths: [] };
+  if (Array.isArray(value)) {
+    const parts = value.map((item, index) => maskInputs(item, join(path, index)));
+    return { value: parts.map((part) => part.value), secretPaths: parts.flatMap((part) => part.secretPaths) };
+  }
+  if (value && typeof value === "object") {
+    const result: Record<string, unknown> = {};
+    const secretPaths: string[] = [];
+    for (const [key, item] of Object.entries(value)) {
+      const part = maskInputs(item, join(path, key));
+      result[key] = part.value;
+      secretPaths.push(...part.secretPaths);
+    }
+    return { value: result, secretPaths };
+  }
+  return { value, secretPaths: [] };
+}
+
+export interface ResolvedOutput {
+  secret: boolean;
+  known: boolean;
+  value: unknown;
+}
+
+// Output's knownness and secrecy are not public API; the plan needs them to show outputs like a preview.
+interface OutputInternals {
+  isKnown: Promise<boolean>;
+  isSecret: Promise<boolean>;
+  promise(): Promise<unknown>;
+}
+
+/** Resolves a stack output leaf by leaf, so one unknown address does not hide a whole node table. */
+export async function resolveOutput(value: unknown): Promise<ResolvedOutput> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as unknown as OutputInternals;
+    const [known, secret] = await Promise.all([output.isKnown, output.isSecret]);
+    if (!known) return { secret, known: false, value: UNKNOWN };
+    const inner = await resolveOutput(await output.promise());
+    return { secret: secret || inner.secret, known: inner.known, value: secret ? SECRET : inner.value };
+  }
+  if (Array.isArray(value)) return combine(await Promise.all(value.map(resolveOutput)), (values) => values);
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value);
+    const resolved = await Promise.all(entries.map(([, item]) => resolveOutput(item)));
+    return combine(resolved, (values) =>
+      Object.fromEntries(entries.map(([key], index) => [key, values[index]])),
+    );
+  }
+  return { secret: false, known: true, value: value ?? null };
+}
+
+function combine(parts: ResolvedOutput[], build: (values: unknown[]) => unknown): ResolvedOutput {
+  return {
+    secret: parts.some((part) => part.secret),
+    known: parts.every((part) => part.known),
+    value: build(parts.map((part) => part.value)),
+  };
+}
