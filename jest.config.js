@@ -7,6 +7,6 @@ module.exports = {
   // Evaluating the whole Pulumi program under mocks takes a few seconds per stack.
   testTimeout: 60000,
   transform: {
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: { warnOnly: false } }],
+    "^.+\\.ts$": ["ts-jest", {}],
   },
 };

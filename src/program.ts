@@ -1,30 +1,49 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
-import { KUBE_API_PORT } from "./model/network";
-import { buildClusterModel } from "./model/cluster";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
+import { K3sCluster } from "./k3s/k3sCluster";
+import { buildClusterModel, type ClusterModel } from "./model/cluster";
+import { KUBE_API_PORT } from "./model/network";
 
 /**
  * The whole program, from validated config to stack outputs. `index.ts` runs it under the Pulumi
  * engine; the offline plan runs the very same function under mocks.
+ *
+ * @param opts options for the top-level components, inherited by every resource (the plan uses it to
+ * observe inputs; the program itself passes none).
  */
-export function defineCluster(config: StackConfig) {
+export function defineCluster(config: StackConfig, opts?: pulumi.ComponentResourceOptions) {
   const model = buildClusterModel(config);
-  const infra = new HetznerInfrastructure(model.name, { model });
-
+  const infra = new HetznerInfrastructure(model.name, { model }, opts);
   const api = infra.loadBalancers.get("api");
   const ingress = infra.loadBalancers.get("ingress");
-  const firstControlPlane = model.nodes.find((node) => node.role === "control-plane");
-  const apiHost =
-    model.apiExposure === "load-balancer" || !firstControlPlane
-      ? (api?.publicIpv4 ?? pulumi.output(undefined))
-      : (infra.nodes.get(firstControlPlane.name)?.server.ipv4Address ?? pulumi.output(undefined));
+  if (!api) throw new Error("the API load balancer is missing");
+  const apiHost = config.apiHostname || externalApiAddress(model, infra);
+
+  const k3s = new K3sCluster(
+    "k3s",
+    {
+      model: model.k3s,
+      servers: new Map([...infra.nodes].map(([name, node]) => [name, node.server])),
+      volumes: new Map([...infra.nodes].map(([name, node]) => [name, node.volume])),
+      sshPrivateKey: infra.sshPrivateKey,
+      apiServerUrl: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
+      extraTlsSans: api.publicIpv4.apply((ip) => (ip ? [ip] : [])),
+      joinVia: [api],
+      s3AccessKey: pulumi.secret(config.etcdS3AccessKey),
+      s3SecretKey: pulumi.secret(config.etcdS3SecretKey),
+      drainTimeoutSeconds: config.drainTimeoutSeconds,
+      drainOnRemoval: config.drainOnRemoval,
+    },
+    opts,
+  );
 
   return {
     apiEndpoint: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
-    apiLoadBalancerPrivateIp: api?.privateIp,
-    apiLoadBalancerIpv4: api?.publicIpv4,
+    apiLoadBalancerPrivateIp: api.privateIp,
+    apiLoadBalancerIpv4: api.publicIpv4,
     ingressLoadBalancerIpv4: ingress?.publicIpv4,
+    kubeconfig: k3s.kubeconfig,
     nodes: model.nodes.map((node) => ({
       name: node.name,
       role: node.role,
@@ -35,6 +54,20 @@ export function defineCluster(config: StackConfig) {
     })),
     sshPrivateKey: infra.sshPrivateKey,
   };
+}
+
+/**
+ * Where kubectl reaches the API from outside: the public API load balancer, or with a firewalled API
+ * the first control-plane node's public address (the firewall admits only apiAllowedSources).
+ */
+function externalApiAddress(
+  model: ClusterModel,
+  infra: HetznerInfrastructure,
+): pulumi.Output<string | undefined> {
+  const api = infra.loadBalancers.get("api");
+  if (model.apiExposure === "load-balancer" && api) return api.publicIpv4;
+  const first = model.nodes.find((node) => node.role === "control-plane");
+  return infra.nodes.get(first?.name ?? "")?.server.ipv4Address ?? pulumi.output(undefined);
 }
 
 export type ClusterOutputs = ReturnType<typeof defineCluster>;

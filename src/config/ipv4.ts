@@ -1,3 +1,5 @@
+import { isIPv6 } from "node:net";
+
 /** IPv4 and CIDR arithmetic for validation and address planning (no dependency needed for this much). */
 
 export interface Cidr {
@@ -23,7 +25,7 @@ export function formatIpv4(value: number): string {
 /** Parses `a.b.c.d/n`; returns a reason when the text is not a canonical IPv4 CIDR. */
 export function parseCidr(text: string): Cidr | string {
   const [address, prefixText, ...rest] = text.split("/");
-  if (rest.length > 0 || prefixText === undefined || !/^\d{1,2}$/.test(prefixText)) {
+  if (rest.length > 0 || prefixText === undefined || !/^(0|[1-9]\d?)$/.test(prefixText)) {
     return `"${text}" is not an IPv4 CIDR (expected a.b.c.d/n)`;
   }
   const base = parseIpv4(address);
@@ -48,9 +50,13 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + b.size && b.base < a.base + a.size;
 }
 
-/** Sources for firewall rules: an IPv4/IPv6 address or CIDR. IPv6 is checked for shape only. */
+/** Sources for firewall rules: an IPv4/IPv6 address or CIDR. */
 export function isSourceRange(text: string): boolean {
-  if (text.includes(":")) return /^[0-9a-fA-F:]+(\/(\d|[1-9]\d|1[01]\d|12[0-8]))?$/.test(text);
+  if (text.includes(":")) {
+    const [address, prefix, ...rest] = text.split("/");
+    const validPrefix = prefix === undefined || (/^(0|[1-9]\d{0,2})$/.test(prefix) && Number(prefix) <= 128);
+    return rest.length === 0 && validPrefix && isIPv6(address);
+  }
   if (!text.includes("/")) return parseIpv4(text) !== undefined;
   return typeof parseCidr(text) !== "string";
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError, PROJECT, type ConfigProblem } from "./errors";
+import { checkK3sConfig } from "./k3sRules";
 import { checkStackConfig } from "./rules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 
@@ -19,7 +20,11 @@ const STRING_KEYS = new Set<string>(
   }),
 );
 
-export function parseStackConfig(raw: RawConfig): StackConfig {
+/**
+ * @param secretKeys keys (without namespace) whose values were stored encrypted; credentials that were
+ * not are rejected so that they never sit in a stack file in plain text.
+ */
+export function parseStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
@@ -33,11 +38,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     if (decoded.ok) values[key] = decoded.value;
     else problems.push({ path: [key], message: decoded.message });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const parsed = stackConfigSchema.safeParse(values);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap(toProblems));
-  const ruleProblems = checkStackConfig(parsed.data);
+  // Unknown keys and shape problems are reported together; relational rules need a valid shape first.
+  const parsed = stackConfigSchema.safeParse(values, { reportInput: true });
+  if (!parsed.success) {
+    // A key whose text could not be decoded is already reported; its absence from `values` is not news.
+    const undecodable = new Set(problems.map((problem) => problem.path[0]));
+    const shapeProblems = parsed.error.issues.flatMap((issue) => toProblems(issue));
+    problems.push(...shapeProblems.filter((problem) => !undecodable.has(problem.path[0])));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const ruleProblems = [...checkStackConfig(parsed.data), ...checkK3sConfig(parsed.data, secretKeys)];
   if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
   return parsed.data;
 }
@@ -59,10 +69,18 @@ function decodeValue(key: string, value: unknown): Decoded {
   }
 }
 
-function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
-  const path = issue.path.filter((part): part is string | number => typeof part !== "symbol");
+function toProblems(issue: z.core.$ZodIssue, parentPath: PropertyKey[] = []): ConfigProblem[] {
+  const fullPath = [...parentPath, ...issue.path];
+  const path = fullPath.filter((part): part is string | number => typeof part !== "symbol");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({ path: [...path, key], message: "unknown key" }));
+  }
+  // A rejected record key (a node label) carries the key schema's own explanation inside.
+  if (issue.code === "invalid_key") return issue.issues.flatMap((inner) => toProblems(inner, fullPath));
+  if (issue.code === "invalid_type" && (issue.input === undefined || issue.input === null)) {
+    return [
+      { path, message: issue.message.startsWith("required") ? issue.message : `required: ${issue.expected}` },
+    ];
   }
   return [{ path, message: lowerFirst(issue.message) }];
 }

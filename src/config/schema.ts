@@ -71,10 +71,40 @@ export const stackConfigSchema = z.strictObject({
   ingressEnabled: z.boolean().default(true),
   serverImage: z.string().min(1).default(VERSIONS.serverImage),
   sshPublicKeys: z.array(z.string()).default([]),
+  k3sVersion: z.string().default(VERSIONS.k3s),
+  flannelBackend: z
+    .enum(["vxlan", "wireguard-native"], { error: 'must be "vxlan" or "wireguard-native"' })
+    .default("vxlan"),
+  /** Extra DNS name for the API, added to the certificate; empty for none. */
+  apiHostname: z.string().default(""),
+  etcdSnapshotSchedule: z.string().default("0 */6 * * *"),
+  etcdSnapshotRetention: z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must keep at least 1 snapshot")
+    .default(28),
+  /** S3-compatible storage for etcd snapshots (e.g. Hetzner Object Storage); off while the bucket is empty. */
+  etcdS3Endpoint: z.string().default(""),
+  etcdS3Bucket: z.string().default(""),
+  etcdS3Region: z.string().default(""),
+  etcdS3Folder: z.string().default(""),
+  /** Secrets: set with `pulumi config set --secret`. */
+  etcdS3AccessKey: z.string().default(""),
+  etcdS3SecretKey: z.string().default(""),
+  /** Drain a removed node (bounded, respecting PodDisruptionBudgets) before its server is destroyed. */
+  drainOnRemoval: z.boolean().default(true),
+  drainTimeoutSeconds: z
+    .number()
+    .int("must be a whole number of seconds")
+    .min(30, "must be at least 30")
+    .default(600),
   nodes: z.array(nodeSchema, {
     error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
   }),
 });
+
+/** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
+export const SECRET_CONFIG_KEYS = ["etcdS3AccessKey", "etcdS3SecretKey"] as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;

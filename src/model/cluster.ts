@@ -1,6 +1,7 @@
 import { NETWORK_ZONES, type Location, type NetworkZone } from "../config/catalogue";
 import type { StackConfig } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
+import { buildK3sModel, type K3sModel } from "./k3s";
 import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
 import { buildNode, type NodeModel } from "./nodes";
 
@@ -21,11 +22,15 @@ export interface ClusterModel {
   /** Names of the spread placement groups in use, sorted. */
   placementGroups: string[];
   cloudInit: string;
+  k3s: K3sModel;
 }
 
 export function buildClusterModel(config: StackConfig): ClusterModel {
   const location = config.location as Location;
   const nodes = config.nodes.map((node) => buildNode(config, node));
+  const loadBalancers = buildLoadBalancers(config);
+  const api = loadBalancers.find((lb) => lb.name === "api");
+  if (!api) throw new Error("the API load balancer is missing from the model");
   return {
     name: config.clusterName,
     location,
@@ -38,8 +43,9 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     apiExposure: config.apiExposure,
     nodes,
     firewalls: buildFirewalls(config),
-    loadBalancers: buildLoadBalancers(config),
+    loadBalancers,
     placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),
     cloudInit: buildCloudInit(config.sshPublicKeys),
+    k3s: buildK3sModel(config, nodes, api.privateIp),
   };
 }

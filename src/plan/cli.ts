@@ -4,7 +4,7 @@ import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
-import { readStackConfig, stackFileFor } from "./stackFile";
+import { readStackConfig, readStackSecretKeys, stackFileFor } from "./stackFile";
 
 /** `npm run plan -- --stack dev [--config file] [--json]`: evaluate the program offline and print the plan. */
 
@@ -32,7 +32,7 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
 
   let config;
   try {
-    config = parseStackConfig(readStackConfig(stackFile, projectDir));
+    config = parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.lines.join("\n") + "\n");
@@ -45,7 +45,8 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
 
 if (require.main === module) {
   runPlanCommand(process.argv.slice(2), path.resolve(__dirname, "../.."))
-    .then((code) => process.exit(code))
+    // exitCode rather than exit(): a large plan is still being written to a pipe.
+    .then((code) => (process.exitCode = code))
     .catch((error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

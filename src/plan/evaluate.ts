@@ -3,6 +3,7 @@ import { PROJECT } from "../config/errors";
 import type { StackConfig } from "../config/schema";
 import { defineCluster } from "../program";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
+import { createSecrecyProbe, resourceKey } from "./secrecy";
 import { maskInputs, resolveOutput, type ResolvedOutput } from "./values";
 
 /** One resource of the plan, in the shape `plan --json` prints. */
@@ -28,7 +29,7 @@ export interface Plan {
  * cloud assigns (IDs, public addresses, generated keys) is unknown until it exists.
  */
 const previewMocks: pulumi.runtime.Mocks = {
-  newResource: (args) => ({ id: undefined, state: args.inputs }),
+  newResource: () => ({ id: undefined, state: {} }),
   call: (args) => args.inputs,
 };
 
@@ -36,15 +37,17 @@ const previewMocks: pulumi.runtime.Mocks = {
 export async function evaluatePlan(stack: string, config: StackConfig): Promise<Plan> {
   await pulumi.runtime.setMocks(previewMocks, PROJECT, stack, true);
   const records = startRecording();
-  const stackOutputs = defineCluster(config);
+  const probe = createSecrecyProbe();
+  const stackOutputs = defineCluster(config, { transformations: [probe.transformation] });
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [name, value] of Object.entries(stackOutputs)) {
     if (value !== undefined) outputs[name] = await resolveOutput(value);
   }
   await pulumi.runtime.disconnect();
+  const secretPaths = await probe.secretPaths();
   const resources = records
     .map((record): PlannedResource => {
-      const masked = maskInputs(record.rawInputs);
+      const masked = maskInputs(record.rawInputs, secretPaths.get(resourceKey(record.type, record.name)));
       return {
         urn: record.urn,
         type: record.type,

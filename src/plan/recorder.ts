@@ -12,6 +12,7 @@ export interface ResourceOptionsRecord {
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   replaceOnChanges: string[];
+  additionalSecretOutputs: string[];
 }
 
 export interface ResourceRecord {
@@ -21,7 +22,7 @@ export interface ResourceRecord {
   custom: boolean;
   parent: string | null;
   dependencies: string[];
-  /** Inputs as registered: secret values are still wrapped, unknown values are the SDK's marker. */
+  /** Inputs exactly as sent: secrets, unknowns and output values still carry the SDK's markers. */
   rawInputs: Record<string, unknown>;
   options: ResourceOptionsRecord;
 }
@@ -32,13 +33,14 @@ interface RegisterResourceRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
-  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getObject(): { toJavaScript(): unknown };
   getDependenciesList(): string[];
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -70,13 +72,14 @@ function toRecord(request: RegisterResourceRequest, urn: string): ResourceRecord
     custom: request.getCustom(),
     parent: request.getParent() || null,
     dependencies: [...new Set(request.getDependenciesList())].sort(),
-    rawInputs: pulumi.runtime.deserializeProperties(request.getObject(), true) as Record<string, unknown>,
+    rawInputs: request.getObject().toJavaScript() as Record<string, unknown>,
     options: {
       protect: request.getProtect(),
       retainOnDelete: request.getRetainondelete(),
       deleteBeforeReplace: request.getDeletebeforereplace(),
       ignoreChanges: request.getIgnorechangesList(),
       replaceOnChanges: request.getReplaceonchangesList(),
+      additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
     },
   };
 }

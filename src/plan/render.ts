@@ -1,3 +1,4 @@
+import { bootstrapLevels } from "./bootstrapPath";
 import type { Plan, PlannedResource } from "./evaluate";
 import { SECRET, UNKNOWN } from "./values";
 
@@ -72,7 +73,9 @@ export function publicExposureProblems(plan: Plan): string[] {
 }
 
 function nodesSection(plan: Plan): string[] {
-  const rows = [["NAME", "ROLE", "TYPE", "LOCATION", "PRIVATE IP", "VOLUME", "PLACEMENT", "PROTECTED"]];
+  const rows = [
+    ["NAME", "ROLE", "K3S", "TYPE", "LOCATION", "PRIVATE IP", "VOLUME", "PLACEMENT", "PROTECTED"],
+  ];
   for (const server of ofType(plan, "hcloud:index/server:Server")) {
     const inputs = server.inputs;
     const labels = (inputs.labels ?? {}) as Record<string, string>;
@@ -86,6 +89,7 @@ function nodesSection(plan: Plan): string[] {
     rows.push([
       labels.node ?? server.name,
       labels.role ?? "-",
+      k3sRoleOf(plan, labels.node ?? server.name),
       text(inputs.serverType),
       text(inputs.location),
       text(networks[0]?.ip),
@@ -95,6 +99,26 @@ function nodesSection(plan: Plan): string[] {
     ]);
   }
   return [`Nodes (${rows.length - 1})`, ...table(rows)];
+}
+
+/** Each node's k3s role, from the configuration its bootstrap command writes. */
+function k3sRoleOf(plan: Plan, nodeName: string): string {
+  const bootstrap = plan.resources.find((resource) => resource.name === `${nodeName}-bootstrap`);
+  const text = typeof bootstrap?.inputs.create === "string" ? bootstrap.inputs.create : "";
+  const role = /^export K3S_ROLE='(\w+)'$/m.exec(text)?.[1] ?? "-";
+  return role === "server" && /^cluster-init: true$/m.test(text) ? "server (cluster-init)" : role;
+}
+
+function bootstrapSection(plan: Plan): string[] {
+  const levels = bootstrapLevels(plan);
+  const lines = [
+    `Path to a ready cluster: ${levels.length} sequential SSH step(s), whatever the number of nodes`,
+  ];
+  levels.forEach((level, index) => {
+    const names = level.map((resource) => resource.name).join(", ");
+    lines.push(`  ${index + 1}. ${level.length > 1 ? "in parallel: " : ""}${names}`);
+  });
+  return lines;
 }
 
 function loadBalancerSection(plan: Plan): string[] {
@@ -155,6 +179,7 @@ function outputsSection(plan: Plan): string[] {
     let shown: string;
     if (output.secret) shown = `${SECRET} (pulumi stack output ${name} --show-secrets)`;
     else if (!output.known && typeof output.value === "string") shown = UNKNOWN;
+    else if (Array.isArray(output.value)) shown = `${output.value.length} entries (see --json)`;
     else shown = text(output.value);
     return [name, shown.length > 100 ? `${shown.slice(0, 97)}...` : shown];
   });
@@ -167,6 +192,7 @@ export function renderPlan(plan: Plan): string {
       `Plan for stack "${plan.stack}" (offline: no cloud calls; values assigned by Hetzner show as ${UNKNOWN})`,
     ],
     nodesSection(plan),
+    bootstrapSection(plan),
     loadBalancerSection(plan),
     firewallSection(plan),
     resourcesSection(plan),

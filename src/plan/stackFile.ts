@@ -39,6 +39,16 @@ export function readStackFile(stackFile: string): RawConfig {
   return raw;
 }
 
+/** Keys (without namespace) whose values the stack file holds encrypted. */
+export function readStackSecretKeys(stackFile: string): Set<string> {
+  const document = parse(readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> } | null;
+  return new Set(
+    Object.entries(document?.config ?? {})
+      .filter(([, value]) => value !== null && typeof value === "object" && "secure" in value)
+      .map(([key]) => (key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key)),
+  );
+}
+
 /** Project defaults merged with a stack file, as `pulumi up` would see them. */
 export function readStackConfig(stackFile: string, projectDir = path.dirname(stackFile)): RawConfig {
   return { ...projectDefaults(path.join(projectDir, "Pulumi.yaml")), ...readStackFile(stackFile) };

@@ -11,12 +11,12 @@ export interface MaskedValue {
   secretPaths: string[];
 }
 
-function isWrappedSecret(value: unknown): value is { value: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
-  );
+type Marked = Record<string, unknown>;
+
+function signature(value: unknown): unknown {
+  return typeof value === "object" && value !== null
+    ? (value as Marked)[pulumi.runtime.specialSigKey]
+    : undefined;
 }
 
 function join(path: string, key: string | number): string {
@@ -24,22 +24,34 @@ function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** Masks wrapped secrets and replaces unknown values in deserialized resource inputs. */
-export function maskInputs(value: unknown, path = ""): MaskedValue {
-  if (isWrappedSecret(value)) return { value: SECRET, secretPaths: [path] };
-  if (value === pulumi.runtime.unknownValue || (pulumi.Output.isInstance(value) as boolean)) {
-    return { value: UNKNOWN, secretPaths: [] };
+/**
+ * Masks registered inputs as the engine would receive them: secrets (known or not) become "[secret]",
+ * values the cloud has not assigned yet become "(known after apply)".
+ */
+export function maskInputs(value: unknown, knownSecretPaths: readonly string[] = [], path = ""): MaskedValue {
+  // Secret values not known yet arrive without their secret marker; the program's own record says which.
+  if (knownSecretPaths.includes(path) && path !== "") return { value: SECRET, secretPaths: [path] };
+  const sig = signature(value);
+  const marked = value as Marked;
+  if (sig === pulumi.runtime.specialSecretSig) return { value: SECRET, secretPaths: [path] };
+  if (sig === pulumi.runtime.specialOutputValueSig) {
+    if (marked.secret === true) return { value: SECRET, secretPaths: [path] };
+    return "value" in marked
+      ? maskInputs(marked.value, knownSecretPaths, path)
+      : { value: UNKNOWN, secretPaths: [] };
   }
-  if (typeof value === "symbol") return { value: UNKNOWN, secretPaths: [] };
+  if (sig === pulumi.runtime.specialResourceSig) return { value: marked.urn, secretPaths: [] };
+  if (sig !== undefined) return { value: "[asset]", secretPaths: [] };
+  if (value === pulumi.runtime.unknownValue) return { value: UNKNOWN, secretPaths: [] };
   if (Array.isArray(value)) {
-    const parts = value.map((item, index) => maskInputs(item, join(path, index)));
+    const parts = value.map((item, index) => maskInputs(item, knownSecretPaths, join(path, index)));
     return { value: parts.map((part) => part.value), secretPaths: parts.flatMap((part) => part.secretPaths) };
   }
   if (value && typeof value === "object") {
     const result: Record<string, unknown> = {};
     const secretPaths: string[] = [];
     for (const [key, item] of Object.entries(value)) {
-      const part = maskInputs(item, join(path, key));
+      const part = maskInputs(item, knownSecretPaths, join(path, key));
       result[key] = part.value;
       secretPaths.push(...part.secretPaths);
     }
@@ -66,7 +78,7 @@ export async function resolveOutput(value: unknown): Promise<ResolvedOutput> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as unknown as OutputInternals;
     const [known, secret] = await Promise.all([output.isKnown, output.isSecret]);
-    if (!known) return { secret, known: false, value: UNKNOWN };
+    if (!known) return { secret, known: false, value: secret ? SECRET : UNKNOWN };
     const inner = await resolveOutput(await output.promise());
     return { secret: secret || inner.secret, known: inner.known, value: secret ? SECRET : inner.value };
   }

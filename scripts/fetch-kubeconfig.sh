@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+set -euo pipefail
+# Prints the cluster-admin kubeconfig of a control-plane node, pointed at the cluster's public API address.
+#
+# Run as root over SSH: `NODE_NAME='...' API_SERVER_URL='https://...:6443' bash -s < fetch-kubeconfig.sh`.
+# All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
+#   NODE_NAME           required; names the node in every message
+#   API_SERVER_URL      required; replaces the `server:` of k3s.yaml (which is https://127.0.0.1:6443)
+#   KUBECONFIG_TIMEOUT  seconds to wait for k3s to write /etc/rancher/k3s/k3s.yaml (default 120)
+#   POLL_INTERVAL       seconds between polls (default 5)
+#   HK_ROOT             prefix for every file the script reads (tests point it at a temp dir)
+#
+# stdout carries the kubeconfig and nothing else (the caller stores it as a secret); messages go to stderr.
+
+ROOT="${HK_ROOT:-}"
+
+fail() { # fail <step> <message...>
+  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
+  exit 1
+}
+log() { # log <step> <message...>
+  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}" >&2
+}
+
+NODE_NAME="${NODE_NAME:-}"
+[[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
+API_SERVER_URL="${API_SERVER_URL:-}"
+KUBECONFIG_TIMEOUT="${KUBECONFIG_TIMEOUT:-120}"
+POLL_INTERVAL="${POLL_INTERVAL:-5}"
+[[ $API_SERVER_URL =~ ^https://[^[:space:]/]+/?$ ]] ||
+  fail check-env "API_SERVER_URL must look like https://203.0.113.10:6443, got '$API_SERVER_URL'"
+[[ $KUBECONFIG_TIMEOUT =~ ^[0-9]+$ ]] || fail check-env "KUBECONFIG_TIMEOUT must be whole seconds, got '$KUBECONFIG_TIMEOUT'"
+[[ $POLL_INTERVAL =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "POLL_INTERVAL must be a number of seconds, got '$POLL_INTERVAL'"
+
+KUBECONFIG_FILE="$ROOT/etc/rancher/k3s/k3s.yaml"
+
+# k3s writes the file once its API server has come up; until it holds a `server:` line it is not usable.
+kubeconfig_present() {
+  [[ -s $KUBECONFIG_FILE ]] && grep -q '^[[:space:]]*server:[[:space:]]' "$KUBECONFIG_FILE"
+}
+
+deadline=$((SECONDS + KUBECONFIG_TIMEOUT))
+until kubeconfig_present; do
+  ((SECONDS < deadline)) ||
+    fail wait-kubeconfig "/etc/rancher/k3s/k3s.yaml did not appear within ${KUBECONFIG_TIMEOUT}s (KUBECONFIG_TIMEOUT); is k3s running?"
+  sleep "$POLL_INTERVAL"
+done
+
+# Rewrite in bash rather than sed: the URL is data and must not be interpreted as a sed replacement.
+# The whole result is built first so that a failure never leaves half a kubeconfig on stdout.
+output=""
+while IFS= read -r line || [[ -n $line ]]; do
+  if [[ $line =~ ^([[:space:]]*)server:[[:space:]] ]]; then
+    line="${BASH_REMATCH[1]}server: $API_SERVER_URL"
+  fi
+  output+="$line"$'\n'
+done <"$KUBECONFIG_FILE"
+printf '%s' "$output"
+log fetch-kubeconfig "printed /etc/rancher/k3s/k3s.yaml with server $API_SERVER_URL"

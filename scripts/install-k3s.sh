@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+set -euo pipefail
+# Installs (or upgrades, or reconfigures) k3s on one node and waits until the node is ready.
+#
+# Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' ... bash -s < install-k3s.sh`.
+# All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
+#   NODE_NAME              required; names the node in every message
+#   K3S_ROLE               server | agent
+#   K3S_VERSION            e.g. v1.33.5+k3s1
+#   K3S_TOKEN              cluster token (secret: written to /etc/rancher/k3s/token, never printed)
+#   K3S_CONFIG_YAML        full content of /etc/rancher/k3s/config.yaml (references token-file)
+#   K3S_AUDIT_POLICY_YAML  optional, servers only: content of /etc/rancher/k3s/audit-policy.yaml
+#   K3S_INSTALL_URL        installer to download (default https://get.k3s.io)
+#   READY_TIMEOUT          seconds to wait for the node to become ready (default 300)
+#   INSTALL_TIMEOUT        seconds the installer may run, download included (default 600)
+#   DOWNLOAD_ATTEMPTS      attempts to download the installer (default 5)
+#   POLL_INTERVAL          seconds between polls and download retries (default 5)
+#   HK_ROOT                prefix for every file the script reads or writes (tests point it at a temp dir)
+#
+# Idempotent: when k3s already runs the wanted version with the same config and token, nothing is
+# written, downloaded or restarted; the script only confirms that the node is ready.
+
+ROOT="${HK_ROOT:-}"
+
+fail() { # fail <step> <message...>
+  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
+  exit 1
+}
+log() { # log <step> <message...>
+  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
+}
+require_number() { # require_number <name> <value>
+  [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "$1 must be a number of seconds, got '$2'"
+}
+
+# Writes <content> (plus a final newline) to <path> with <mode> only when it differs. Sets WROTE=1 when it
+# wrote. The temporary file is created by mktemp with mode 0600, so a secret is never readable by others,
+# not even for a moment; printf is a builtin, so the content never appears in a process list.
+write_if_changed() { # write_if_changed <path> <mode> <content>
+  local path=$1 mode=$2 content="${3%$'\n'}"$'\n' tmp
+  WROTE=0
+  if [[ -f $path ]] && printf '%s' "$content" | cmp -s - "$path"; then
+    # Same content; still repair the mode in case someone loosened it.
+    [[ $(stat -c %a "$path") == "${mode#0}" ]] || chmod "$mode" "$path"
+    return 0
+  fi
+  mkdir -p "$(dirname "$path")"
+  tmp=$(mktemp "$path.XXXXXX")
+  printf '%s' "$content" >"$tmp"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$path"
+  WROTE=1
+}
+
+# --- inputs -----------------------------------------------------------------------------------------------
+NODE_NAME="${NODE_NAME:-}"
+[[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
+ROLE="${K3S_ROLE:-}"
+VERSION="${K3S_VERSION:-}"
+TOKEN="${K3S_TOKEN:-}"
+CONFIG_YAML="${K3S_CONFIG_YAML:-}"
+AUDIT_POLICY_YAML="${K3S_AUDIT_POLICY_YAML:-}"
+INSTALL_URL="${K3S_INSTALL_URL:-https://get.k3s.io}"
+READY_TIMEOUT="${READY_TIMEOUT:-300}"
+INSTALL_TIMEOUT="${INSTALL_TIMEOUT:-600}"
+DOWNLOAD_ATTEMPTS="${DOWNLOAD_ATTEMPTS:-5}"
+POLL_INTERVAL="${POLL_INTERVAL:-5}"
+
+# The k3s installer copies every K3S_* environment variable into the service's environment file
+# (/etc/systemd/system/k3s*.service.env). Our inputs must not end up there: the token would be stored a
+# second time and override token-file, and the multi-line config would corrupt the file. So they stay
+# shell variables only and are never passed to a child process.
+while IFS= read -r var; do
+  export -n "${var?}"
+done < <(compgen -e | grep '^K3S_' || true)
+
+case $ROLE in
+server) SERVICE=k3s ;;
+agent) SERVICE=k3s-agent ;;
+*) fail check-env "K3S_ROLE must be 'server' or 'agent', got '$ROLE'" ;;
+esac
+[[ $VERSION =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || fail check-env "K3S_VERSION must look like v1.33.5+k3s1, got '$VERSION'"
+[[ -n $TOKEN ]] || fail check-env "K3S_TOKEN is required"
+[[ -n $CONFIG_YAML ]] || fail check-env "K3S_CONFIG_YAML is required"
+require_number READY_TIMEOUT "$READY_TIMEOUT"
+require_number POLL_INTERVAL "$POLL_INTERVAL"
+[[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || fail check-env "READY_TIMEOUT must be whole seconds, got '$READY_TIMEOUT'"
+[[ $INSTALL_TIMEOUT =~ ^[1-9][0-9]*$ ]] || fail check-env "INSTALL_TIMEOUT must be a positive number of seconds, got '$INSTALL_TIMEOUT'"
+[[ $DOWNLOAD_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || fail check-env "DOWNLOAD_ATTEMPTS must be a positive integer, got '$DOWNLOAD_ATTEMPTS'"
+
+# A previous run that changed config but failed before the node was ready leaves this marker, so that a
+# re-run restarts k3s again instead of seeing "config unchanged" and skipping the restart.
+PENDING_MARKER="$ROOT/var/lib/hetzner-k8s/k3s-restart-pending"
+
+print_journal() {
+  printf 'hetzner-k8s: node %s: last 50 lines of journalctl -u %s:\n' "$NODE_NAME" "$SERVICE" >&2
+  journalctl -u "$SERVICE" -n 50 --no-pager >&2 || true
+}
+
+# --- configuration files ----------------------------------------------------------------------------------
+write_configuration() {
+  local changed=0
+  write_if_changed "$ROOT/etc/rancher/k3s/token" 0600 "$TOKEN"
+  if ((WROTE)); then
+    log config "wrote /etc/rancher/k3s/token"
+    changed=1
+  fi
+  write_if_changed "$ROOT/etc/rancher/k3s/config.yaml" 0600 "$CONFIG_YAML"
+  if ((WROTE)); then
+    log config "wrote /etc/rancher/k3s/config.yaml"
+    changed=1
+  fi
+  if [[ -n $AUDIT_POLICY_YAML ]]; then
+    if [[ $ROLE == server ]]; then
+      write_if_changed "$ROOT/etc/rancher/k3s/audit-policy.yaml" 0600 "$AUDIT_POLICY_YAML"
+      if ((WROTE)); then
+        log config "wrote /etc/rancher/k3s/audit-policy.yaml"
+        changed=1
+      fi
+      # The API server refuses to start when its audit log directory is missing.
+      if [[ ! -d "$ROOT/var/log/kubernetes/audit" ]]; then
+        mkdir -p "$ROOT/var/log/kubernetes"
+        mkdir -m 0700 "$ROOT/var/log/kubernetes/audit"
+        log config "created /var/log/kubernetes/audit"
+      fi
+    else
+      log config "K3S_AUDIT_POLICY_YAML ignored: only servers run an API server"
+    fi
+  fi
+  if ((changed)); then
+    mkdir -p "$(dirname "$PENDING_MARKER")"
+    : >"$PENDING_MARKER"
+  else
+    log config "config.yaml and token unchanged"
+  fi
+}
+
+# Prints the installed k3s version (e.g. v1.33.5+k3s1), or nothing when k3s is not installed.
+installed_version() {
+  local line
+  line=$(k3s --version 2>/dev/null | head -n1) || true
+  # "k3s version v1.33.5+k3s1 (abcdef12)"
+  [[ $line =~ ^k3s\ version\ (v[^[:space:]]+) ]] && printf '%s' "${BASH_REMATCH[1]}"
+  return 0
+}
+
+# --- install ----------------------------------------------------------------------------------------------
+INSTALLER=""
+trap 'rm -f "$INSTALLER"' EXIT
+
+run_installer() { # run_installer <force-restart: true|false>
+  local attempt
+  INSTALLER=$(mktemp "${TMPDIR:-/tmp}/k3s-install.XXXXXX")
+  for ((attempt = 1; ; attempt++)); do
+    if curl -fsSL --connect-timeout 10 --max-time 120 -o "$INSTALLER" "$INSTALL_URL" &&
+      [[ $(head -c2 "$INSTALLER") == '#!' ]]; then
+      break
+    fi
+    ((attempt < DOWNLOAD_ATTEMPTS)) ||
+      fail install "could not download the k3s installer from $INSTALL_URL after $DOWNLOAD_ATTEMPTS attempts"
+    log install "download of $INSTALL_URL failed (attempt $attempt/$DOWNLOAD_ATTEMPTS); retrying"
+    sleep "$POLL_INTERVAL"
+  done
+  log install "running the k3s installer for $VERSION ($ROLE)"
+  # SKIP_ENABLE/SKIP_START would leave the service stopped; FORCE_RESTART is needed when the binary and
+  # unit are already current, because the installer then skips the start.
+  # The installer ends with `systemctl restart`, which for k3s's Type=notify unit (TimeoutStartSec=0)
+  # blocks until k3s is up, possibly forever (a server that cannot reach etcd): hence the timeout.
+  local rc=0
+  timeout --kill-after=10 "$INSTALL_TIMEOUT" \
+    env -u INSTALL_K3S_SKIP_ENABLE -u INSTALL_K3S_SKIP_START \
+    INSTALL_K3S_VERSION="$VERSION" INSTALL_K3S_EXEC="$ROLE" INSTALL_K3S_FORCE_RESTART="$1" \
+    sh "$INSTALLER" || rc=$?
+  case $rc in
+  0) ;;
+  124 | 137)
+    print_journal
+    fail install "the k3s installer did not finish within ${INSTALL_TIMEOUT}s (INSTALL_TIMEOUT)"
+    ;;
+  *)
+    print_journal
+    fail install "the k3s installer failed (exit $rc)"
+    ;;
+  esac
+  local now
+  now=$(installed_version)
+  [[ $now == "$VERSION" ]] || fail install "k3s reports version '${now:-none}' after the install, expected $VERSION"
+}
+
+apply() {
+  local current
+  current=$(installed_version)
+  if [[ $current != "$VERSION" ]]; then
+    log install "k3s ${current:-is not installed}${current:+ is installed}; installing $VERSION"
+    run_installer false
+  elif [[ -e $PENDING_MARKER ]]; then
+    # Same binary, new config: a restart applies it; reinstalling would change nothing.
+    log restart "k3s $VERSION is installed and its config changed; restarting $SERVICE"
+    # --no-block: k3s's unit has no start timeout, so a blocking restart could hang; wait_ready bounds it.
+    if ! systemctl restart --no-block "$SERVICE"; then
+      print_journal
+      fail restart "systemctl restart $SERVICE failed"
+    fi
+  elif ! systemctl is-active --quiet "$SERVICE"; then
+    log install "k3s $VERSION is installed but $SERVICE is not active; re-running the installer"
+    run_installer true
+  else
+    log install "k3s $VERSION is installed, $SERVICE is active and its config is unchanged; nothing to do"
+  fi
+}
+
+# --- readiness --------------------------------------------------------------------------------------------
+node_ready() {
+  # The kubelet's healthz answers on every node; a server must also have a ready API server.
+  curl -sf --max-time 5 -o /dev/null http://127.0.0.1:10248/healthz || return 1
+  if [[ $ROLE == server ]]; then
+    timeout 10 k3s kubectl get --raw=/readyz >/dev/null 2>&1 || return 1
+  fi
+  return 0
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  until node_ready; do
+    if ((SECONDS >= deadline)); then
+      print_journal
+      fail wait-ready "$SERVICE did not become ready within ${READY_TIMEOUT}s (READY_TIMEOUT)"
+    fi
+    sleep "$POLL_INTERVAL"
+  done
+  log wait-ready "$SERVICE is ready"
+}
+
+write_configuration
+apply
+wait_ready
+rm -f "$PENDING_MARKER"

@@ -1,0 +1,108 @@
+import * as command from "@pulumi/command";
+import type * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { K3sModel } from "../model/k3s";
+import { NodeBootstrap, sshConnection } from "./nodeBootstrap";
+import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
+
+export interface K3sClusterArgs {
+  model: K3sModel;
+  servers: Map<string, hcloud.Server>;
+  volumes: Map<string, hcloud.Volume | undefined>;
+  sshPrivateKey: pulumi.Input<string>;
+  /** The URL written into the exported kubeconfig. */
+  apiServerUrl: pulumi.Input<string>;
+  /** Public names of the API (load balancer address) to add to the certificate once known. */
+  extraTlsSans: pulumi.Input<string[]>;
+  /** Resources joins go through (the API load balancer). */
+  joinVia: pulumi.Resource[];
+  /** Snapshot storage credentials; empty strings when snapshots stay on the nodes. */
+  s3AccessKey: pulumi.Input<string>;
+  s3SecretKey: pulumi.Input<string>;
+  drainTimeoutSeconds: number;
+  drainOnRemoval: boolean;
+}
+
+/** k3s on every node: the initial server, parallel joins, rolling changes, drains, and the kubeconfig. */
+export class K3sCluster extends pulumi.ComponentResource {
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly nodes: Map<string, NodeBootstrap>;
+
+  constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:k3s:K3sCluster", name, {}, opts);
+    ({ kubeconfig: this.kubeconfig, nodes: this.nodes } = createK3sCluster(args, this));
+    this.registerOutputs({ kubeconfig: this.kubeconfig });
+  }
+}
+
+function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
+  const token = new random.RandomPassword("k3s-token", { length: 48, special: false }, { parent });
+  const secretExports = pulumi.secret(
+    pulumi.all([token.result, args.s3AccessKey, args.s3SecretKey]).apply(([value, accessKey, secretKey]) =>
+      exportLines({
+        K3S_TOKEN: value,
+        ...(accessKey && { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey }),
+      }),
+    ),
+  );
+  const auditPolicy = readFileSync(path.join(SCRIPTS_DIR, "k3s-audit-policy.yaml"), "utf8");
+
+  const nodes = new Map<string, NodeBootstrap>();
+  const create = (name: string): NodeBootstrap => {
+    const existing = nodes.get(name);
+    if (existing) return existing;
+    const node = args.model.nodes.find((candidate) => candidate.name === name);
+    if (!node) throw new Error(`k3s model has no node ${name}`);
+    const after = node.joinsAfter.map((other) => create(other).bootstrap);
+    const rollsAfter = node.rollsAfter ? create(node.rollsAfter).reconfigure : undefined;
+    const bootstrap = new NodeBootstrap(
+      node.name,
+      {
+        node,
+        version: args.model.version,
+        server: args.servers.get(node.name) as hcloud.Server,
+        volume: args.volumes.get(node.name),
+        sshPrivateKey: args.sshPrivateKey,
+        secretExports,
+        extraTlsSans: args.extraTlsSans,
+        auditPolicy,
+        after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],
+        rollsAfter,
+        drainFrom: node.drainFrom ? args.servers.get(node.drainFrom) : undefined,
+        drainTimeoutSeconds: args.drainTimeoutSeconds,
+        drainOnRemoval: args.drainOnRemoval,
+      },
+      { parent },
+    );
+    nodes.set(name, bootstrap);
+    return bootstrap;
+  };
+  args.model.nodes.forEach((node) => create(node.name));
+
+  const initial = args.model.nodes.find((node) => node.initializesCluster);
+  if (!initial) throw new Error("k3s model has no initial server");
+  const fetch = new command.remote.Command(
+    "kubeconfig",
+    {
+      connection: sshConnection(args.servers.get(initial.name) as hcloud.Server, args.sshPrivateKey),
+      create: pulumi.output(args.apiServerUrl).apply((url) =>
+        remoteScript({
+          environment: { NODE_NAME: initial.serverName, API_SERVER_URL: url },
+          scripts: [{ name: "fetch-kubeconfig", text: readNodeScript("fetch-kubeconfig") }],
+          secretsOnStdin: false,
+        }),
+      ),
+      // The kubeconfig holds the cluster admin's credentials: never log it.
+      logging: "stderr",
+    },
+    {
+      parent,
+      dependsOn: [nodes.get(initial.name)?.bootstrap as command.remote.Command],
+      additionalSecretOutputs: ["stdout"],
+    },
+  );
+  return { kubeconfig: pulumi.secret(fetch.stdout), nodes };
+}

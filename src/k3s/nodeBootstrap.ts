@@ -1,0 +1,143 @@
+import * as command from "@pulumi/command";
+import type * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import type { K3sNodeModel } from "../model/k3s";
+import { exportLines, readNodeScript, remoteScript } from "./remoteScript";
+
+/** SSH to a node as root with the stack's own key, retrying while the server boots. */
+export function sshConnection(server: hcloud.Server, privateKey: pulumi.Input<string>) {
+  return { host: server.ipv4Address, user: "root", privateKey, dialErrorLimit: 60, perDialTimeout: 10 };
+}
+
+export interface NodeBootstrapArgs {
+  node: K3sNodeModel;
+  version: string;
+  server: hcloud.Server;
+  volume?: hcloud.Volume;
+  sshPrivateKey: pulumi.Input<string>;
+  /** `export` lines with the cluster token and snapshot credentials, already secret. */
+  secretExports: pulumi.Output<string>;
+  /** Extra names for the API certificate that only exist once the cloud assigned them. */
+  extraTlsSans: pulumi.Input<string[]>;
+  auditPolicy: string;
+  /** Bootstrap commands of the nodes this one joins through; resources that must exist first. */
+  after: pulumi.Resource[];
+  /** The previous node's reconfiguration: changes roll one node at a time. */
+  rollsAfter?: command.remote.Command;
+  /** The server to drain this node from when it is removed; none for a node nobody can drain. */
+  drainFrom?: hcloud.Server;
+  drainTimeoutSeconds: number;
+  drainOnRemoval: boolean;
+}
+
+/**
+ * Three commands per node. `bootstrap` prepares the node and installs k3s (the only SSH session on
+ * create). `reconfigure` runs nothing on create; when the k3s version or settings change it re-runs the
+ * installer on this node after the previous node finished, so changes roll one node at a time.
+ * `drain` runs nothing until the node is removed; then, before the server is destroyed, it cordons,
+ * drains and deletes the node from another control-plane node.
+ */
+export class NodeBootstrap extends pulumi.ComponentResource {
+  readonly bootstrap: command.remote.Command;
+  readonly reconfigure: command.remote.Command;
+
+  constructor(name: string, args: NodeBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:k3s:NodeBootstrap", name, {}, opts);
+    ({ bootstrap: this.bootstrap, reconfigure: this.reconfigure } = createNodeCommands(name, args, this));
+    this.registerOutputs({});
+  }
+}
+
+/** Parameters known before anything exists, so the plan shows exactly what each node will run. */
+function installEnvironment(args: NodeBootstrapArgs): Record<string, string> {
+  const { node } = args;
+  return {
+    NODE_NAME: node.serverName,
+    PRIVATE_IP: node.privateIp,
+    K3S_ROLE: node.role,
+    K3S_VERSION: args.version,
+    K3S_CONFIG_YAML: stringify(node.config),
+    ...(node.role === "server" && { K3S_AUDIT_POLICY_YAML: args.auditPolicy }),
+  };
+}
+
+/**
+ * Standard input of a node's commands: the secrets, plus what only exists once the cloud assigned it
+ * (public addresses for the API certificate, the volume's device).
+ */
+function runtimeExports(args: NodeBootstrapArgs): pulumi.Output<string> {
+  const volumeDevice = args.volume ? args.volume.linuxDevice : pulumi.output("");
+  return pulumi.secret(
+    pulumi
+      .all([args.secretExports, args.extraTlsSans, args.server.ipv4Address, volumeDevice])
+      .apply(([secrets, extraSans, ownAddress, device]) => {
+        // A server's own public address is in its certificate too, for kubectl without the load balancer.
+        const sans = [...extraSans, ...(args.node.role === "server" ? [ownAddress] : [])];
+        const runtime = exportLines({
+          K3S_EXTRA_TLS_SANS: sans.join(","),
+          ...(device && { VOLUME_DEVICE: device }),
+        });
+        return `${secrets}\n${runtime}\n`;
+      }),
+  );
+}
+
+function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulumi.Resource) {
+  const connection = sshConnection(args.server, args.sshPrivateKey);
+  const install = { name: "install-k3s", text: readNodeScript("install-k3s") };
+  const prepare = { name: "prepare-node", text: readNodeScript("prepare-node") };
+  const stdin = runtimeExports(args);
+
+  const bootstrap = new command.remote.Command(
+    `${name}-bootstrap`,
+    {
+      connection,
+      create: remoteScript({
+        environment: installEnvironment(args),
+        scripts: [prepare, install],
+        secretsOnStdin: true,
+      }),
+      stdin,
+      logging: "stdoutAndStderr",
+    },
+    // Later changes go through `reconfigure`, which rolls; re-running this would restart every node at once.
+    { parent, dependsOn: [args.server, ...args.after], ignoreChanges: ["create", "stdin"] },
+  );
+
+  const reconfigure = new command.remote.Command(
+    `${name}-reconfigure`,
+    {
+      connection,
+      update: remoteScript({
+        environment: installEnvironment(args),
+        scripts: [install],
+        secretsOnStdin: true,
+      }),
+      stdin,
+      logging: "stdoutAndStderr",
+    },
+    { parent, dependsOn: [bootstrap, ...(args.rollsAfter ? [args.rollsAfter] : [])] },
+  );
+
+  if (args.drainFrom) {
+    const drain = args.drainOnRemoval
+      ? remoteScript({
+          environment: { NODE_NAME: args.node.serverName, DRAIN_TIMEOUT: String(args.drainTimeoutSeconds) },
+          scripts: [{ name: "drain-node", text: readNodeScript("drain-node") }],
+          secretsOnStdin: false,
+        })
+      : `echo "drainOnRemoval is off: not draining ${args.node.serverName}"`;
+    new command.remote.Command(
+      `${name}-drain`,
+      {
+        connection: sshConnection(args.drainFrom, args.sshPrivateKey),
+        delete: drain,
+        logging: "stdoutAndStderr",
+      },
+      // Depending on the server makes Pulumi run this delete before it destroys the server.
+      { parent, dependsOn: [args.server, bootstrap] },
+    );
+  }
+  return { bootstrap, reconfigure };
+}

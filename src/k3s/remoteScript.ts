@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Builds the command text that runs the node scripts over SSH. The scripts travel inside the command as
+ * quoted here-documents, so what each node runs is readable in the plan and in Pulumi's state; secrets
+ * travel on standard input only, so they never appear in a command line, a log or a plain input.
+ */
+
+export const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
+
+export type NodeScript = "prepare-node" | "install-k3s" | "fetch-kubeconfig" | "drain-node";
+
+export function readNodeScript(name: NodeScript): string {
+  return readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");
+}
+
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `KEY='value'` lines, with keys that are valid shell names. */
+export function exportLines(variables: Record<string, string>): string {
+  return Object.entries(variables)
+    .map(([key, value]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`invalid environment variable name ${key}`);
+      return `export ${key}=${shellQuote(value)}`;
+    })
+    .join("\n");
+}
+
+function hereDocument(marker: string, script: string): string {
+  if (script.split("\n").includes(marker))
+    throw new Error(`script contains its here-document marker ${marker}`);
+  return `bash <<'${marker}'\n${script.endsWith("\n") ? script : `${script}\n`}${marker}`;
+}
+
+export interface RemoteScriptArgs {
+  /** Plain parameters, visible in the plan. */
+  environment: Record<string, string>;
+  /** Scripts run one after another; the first failure stops the rest. */
+  scripts: { name: string; text: string }[];
+  /** Whether the secret parameters arrive on standard input (as `export` lines). */
+  secretsOnStdin: boolean;
+}
+
+export function remoteScript(args: RemoteScriptArgs): string {
+  const lines = ["set -euo pipefail"];
+  // Standard input carries the secret exports; reading it here keeps them out of the command text.
+  if (args.secretsOnStdin) lines.push("source /dev/stdin");
+  lines.push(exportLines(args.environment));
+  for (const script of args.scripts) {
+    lines.push(hereDocument(`__HETZNER_K8S_${script.name.toUpperCase().replace(/-/g, "_")}__`, script.text));
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,152 @@
+import { parseK3sVersion, supportsConcurrentServerJoins } from "../config/k3sRules";
+import type { StackConfig } from "../config/schema";
+import { KUBE_API_PORT } from "./network";
+import type { NodeModel } from "./nodes";
+
+/** How each node runs k3s, computed from config and the node models alone. */
+
+export type K3sRole = "server" | "agent";
+
+export interface K3sNodeModel {
+  name: string;
+  serverName: string;
+  privateIp: string;
+  role: K3sRole;
+  /** The one server that runs `cluster-init`; every other node joins through the API load balancer. */
+  initializesCluster: boolean;
+  /**
+   * Content of /etc/rancher/k3s/config.yaml, except what only the cloud or the node knows: the API load
+   * balancer's public address (added to tls-san) and the private interface (found on the node by its IP).
+   */
+  config: Record<string, unknown>;
+  /** Nodes whose bootstrap must have finished before this node's starts. */
+  joinsAfter: string[];
+  /** The node whose reconfiguration must finish before this one's: changes roll one node at a time. */
+  rollsAfter?: string;
+  /** A control-plane node that drains and deletes this node before its server is destroyed. */
+  drainFrom?: string;
+}
+
+export interface K3sModel {
+  version: string;
+  concurrentServerJoins: boolean;
+  /** The address joining nodes and in-cluster clients use: the API load balancer's private IP. */
+  apiPrivateUrl: string;
+  nodes: K3sNodeModel[];
+  snapshotsToS3: boolean;
+}
+
+export const K3S_PATHS = {
+  token: "/etc/rancher/k3s/token",
+  auditPolicy: "/etc/rancher/k3s/audit-policy.yaml",
+  auditLog: "/var/log/kubernetes/audit/audit.log",
+} as const;
+
+/** k3s add-ons the platform layer replaces with its own (Hetzner CCM/CSI, local-path, ingress). */
+const DISABLED_COMPONENTS = ["servicelb", "local-storage", "traefik"];
+
+function nodeLabels(node: NodeModel): string[] {
+  return Object.entries(node.kubernetesLabels).map(([key, value]) => `${key}=${value}`);
+}
+
+function nodeTaints(node: NodeModel): string[] {
+  return node.taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
+}
+
+/** Settings every node shares, servers and agents alike. */
+function agentSettings(node: NodeModel): Record<string, unknown> {
+  return {
+    "node-name": node.serverName,
+    "node-ip": node.privateIp,
+    "token-file": K3S_PATHS.token,
+    // The Hetzner cloud controller (platform layer) sets provider IDs and addresses.
+    "kubelet-arg": ["cloud-provider=external"],
+    // Metrics bind on every interface; the firewall keeps them off the public one.
+    "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
+    "node-label": nodeLabels(node),
+    ...(node.taints.length > 0 && { "node-taint": nodeTaints(node) }),
+  };
+}
+
+/** Settings that must be identical on every server (k3s refuses a join otherwise) plus per-server ones. */
+function serverSettings(config: StackConfig, node: NodeModel, staticSans: string[]): Record<string, unknown> {
+  const s3 = config.etcdS3Bucket !== "";
+  return {
+    "advertise-address": node.privateIp,
+    "tls-san": staticSans,
+    "cluster-cidr": config.podCidr,
+    "service-cidr": config.serviceCidr,
+    "flannel-backend": config.flannelBackend,
+    disable: DISABLED_COMPONENTS,
+    "disable-cloud-controller": true,
+    "secrets-encryption": true,
+    "write-kubeconfig-mode": "0600",
+    "kube-apiserver-arg": [
+      `audit-policy-file=${K3S_PATHS.auditPolicy}`,
+      `audit-log-path=${K3S_PATHS.auditLog}`,
+      "audit-log-maxage=30",
+      "audit-log-maxbackup=10",
+      "audit-log-maxsize=100",
+    ],
+    "etcd-expose-metrics": true,
+    "kube-controller-manager-arg": ["bind-address=0.0.0.0"],
+    "kube-scheduler-arg": ["bind-address=0.0.0.0"],
+    "etcd-snapshot-schedule-cron": config.etcdSnapshotSchedule,
+    "etcd-snapshot-retention": config.etcdSnapshotRetention,
+    ...(s3 && {
+      "etcd-s3": true,
+      "etcd-s3-endpoint": config.etcdS3Endpoint,
+      "etcd-s3-bucket": config.etcdS3Bucket,
+      ...(config.etcdS3Region && { "etcd-s3-region": config.etcdS3Region }),
+      ...(config.etcdS3Folder && { "etcd-s3-folder": config.etcdS3Folder }),
+    }),
+  };
+}
+
+export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivateIp: string): K3sModel {
+  const version = parseK3sVersion(config.k3sVersion);
+  const concurrentServerJoins = version !== undefined && supportsConcurrentServerJoins(version);
+  const apiPrivateUrl = `https://${apiPrivateIp}:${KUBE_API_PORT}`;
+  const servers = nodes.filter((node) => node.role === "control-plane");
+  const agents = nodes.filter((node) => node.role === "worker");
+  const [initial] = servers;
+  const staticSans = [apiPrivateIp, ...(config.apiHostname ? [config.apiHostname] : [])];
+  // Servers roll before agents, each in list order.
+  const rollOrder = [...servers, ...agents];
+
+  const k3sNodes = rollOrder.map((node, index): K3sNodeModel => {
+    const isServer = node.role === "control-plane";
+    const initializesCluster = node === initial;
+    const previousServer = servers[servers.indexOf(node) - 1];
+    const joinsAfter = initializesCluster
+      ? []
+      : isServer && !concurrentServerJoins && previousServer
+        ? [previousServer.name]
+        : [initial.name];
+    const join = initializesCluster ? { "cluster-init": true } : { server: apiPrivateUrl };
+    return {
+      name: node.name,
+      serverName: node.serverName,
+      privateIp: node.privateIp,
+      role: isServer ? "server" : "agent",
+      initializesCluster,
+      config: {
+        ...agentSettings(node),
+        ...join,
+        ...(isServer && serverSettings(config, node, staticSans)),
+      },
+      joinsAfter,
+      rollsAfter: rollOrder[index - 1]?.name,
+      drainFrom: servers.find((server) => server !== node)?.name,
+    };
+  });
+  // Keep the stack file's order for everything that lists nodes.
+  const byName = new Map(k3sNodes.map((node) => [node.name, node]));
+  return {
+    version: config.k3sVersion,
+    concurrentServerJoins,
+    apiPrivateUrl,
+    nodes: nodes.map((node) => byName.get(node.name) as K3sNodeModel),
+    snapshotsToS3: config.etcdS3Bucket !== "",
+  };
+}

@@ -1,0 +1,63 @@
+import * as path from "node:path";
+import { parseStackConfig, type RawConfig } from "../../src/config/load";
+import type { StackConfig } from "../../src/config/schema";
+import { evaluatePlan, type Plan, type PlannedResource } from "../../src/plan/evaluate";
+import { readStackConfig, stackFileFor } from "../../src/plan/stackFile";
+
+export const PROJECT_DIR = path.resolve(__dirname, "../..");
+
+/** The raw config of a shipped stack, as `pulumi up` would see it. */
+export function shippedRawConfig(stack: "dev" | "prod"): RawConfig {
+  return readStackConfig(stackFileFor(PROJECT_DIR, stack), PROJECT_DIR);
+}
+
+export function shippedConfig(stack: "dev" | "prod"): StackConfig {
+  return parseStackConfig(shippedRawConfig(stack));
+}
+
+/** Evaluates the real program for a shipped stack, optionally edited first. */
+export function planStack(stack: "dev" | "prod", edit?: (config: StackConfig) => void): Promise<Plan> {
+  const config = structuredClone(shippedConfig(stack));
+  edit?.(config);
+  // Re-validate the edited config, as the program would.
+  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
+  return evaluatePlan(stack, parseStackConfig(raw));
+}
+
+export function resourcesOfType(plan: Plan, type: string): PlannedResource[] {
+  return plan.resources.filter((resource) => resource.type === type);
+}
+
+export function resourceNamed(plan: Plan, type: string, name: string): PlannedResource {
+  const found = plan.resources.find((resource) => resource.type === type && resource.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} in the plan`);
+  return found;
+}
+
+export const TYPES = {
+  server: "hcloud:index/server:Server",
+  volume: "hcloud:index/volume:Volume",
+  volumeAttachment: "hcloud:index/volumeAttachment:VolumeAttachment",
+  firewall: "hcloud:index/firewall:Firewall",
+  network: "hcloud:index/network:Network",
+  subnet: "hcloud:index/networkSubnet:NetworkSubnet",
+  placementGroup: "hcloud:index/placementGroup:PlacementGroup",
+  loadBalancer: "hcloud:index/loadBalancer:LoadBalancer",
+  loadBalancerNetwork: "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork",
+  loadBalancerService: "hcloud:index/loadBalancerService:LoadBalancerService",
+  loadBalancerTarget: "hcloud:index/loadBalancerTarget:LoadBalancerTarget",
+  sshKey: "hcloud:index/sshKey:SshKey",
+  privateKey: "tls:index/privateKey:PrivateKey",
+} as const;
+
+/** Adds workers with consecutive addresses starting at the given host number of 10.0.1.0/24. */
+export function addWorkers(config: StackConfig, count: number, firstHost: number): void {
+  for (let index = 0; index < count; index += 1) {
+    config.nodes.push({
+      name: `extra-${index + 1}`,
+      role: "worker",
+      serverType: "cx22",
+      privateIp: `10.0.1.${firstHost + index}`,
+    });
+  }
+}

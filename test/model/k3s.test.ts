@@ -1,0 +1,171 @@
+import { parseK3sVersion, supportsConcurrentServerJoins } from "../../src/config/k3sRules";
+import type { StackConfig } from "../../src/config/schema";
+import { buildClusterModel } from "../../src/model/cluster";
+import type { K3sNodeModel } from "../../src/model/k3s";
+import { addWorkers, shippedConfig } from "../helpers/plan";
+
+function k3sNodes(edit?: (config: StackConfig) => void) {
+  const config = structuredClone(shippedConfig("dev"));
+  edit?.(config);
+  return buildClusterModel(config).k3s;
+}
+
+function node(nodes: K3sNodeModel[], name: string): K3sNodeModel {
+  const found = nodes.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no node ${name}`);
+  return found;
+}
+
+describe("k3s versions", () => {
+  it.each([
+    ["v1.31.11+k3s1", false],
+    ["v1.31.12+k3s1", true],
+    ["v1.32.7+k3s1", false],
+    ["v1.32.8+k3s1", true],
+    ["v1.33.3+k3s1", false],
+    ["v1.33.4+k3s1", true],
+    ["v1.34.0+k3s1", true],
+    ["v1.30.14+k3s1", false],
+  ])("%s joins extra servers concurrently: %s", (text, expected) => {
+    const version = parseK3sVersion(text);
+    expect(version).toBeDefined();
+    expect(supportsConcurrentServerJoins(version as NonNullable<typeof version>)).toBe(expected);
+  });
+
+  it("rejects text that is not a k3s release", () => {
+    expect(parseK3sVersion("1.33.4")).toBeUndefined();
+    expect(parseK3sVersion("v1.33.4-rc1+k3s1")).toBeUndefined();
+  });
+});
+
+describe("k3s roles and join order", () => {
+  it("initializes the cluster on the first control-plane node; the others join through the API load balancer", () => {
+    const model = k3sNodes();
+    expect(model.nodes.map((entry) => [entry.name, entry.role, entry.initializesCluster])).toEqual([
+      ["cp-1", "server", true],
+      ["cp-2", "server", false],
+      ["cp-3", "server", false],
+      ["worker-1", "agent", false],
+    ]);
+    expect(node(model.nodes, "cp-1").config["cluster-init"]).toBe(true);
+    expect(node(model.nodes, "cp-1").config.server).toBeUndefined();
+    for (const name of ["cp-2", "cp-3", "worker-1"]) {
+      expect(node(model.nodes, name).config.server).toBe("https://10.0.1.2:6443");
+    }
+  });
+
+  it("joins every node as soon as the first server is up on versions with the concurrent join fix", () => {
+    const model = k3sNodes((config) => addWorkers(config, 5, 14));
+    expect(model.concurrentServerJoins).toBe(true);
+    for (const entry of model.nodes.filter((candidate) => !candidate.initializesCluster)) {
+      expect([entry.name, entry.joinsAfter]).toEqual([entry.name, ["cp-1"]]);
+    }
+  });
+
+  it("joins extra servers one after another on older versions, workers still in parallel", () => {
+    const model = k3sNodes((config) => {
+      config.k3sVersion = "v1.32.7+k3s1";
+    });
+    expect(model.concurrentServerJoins).toBe(false);
+    expect(node(model.nodes, "cp-2").joinsAfter).toEqual(["cp-1"]);
+    expect(node(model.nodes, "cp-3").joinsAfter).toEqual(["cp-2"]);
+    expect(node(model.nodes, "worker-1").joinsAfter).toEqual(["cp-1"]);
+  });
+
+  it("rolls changes one node at a time, servers before agents", () => {
+    const model = k3sNodes((config) => {
+      config.nodes.unshift({
+        name: "early-worker",
+        role: "worker",
+        serverType: "cx22",
+        privateIp: "10.0.1.30",
+      });
+    });
+    const chain = model.nodes.map((entry) => [entry.name, entry.rollsAfter]);
+    expect(chain).toEqual([
+      ["early-worker", "cp-3"],
+      ["cp-1", undefined],
+      ["cp-2", "cp-1"],
+      ["cp-3", "cp-2"],
+      ["worker-1", "early-worker"],
+    ]);
+  });
+
+  it("drains a removed node from another control-plane node", () => {
+    const model = k3sNodes();
+    expect(node(model.nodes, "cp-1").drainFrom).toBe("cp-2");
+    expect(node(model.nodes, "cp-2").drainFrom).toBe("cp-1");
+    expect(node(model.nodes, "worker-1").drainFrom).toBe("cp-1");
+  });
+});
+
+describe("k3s settings", () => {
+  it("configures servers for the private network, external cloud provider, encryption, audit and metrics", () => {
+    const { config } = node(k3sNodes().nodes, "cp-2");
+    expect(config).toMatchObject({
+      "node-name": "dev-cp-2",
+      "node-ip": "10.0.1.11",
+      "advertise-address": "10.0.1.11",
+      "token-file": "/etc/rancher/k3s/token",
+      "tls-san": ["10.0.1.2"],
+      "cluster-cidr": "10.42.0.0/16",
+      "service-cidr": "10.43.0.0/16",
+      "flannel-backend": "vxlan",
+      disable: ["servicelb", "local-storage", "traefik"],
+      "disable-cloud-controller": true,
+      "kubelet-arg": ["cloud-provider=external"],
+      "secrets-encryption": true,
+      "etcd-expose-metrics": true,
+      "kube-controller-manager-arg": ["bind-address=0.0.0.0"],
+      "kube-scheduler-arg": ["bind-address=0.0.0.0"],
+      "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
+      "etcd-snapshot-schedule-cron": "0 */6 * * *",
+      "etcd-snapshot-retention": 28,
+    });
+    expect(config["kube-apiserver-arg"]).toEqual(
+      expect.arrayContaining([
+        "audit-policy-file=/etc/rancher/k3s/audit-policy.yaml",
+        "audit-log-path=/var/log/kubernetes/audit/audit.log",
+      ]),
+    );
+    // Network policies stay enforced by k3s's embedded controller.
+    expect(config["disable-network-policy"]).toBeUndefined();
+  });
+
+  it("keeps server-only settings off agents", () => {
+    const { config } = node(k3sNodes().nodes, "worker-1");
+    expect(config["secrets-encryption"]).toBeUndefined();
+    expect(config["cluster-init"]).toBeUndefined();
+    expect(config["node-ip"]).toBe("10.0.1.13");
+  });
+
+  it("passes labels and taints from config, and the encrypted flannel backend when asked", () => {
+    const model = k3sNodes((config) => {
+      config.flannelBackend = "wireguard-native";
+      config.nodes[3].labels = { "node.kubernetes.io/pool": "db" };
+      config.nodes[3].taints = [{ key: "dedicated", value: "db", effect: "NoSchedule" }];
+    });
+    const { config } = node(model.nodes, "worker-1");
+    expect(config["node-label"]).toEqual(expect.arrayContaining(["node.kubernetes.io/pool=db"]));
+    expect(config["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    expect(node(model.nodes, "cp-1").config["flannel-backend"]).toBe("wireguard-native");
+  });
+
+  it("sends snapshots to S3-compatible storage when a bucket is configured, without credentials in the file", () => {
+    const model = k3sNodes((config) => {
+      config.etcdS3Bucket = "snapshots";
+      config.etcdS3Endpoint = "fsn1.your-objectstorage.com";
+      config.etcdS3Folder = "dev";
+      config.etcdS3AccessKey = "AKIA";
+      config.etcdS3SecretKey = "s3cr3t";
+    });
+    const { config } = node(model.nodes, "cp-1");
+    expect(config).toMatchObject({
+      "etcd-s3": true,
+      "etcd-s3-endpoint": "fsn1.your-objectstorage.com",
+      "etcd-s3-bucket": "snapshots",
+      "etcd-s3-folder": "dev",
+    });
+    expect(JSON.stringify(config)).not.toMatch(/AKIA|s3cr3t/);
+  });
+});

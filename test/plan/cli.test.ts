@@ -1,0 +1,92 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { PROJECT_DIR } from "../helpers/plan";
+
+/** Runs `npm run plan -- ...` the way a user does, as its own process. */
+function runPlan(...args: string[]) {
+  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+  const result = spawnSync(tsx, ["src/plan/cli.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("plan command", () => {
+  it("prints a readable summary of the dev stack", () => {
+    const { code, stdout, stderr } = runPlan("--stack", "dev");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Nodes \(4\)/);
+    expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx22\s+fsn1\s+10\.0\.1\.10/);
+    expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
+    expect(stdout).toMatch(/Path to a ready cluster: 2 sequential SSH step/);
+    expect(stdout).toContain("6443->6443/tcp to [cluster=dev,role=control-plane]");
+    expect(stdout).toContain("allow in tcp/22 from 203.0.113.0/24");
+    expect(stdout).toContain("Never public: etcd, kubelet");
+    expect(stdout).toMatch(/hcloud:index\/server:Server\s+4/);
+    expect(stdout).toMatch(/sshPrivateKey\s+\[secret\]/);
+  });
+
+  it("prints exactly one JSON document with resources, dependencies and masked outputs", () => {
+    const { code, stdout } = runPlan("--stack", "prod", "--json");
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as {
+      stack: string;
+      resources: {
+        urn: string;
+        type: string;
+        parent: string | null;
+        dependencies: string[];
+        inputs: object;
+        secretInputs: string[];
+      }[];
+      outputs: Record<string, { secret: boolean; value: unknown }>;
+    };
+    expect(plan.stack).toBe("prod");
+    const server = plan.resources.find((resource) => resource.type === "hcloud:index/server:Server");
+    expect(server).toEqual(
+      expect.objectContaining({
+        urn: expect.stringMatching(/^urn:pulumi:prod::hetzner-k8s::/),
+        parent: expect.stringContaining("NodeServer"),
+        dependencies: expect.arrayContaining([expect.stringContaining("placement-control-plane")]),
+        secretInputs: [],
+      }),
+    );
+    const urns = new Set(plan.resources.map((resource) => resource.urn));
+    for (const resource of plan.resources) {
+      for (const dependency of resource.dependencies) expect(urns).toContain(dependency);
+    }
+    expect(plan.outputs.sshPrivateKey).toEqual({ secret: true, known: false, value: "[secret]" });
+  });
+
+  it("evaluates another stack file with --config", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-config-"));
+    const file = path.join(dir, "Pulumi.other.yaml");
+    writeFileSync(
+      file,
+      readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+        "clusterName: dev",
+        "clusterName: other",
+      ),
+    );
+    const { code, stdout } = runPlan("--stack", "other", "--config", file);
+    expect(code).toBe(0);
+    expect(stdout).toContain("other-api (lb11, fsn1)");
+  });
+
+  it("exits 2 with one line per problem on stderr and prints no plan for an invalid config", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-invalid-"));
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    const text = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
+      .replace("serverType: cx32", "serverType: cx99")
+      .replace("privateIp: 10.0.1.12", "privateIp: 10.0.1.11");
+    writeFileSync(file, text);
+    const { code, stdout, stderr } = runPlan("--config", file);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toEqual([
+      'hetzner-k8s:nodes[3].serverType: unknown server type "cx99"',
+      "hetzner-k8s:nodes[2].privateIp: 10.0.1.11 is already taken by nodes[1] (cp-2)",
+    ]);
+  });
+});

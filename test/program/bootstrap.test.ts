@@ -1,0 +1,136 @@
+import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
+import type { Plan, PlannedResource } from "../../src/plan/evaluate";
+import { addWorkers, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
+
+function command(plan: Plan, name: string): PlannedResource {
+  return resourceNamed(plan, COMMAND_TYPE, name);
+}
+
+describe("k3s bootstrap graph", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("dev", (config) => addWorkers(config, 3, 14));
+  });
+
+  it("opens at most two SSH sessions per node on create", () => {
+    const sessionsPerHost = new Map<string, number>();
+    for (const resource of createCommands(plan)) {
+      const host = resource.dependencies.find((urn) => urn.includes("hcloud:index/server:Server"));
+      // kubeconfig runs on the initial server; the bootstrap commands depend on their own server.
+      const key = resource.name === "kubeconfig" ? "cp-1" : resource.name.replace(/-bootstrap$/, "");
+      if (resource.name !== "kubeconfig") expect(host).toContain(`::${key}-server`);
+      sessionsPerHost.set(key, (sessionsPerHost.get(key) ?? 0) + 1);
+    }
+    expect(Math.max(...sessionsPerHost.values())).toBeLessThanOrEqual(2);
+    expect(sessionsPerHost.get("cp-1")).toBe(2);
+    expect(sessionsPerHost.size).toBe(7);
+  });
+
+  it("joins every other node after the first server, and no worker after another worker", () => {
+    const first = command(plan, "cp-1-bootstrap");
+    const workers = ["worker-1", "extra-1", "extra-2", "extra-3"].map((name) =>
+      command(plan, `${name}-bootstrap`),
+    );
+    for (const name of ["cp-2", "cp-3", "worker-1", "extra-1", "extra-2", "extra-3"]) {
+      expect(command(plan, `${name}-bootstrap`).dependencies).toContain(first.urn);
+    }
+    for (const worker of workers) {
+      for (const other of workers) expect(worker.dependencies).not.toContain(other.urn);
+    }
+  });
+
+  it("joins through the API load balancer, after its targets and services exist", () => {
+    const target = resourceNamed(plan, TYPES.loadBalancerTarget, "lb-api-targets");
+    const joining = command(plan, "worker-1-bootstrap");
+    // dependsOn a component reaches its children.
+    expect(joining.dependencies).toEqual(
+      expect.arrayContaining([expect.stringContaining("ClusterLoadBalancer")]),
+    );
+    expect(target.inputs.labelSelector).toBe("cluster=dev,role=control-plane");
+    expect(joining.inputs.create).toContain("export K3S_CONFIG_YAML='");
+    expect(joining.inputs.create).toContain("server: https://10.0.1.2:6443");
+  });
+
+  it("reaches a ready cluster in a number of sequential SSH steps that does not grow with the nodes", async () => {
+    const small = bootstrapLevels(await planStack("dev"));
+    const large = bootstrapLevels(await planStack("dev", (config) => addWorkers(config, 40, 14)));
+    expect(small.length).toBe(2);
+    expect(large.length).toBe(small.length);
+    expect(large[1].length).toBe(44);
+  });
+
+  it("joins extra servers one at a time on k3s versions without the concurrent join fix", async () => {
+    const older = await planStack("dev", (config) => {
+      config.k3sVersion = "v1.32.7+k3s1";
+    });
+    expect(command(older, "cp-3-bootstrap").dependencies).toContain(command(older, "cp-2-bootstrap").urn);
+    expect(command(older, "worker-1-bootstrap").dependencies).not.toContain(
+      command(older, "cp-2-bootstrap").urn,
+    );
+    expect(bootstrapLevels(older).length).toBe(3);
+  });
+
+  it("keeps the token, the runtime addresses and the kubeconfig secret", () => {
+    for (const resource of resourcesOfType(plan, COMMAND_TYPE).filter(
+      (entry) => entry.inputs.stdin !== undefined,
+    )) {
+      expect(resource.secretInputs).toContain("stdin");
+      expect(resource.inputs.stdin).toBe("[secret]");
+    }
+    const kubeconfig = command(plan, "kubeconfig");
+    expect(kubeconfig.inputs.logging).toBe("stderr");
+    expect(kubeconfig.options.additionalSecretOutputs).toContain("stdout");
+    expect(plan.outputs.kubeconfig).toMatchObject({ secret: true, value: "[secret]" });
+    expect(JSON.stringify(plan.resources)).not.toMatch(/K3S_TOKEN=/);
+  });
+
+  it("generates the cluster token with random, never in plain text", () => {
+    const [token] = resourcesOfType(plan, "random:index/randomPassword:RandomPassword");
+    expect(token.inputs).toMatchObject({ length: 48, special: false });
+  });
+
+  it("never re-runs a bootstrap: later changes roll through the reconfigure commands, servers first", () => {
+    const bootstrap = command(plan, "cp-2-bootstrap");
+    expect(bootstrap.options.ignoreChanges).toEqual(expect.arrayContaining(["create", "stdin"]));
+    const reconfigure = command(plan, "cp-2-reconfigure");
+    expect(reconfigure.inputs.create).toBeUndefined();
+    expect(reconfigure.inputs.update).toContain("export K3S_VERSION='v1.33.5+k3s1'");
+    expect(reconfigure.dependencies).toEqual(
+      expect.arrayContaining([bootstrap.urn, command(plan, "cp-1-reconfigure").urn]),
+    );
+    expect(command(plan, "worker-1-reconfigure").dependencies).toContain(
+      command(plan, "cp-3-reconfigure").urn,
+    );
+  });
+
+  it("drains a removed node from another control-plane node before its server is destroyed", () => {
+    const drain = command(plan, "worker-1-drain");
+    const server = resourceNamed(plan, TYPES.server, "worker-1-server");
+    expect(drain.inputs.create).toBeUndefined();
+    expect(drain.inputs.delete).toContain("export NODE_NAME='dev-worker-1'");
+    expect(drain.inputs.delete).toContain("export DRAIN_TIMEOUT='600'");
+    expect(drain.dependencies).toContain(server.urn);
+    expect(drain.dependencies).toContain(command(plan, "worker-1-bootstrap").urn);
+  });
+
+  it("skips the drain when drainOnRemoval is off", async () => {
+    const off = await planStack("dev", (config) => {
+      config.drainOnRemoval = false;
+    });
+    expect(command(off, "worker-1-drain").inputs.delete).not.toContain("kubectl");
+  });
+});
+
+describe("changes that must not replace servers", () => {
+  it("changing the k3s version or a k3s setting changes no server input", async () => {
+    const before = await planStack("dev");
+    const after = await planStack("dev", (config) => {
+      config.k3sVersion = "v1.34.1+k3s1";
+      config.flannelBackend = "wireguard-native";
+    });
+    const servers = (plan: Plan) => resourcesOfType(plan, TYPES.server).map((server) => server.inputs);
+    expect(servers(after)).toEqual(servers(before));
+    expect(command(after, "cp-1-reconfigure").inputs.update).toContain("v1.34.1+k3s1");
+    expect(command(after, "cp-1-reconfigure").inputs.update).toContain("flannel-backend: wireguard-native");
+  });
+});

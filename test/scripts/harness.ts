@@ -1,0 +1,268 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/**
+ * Runs the node scripts the way the Pulumi program does (`VAR=... bash -s` with the script on stdin)
+ * against a temporary HK_ROOT, with stub commands on PATH in front of the real PATH (so bash and
+ * coreutils stay real). Every stub appends `<name> <args...>` to a calls log; its behaviour is steered
+ * by STUB_* environment variables and by state files in `stateDir`, so stubs stay consistent with each
+ * other (mkfs.ext4 writes a "filesystem" that blkid then reports, mount makes mountpoint succeed, ...).
+ */
+
+export const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
+
+export type ScriptName =
+  "prepare-node.sh" | "install-k3s.sh" | "fetch-kubeconfig.sh" | "drain-node.sh" | "restore-etcd.sh";
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  /** Calls made during this run only, one `<command> <args...>` line each. */
+  calls: string[];
+}
+
+export interface HarnessOptions {
+  /** Commands to log but then run for real (e.g. blkid and mount against a loop device). */
+  passthrough?: string[];
+}
+
+/** Default stub bodies. They run after the common prelude, which logs the call. */
+const DEFAULT_STUBS: Record<string, string> = {
+  "cloud-init": `
+if [[ -n \${STUB_CLOUD_INIT_SLEEP:-} ]]; then exec sleep "$STUB_CLOUD_INIT_SLEEP"; fi
+exit "\${STUB_CLOUD_INIT_EXIT:-0}"`,
+
+  // Loading a module makes it appear in /sys/module, as on a real kernel.
+  modprobe: `
+mkdir -p "$HK_ROOT/sys/module/\${!#}"
+exit "\${STUB_MODPROBE_EXIT:-0}"`,
+
+  sysctl: `exit "\${STUB_SYSCTL_EXIT:-0}"`,
+
+  // A fake device is a regular file: empty means blank, otherwise it holds blkid's export output.
+  blkid: `
+dev="\${!#}"
+if [[ -n \${STUB_BLKID_EXIT:-} ]]; then exit "$STUB_BLKID_EXIT"; fi
+if [[ -s $dev ]]; then cat "$dev"; exit 0; fi
+exit 2`,
+
+  "mkfs.ext4": `
+label=""
+while getopts "L:" opt; do case $opt in L) label=$OPTARG ;; *) exit 64 ;; esac; done
+shift $((OPTIND - 1))
+printf 'UUID=%s\\nTYPE=ext4\\nLABEL=%s\\n' "\${STUB_MKFS_UUID:-0b5e7c3a-1111-4222-8333-444455556666}" "$label" >"$1"`,
+
+  mount: `
+[[ \${STUB_MOUNT_EXIT:-0} == 0 ]] || exit "$STUB_MOUNT_EXIT"
+mkdir -p "$STUB_STATE/mounts"
+: >"$STUB_STATE/mounts/$(printf '%s' "\${!#}" | tr / _)"`,
+
+  mountpoint: `[[ -e "$STUB_STATE/mounts/$(printf '%s' "\${!#}" | tr / _)" ]]`,
+
+  // Tracks service state in files: active-<unit> exists while the unit is "running".
+  systemctl: `
+verb=$1
+unit=\${!#}
+if [[ \${STUB_SYSTEMCTL_FAIL:-} == "$verb" ]]; then exit 1; fi
+case $verb in
+is-active) [[ -e "$STUB_STATE/active-$unit" ]] ;;
+start | restart) : >"$STUB_STATE/active-$unit" ;;
+stop) rm -f "$STUB_STATE/active-$unit" ;;
+esac`,
+
+  k3s: `
+case "$*" in
+--version)
+  [[ -s "$STUB_STATE/k3s-version" ]] || exit 127
+  printf 'k3s version %s (1234abcd)\\ngo version go1.24.6\\n' "$(cat "$STUB_STATE/k3s-version")" ;;
+*"get --raw=/readyz"*) [[ \${STUB_READYZ:-ok} == ok ]] ;;
+*) exit "\${STUB_K3S_EXIT:-0}" ;;
+esac`,
+
+  // healthz succeeds from the STUB_HEALTHZ_AFTER-th call on ("never" = never); any other URL is the
+  // installer download, which fails STUB_DOWNLOAD_FAILURES times and then serves the fake installer.
+  curl: `
+out=""
+prev=""
+for arg in "$@"; do
+  if [[ $prev == -o ]]; then out=$arg; fi
+  prev=$arg
+done
+url="\${!#}"
+count() { local n; n=$(( $(cat "$STUB_STATE/$1" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$STUB_STATE/$1"; echo "$n"; }
+if [[ $url == */healthz ]]; then
+  n=$(count healthz-calls)
+  after=\${STUB_HEALTHZ_AFTER:-1}
+  [[ $after != never ]] && (( n >= after ))
+  exit
+fi
+n=$(count download-calls)
+(( n > \${STUB_DOWNLOAD_FAILURES:-0} )) || exit 7
+cp "$STUB_STATE/installer.sh" "$out"`,
+
+  journalctl: `printf 'fake journal line %s\\n' 1 2 3`,
+};
+
+/** What get.k3s.io does, as far as the script can observe it. */
+const FAKE_INSTALLER = `#!/bin/sh
+set -e
+printf 'installer INSTALL_K3S_VERSION=%s INSTALL_K3S_EXEC=%s INSTALL_K3S_SKIP_ENABLE=%s INSTALL_K3S_FORCE_RESTART=%s\\n' \\
+  "\${INSTALL_K3S_VERSION:-}" "\${INSTALL_K3S_EXEC:-}" "\${INSTALL_K3S_SKIP_ENABLE-<unset>}" "\${INSTALL_K3S_FORCE_RESTART:-}" >>"$STUB_LOG"
+# The real installer copies every K3S_* variable into the service's env file: record what it would see.
+env | grep '^K3S_' >"$STUB_STATE/installer-env" || true
+[ "\${STUB_INSTALLER_EXIT:-0}" = 0 ] || exit "$STUB_INSTALLER_EXIT"
+[ -z "\${STUB_INSTALLER_SLEEP:-}" ] || exec sleep "$STUB_INSTALLER_SLEEP"
+printf '%s' "$INSTALL_K3S_VERSION" >"$STUB_STATE/k3s-version"
+case "$INSTALL_K3S_EXEC" in server) unit=k3s ;; *) unit=k3s-agent ;; esac
+systemctl restart "$unit"
+`;
+
+export class ScriptHarness {
+  /** Temporary directory that every script file path is prefixed with (HK_ROOT). */
+  readonly root: string;
+  readonly binDir: string;
+  readonly stateDir: string;
+  readonly logFile: string;
+  private readonly base: string;
+
+  constructor(options: HarnessOptions = {}) {
+    this.base = fs.mkdtempSync(path.join(os.tmpdir(), "hk-scripts-"));
+    this.root = path.join(this.base, "root");
+    this.binDir = path.join(this.base, "bin");
+    this.stateDir = path.join(this.base, "state");
+    this.logFile = path.join(this.base, "calls.log");
+    for (const dir of [this.root, this.binDir, this.stateDir]) fs.mkdirSync(dir);
+    fs.writeFileSync(this.logFile, "");
+    fs.writeFileSync(path.join(this.stateDir, "installer.sh"), FAKE_INSTALLER, { mode: 0o755 });
+    const passthrough = new Set(options.passthrough ?? []);
+    for (const [name, body] of Object.entries(DEFAULT_STUBS)) {
+      if (passthrough.has(name)) this.passthrough(name);
+      else this.stub(name, body);
+    }
+  }
+
+  /** Replaces a command with a bash stub; the call is logged before `body` runs. */
+  stub(name: string, body: string): void {
+    const script = `#!/usr/bin/env bash\nset -euo pipefail\nprintf '%s\\n' "${name} $*" >>"$STUB_LOG"\n${body}\n`;
+    fs.writeFileSync(path.join(this.binDir, name), script, { mode: 0o755 });
+  }
+
+  /** Logs calls to `name`, then runs the real command found on the normal PATH. */
+  passthrough(name: string): void {
+    const real = findOnPath(name);
+    if (!real) throw new Error(`cannot pass ${name} through: it is not on PATH`);
+    this.stub(name, `exec ${real} "$@"`);
+  }
+
+  /** Marks k3s as installed at `version` (as `k3s --version` reports it). */
+  setInstalledVersion(version: string): void {
+    fs.writeFileSync(path.join(this.stateDir, "k3s-version"), version);
+  }
+
+  /** Marks a systemd unit as active. */
+  setActive(unit: string): void {
+    fs.writeFileSync(path.join(this.stateDir, `active-${unit}`), "");
+  }
+
+  /** A path inside HK_ROOT, e.g. `rootPath("/etc/fstab")`. */
+  rootPath(file: string): string {
+    return path.join(this.root, file);
+  }
+
+  readRootFile(file: string): string {
+    return fs.readFileSync(this.rootPath(file), "utf8");
+  }
+
+  writeRootFile(file: string, content: string): void {
+    fs.mkdirSync(path.dirname(this.rootPath(file)), { recursive: true });
+    fs.writeFileSync(this.rootPath(file), content);
+  }
+
+  /** A fresh file to act as a block device; `content` is what the blkid stub reports for it. */
+  fakeDevice(name: string, content = ""): string {
+    const device = path.join(this.base, name);
+    fs.writeFileSync(device, content);
+    return device;
+  }
+
+  allCalls(): string[] {
+    return fs.readFileSync(this.logFile, "utf8").split("\n").filter(Boolean);
+  }
+
+  run(script: ScriptName, env: Record<string, string> = {}, timeoutMs = 60_000): RunResult {
+    const before = this.allCalls().length;
+    const result = spawnSync("bash", ["-s"], {
+      input: fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"),
+      encoding: "utf8",
+      timeout: timeoutMs,
+      env: {
+        PATH: `${this.binDir}:${realPath()}`,
+        HOME: this.base,
+        LANG: "C.UTF-8",
+        TMPDIR: this.base,
+        HK_ROOT: this.root,
+        STUB_LOG: this.logFile,
+        STUB_STATE: this.stateDir,
+        POLL_INTERVAL: "0.1",
+        ...env,
+      },
+    });
+    if (result.error) throw result.error;
+    return {
+      status: result.status ?? -1,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      calls: this.allCalls().slice(before),
+    };
+  }
+
+  /**
+   * Starts `bash -c <command> _ <args...>` in the background and returns at once: the OS runs it while
+   * a following (synchronous) `run` blocks, e.g. to make a device or file appear after a delay.
+   */
+  background(command: string, args: string[] = []): ChildProcess {
+    return spawn("bash", ["-c", command, "_", ...args], {
+      stdio: "ignore",
+      env: { PATH: realPath(), HOME: this.base },
+    });
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.base, { recursive: true, force: true });
+  }
+}
+
+/** The calls to one command, without the command name. */
+export function callsTo(calls: string[], command: string): string[] {
+  return calls
+    .filter((line) => line === command || line.startsWith(`${command} `))
+    .map((line) => line.slice(command.length + 1));
+}
+
+/** The real PATH, plus the sbin directories where blkid, mkfs and losetup live. */
+export function realPath(): string {
+  return `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+}
+
+/** The absolute path of an executable on the real PATH, or undefined. */
+export function findOnPath(name: string): string | undefined {
+  for (const dir of realPath().split(":").filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** The error line every script prints on failure. */
+export function failureLine(node: string, step: string): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^hetzner-k8s: node ${escape(node)}: step ${escape(step)}: .+`, "m");
+}
