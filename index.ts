@@ -1,5 +1,12 @@
+import { readLastDeployedNodes } from "./src/config/lastDeployment";
 import { readPulumiStackConfig } from "./src/config/pulumiConfig";
+import { assertSafeTransition } from "./src/config/transition";
 import { defineCluster } from "./src/program";
 
-// Validation runs first and throws, listing every problem, before any resource is registered.
-export = defineCluster(readPulumiStackConfig());
+// Validation runs first and throws, listing every problem, before any cloud resource is registered:
+// the config on its own, then the change from the last deployment (fixed roles, etcd quorum).
+export = (async () => {
+  const config = readPulumiStackConfig();
+  assertSafeTransition(await readLastDeployedNodes(), config);
+  return defineCluster(config);
+})();

@@ -44,14 +44,24 @@ fi
 kubectl cordon "$NODE_NAME" || fail cordon "kubectl cordon $NODE_NAME failed"
 log cordon "cordoned $NODE_NAME"
 
-# drain evicts through the Eviction API, so PodDisruptionBudgets are honoured. Deliberately no --force
-# (would delete unmanaged pods for good) and no --disable-eviction (would bypass the budgets).
-# emptyDir data is scratch space by definition; DaemonSet pods are recreated on the node anyway.
-log drain "draining $NODE_NAME (timeout ${DRAIN_TIMEOUT}s)"
-if ! k3s kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s"; then
-  fail drain "kubectl drain $NODE_NAME did not finish within ${DRAIN_TIMEOUT}s or was refused (often a PodDisruptionBudget that allows no disruption); the node stays cordoned and its server is kept. Fix the cause and run again."
+# A node whose kubelet stopped reporting (Ready=Unknown: the server is dead or cut off) cannot terminate
+# its pods, so a drain would only run into its timeout and keep a dead server forever. Its pods are not
+# running anyway; deleting the Node lets their controllers start them elsewhere.
+if ! ready=$(kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'); then
+  fail lookup "could not read the Ready condition of Node $NODE_NAME; not removing it"
 fi
-log drain "drained $NODE_NAME"
+if [[ $ready == Unknown ]]; then
+  log drain "$NODE_NAME is unreachable (Ready=Unknown); its pods cannot be evicted gracefully, deleting the Node so they are rescheduled"
+else
+  # drain evicts through the Eviction API, so PodDisruptionBudgets are honoured. Deliberately no --force
+  # (would delete unmanaged pods for good) and no --disable-eviction (would bypass the budgets).
+  # emptyDir data is scratch space by definition; DaemonSet pods are recreated on the node anyway.
+  log drain "draining $NODE_NAME (timeout ${DRAIN_TIMEOUT}s)"
+  if ! k3s kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="${DRAIN_TIMEOUT}s"; then
+    fail drain "kubectl drain $NODE_NAME did not finish within ${DRAIN_TIMEOUT}s or was refused (often a PodDisruptionBudget that allows no disruption); the node stays cordoned and its server is kept. Fix the cause and run again."
+  fi
+  log drain "drained $NODE_NAME"
+fi
 
 # Deleting the Node of a k3s server also makes k3s remove that server's etcd member.
 kubectl delete node "$NODE_NAME" --ignore-not-found || fail delete "kubectl delete node $NODE_NAME failed"

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
+import { assertSafeTransition } from "../config/transition";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
 import { readStackConfig, readStackSecretKeys, stackFileFor } from "./stackFile";
@@ -13,7 +14,13 @@ export const EXIT_INVALID_CONFIG = 2;
 interface PlanOptions {
   stack: string;
   config?: string;
+  previous?: string;
   json?: boolean;
+}
+
+/** Reads and validates a stack file the way `pulumi up` would see it. */
+function loadConfig(stackFile: string, projectDir: string) {
+  return parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile));
 }
 
 export async function runPlanCommand(argv: string[], projectDir: string): Promise<number> {
@@ -24,6 +31,10 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     )
     .option("-s, --stack <name>", "stack whose Pulumi.<name>.yaml to evaluate", "dev")
     .option("-c, --config <file>", "evaluate this stack file instead of Pulumi.<stack>.yaml")
+    .option(
+      "-p, --previous <file>",
+      "check the change from this stack file as the last deployment (roles, etcd quorum)",
+    )
     .option("--json", "print the plan as one JSON document")
     .exitOverride();
   program.parse(argv, { from: "user" });
@@ -32,7 +43,11 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
 
   let config;
   try {
-    config = parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile));
+    config = loadConfig(stackFile, projectDir);
+    if (options.previous) {
+      const previous = loadConfig(path.resolve(options.previous), projectDir);
+      assertSafeTransition(previous.nodes, config);
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.lines.join("\n") + "\n");

@@ -90,3 +90,27 @@ describe("plan command", () => {
     ]);
   });
 });
+
+describe("plan --previous", () => {
+  it("refuses a change that would break etcd quorum, with exit code 2", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-previous-"));
+    const file = path.join(dir, "Pulumi.next.yaml");
+    const text = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
+      .replace("name: cp-2", "name: cp-4")
+      .replace("name: cp-3", "name: cp-5");
+    writeFileSync(file, text);
+    const { code, stderr } = runPlan(
+      "--config",
+      file,
+      "--previous",
+      path.join(PROJECT_DIR, "Pulumi.dev.yaml"),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain("hetzner-k8s:nodes: removing control-plane node(s) cp-2, cp-3 at once");
+  });
+
+  it("accepts the unchanged stack", () => {
+    const dev = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
+    expect(runPlan("--config", dev, "--previous", dev).code).toBe(0);
+  });
+});

@@ -12,6 +12,7 @@ done
 case $verb in
 get)
   [[ \${STUB_GET_EXIT:-0} == 0 ]] || { echo "The connection to the server was refused" >&2; exit 1; }
+  if [[ $args == *jsonpath* ]]; then echo "\${STUB_READY:-True}"; exit 0; fi
   if [[ -n \${STUB_NODE:-} ]]; then echo "node/$STUB_NODE"; fi ;;
 cordon) exit "\${STUB_CORDON_EXIT:-0}" ;;
 drain)
@@ -49,19 +50,32 @@ describe("drain-node.sh", () => {
 
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(verbs(result.calls)).toEqual(["get", "cordon", "drain", "delete"]);
+    expect(verbs(result.calls)).toEqual(["get", "cordon", "get", "drain", "delete"]);
     const k3s = callsTo(result.calls, "k3s");
     expect(k3s[1]).toMatch(new RegExp(`cordon ${NODE}$`));
-    const drain = k3s[2];
+    const drain = k3s[3];
     expect(drain).toBe(`kubectl drain ${NODE} --ignore-daemonsets --delete-emptydir-data --timeout=120s`);
     expect(drain).not.toContain("--disable-eviction");
     expect(drain).not.toContain("--force");
-    expect(k3s[3]).toMatch(new RegExp(`delete node ${NODE}( |$)`));
+    expect(k3s[4]).toMatch(new RegExp(`delete node ${NODE}( |$)`));
+  });
+
+  it("deletes an unreachable node (Ready=Unknown) without waiting for a drain that cannot finish", () => {
+    const result = h.run("drain-node.sh", { NODE_NAME: NODE, STUB_NODE: NODE, STUB_READY: "Unknown" });
+
+    expect(result.status).toBe(0);
+    expect(verbs(result.calls)).toEqual(["get", "cordon", "get", "delete"]);
+    expect(result.stdout).toContain("unreachable (Ready=Unknown)");
+  });
+
+  it("still drains a node that is reachable but not ready (Ready=False)", () => {
+    const result = h.run("drain-node.sh", { NODE_NAME: NODE, STUB_NODE: NODE, STUB_READY: "False" });
+    expect(verbs(result.calls)).toEqual(["get", "cordon", "get", "drain", "delete"]);
   });
 
   it("uses DRAIN_TIMEOUT's default of 300 seconds", () => {
     const result = h.run("drain-node.sh", { NODE_NAME: NODE, STUB_NODE: NODE });
-    expect(callsTo(result.calls, "k3s")[2]).toContain("--timeout=300s");
+    expect(callsTo(result.calls, "k3s")[3]).toContain("--timeout=300s");
   });
 
   it("fails with step drain and keeps the Node when the drain fails (e.g. a PodDisruptionBudget)", () => {
@@ -70,7 +84,7 @@ describe("drain-node.sh", () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(failureLine(NODE, "drain"));
     expect(result.stderr).toContain("disruption budget");
-    expect(verbs(result.calls)).toEqual(["get", "cordon", "drain"]);
+    expect(verbs(result.calls)).toEqual(["get", "cordon", "get", "drain"]);
   });
 
   it("fails, without draining or deleting, when the API server cannot be asked", () => {
@@ -99,7 +113,7 @@ describe("drain-node.sh", () => {
   it("bounds every other API request", () => {
     const result = h.run("drain-node.sh", { NODE_NAME: NODE, STUB_NODE: NODE, API_TIMEOUT: "7" });
     const k3s = callsTo(result.calls, "k3s");
-    for (const call of [k3s[0], k3s[1], k3s[3]]) expect(call).toContain("--request-timeout=7s");
+    for (const call of [k3s[0], k3s[1], k3s[2], k3s[4]]) expect(call).toContain("--request-timeout=7s");
   });
 
   it("requires NODE_NAME", () => {
