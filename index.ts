@@ -1,3 +1,4 @@
+import { readHcloudToken } from "./src/config/credentials";
 import { readLastDeployedNodes } from "./src/config/lastDeployment";
 import { readPulumiStackConfig } from "./src/config/pulumiConfig";
 import { assertSafeTransition } from "./src/config/transition";
@@ -7,6 +8,7 @@ import { defineCluster } from "./src/program";
 // the config on its own, then the change from the last deployment (fixed roles, etcd quorum).
 export = (async () => {
   const config = readPulumiStackConfig();
+  const hcloudToken = readHcloudToken();
   assertSafeTransition(await readLastDeployedNodes(), config);
-  return defineCluster(config);
+  return defineCluster(config, { hcloudToken });
 })();

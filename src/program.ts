@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { K3sCluster } from "./k3s/k3sCluster";
+import { Platform } from "./platform/platform";
 import { buildClusterModel, type ClusterModel } from "./model/cluster";
 import { KUBE_API_PORT } from "./model/network";
 
@@ -12,7 +13,16 @@ import { KUBE_API_PORT } from "./model/network";
  * @param opts options for the top-level components, inherited by every resource (the plan uses it to
  * observe inputs; the program itself passes none).
  */
-export function defineCluster(config: StackConfig, opts?: pulumi.ComponentResourceOptions) {
+export interface ClusterCredentials {
+  /** Hetzner API token, handed to the cloud controller and CSI driver inside the cluster (secret). */
+  hcloudToken: pulumi.Input<string>;
+}
+
+export function defineCluster(
+  config: StackConfig,
+  credentials: ClusterCredentials,
+  opts?: pulumi.ComponentResourceOptions,
+) {
   const model = buildClusterModel(config);
   const infra = new HetznerInfrastructure(model.name, { model }, opts);
   const api = infra.loadBalancers.get("api");
@@ -38,6 +48,19 @@ export function defineCluster(config: StackConfig, opts?: pulumi.ComponentResour
     opts,
   );
 
+  const platform = new Platform(
+    "platform",
+    {
+      config,
+      cluster: model,
+      kubeconfig: k3s.kubeconfig,
+      hcloudToken: credentials.hcloudToken,
+      networkId: infra.network.id,
+      ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
+    },
+    opts,
+  );
+
   return {
     apiEndpoint: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
     apiLoadBalancerPrivateIp: api.privateIp,
@@ -53,6 +76,10 @@ export function defineCluster(config: StackConfig, opts?: pulumi.ComponentResour
       publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address,
     })),
     sshPrivateKey: infra.sshPrivateKey,
+    rancherUrl: platform.rancherUrl,
+    rancherBootstrapPassword: platform.rancherBootstrapPassword,
+    grafanaUrl: platform.grafanaUrl,
+    grafanaAdminPassword: platform.grafanaAdminPassword,
   };
 }
 

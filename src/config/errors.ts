@@ -7,11 +7,12 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** `["nodes", 3, "serverType"]` -> `hetzner-k8s:nodes[3].serverType`. */
+/** `["nodes", 3, "serverType"]` -> `hetzner-k8s:nodes[3].serverType`; keys of other namespaces stay as given. */
 export function formatKeyPath(path: readonly (string | number)[]): string {
   const [top, ...rest] = path;
   const tail = rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("");
-  return `${PROJECT}:${String(top)}${tail}`;
+  const key = String(top);
+  return `${key.includes(":") ? "" : `${PROJECT}:`}${key}${tail}`;
 }
 
 export function formatProblem(problem: ConfigProblem): string {

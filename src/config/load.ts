@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError, PROJECT, type ConfigProblem } from "./errors";
 import { checkK3sConfig } from "./k3sRules";
+import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 
@@ -47,7 +48,11 @@ export function parseStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string>
     problems.push(...shapeProblems.filter((problem) => !undecodable.has(problem.path[0])));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const ruleProblems = [...checkStackConfig(parsed.data), ...checkK3sConfig(parsed.data, secretKeys)];
+  const ruleProblems = [
+    ...checkStackConfig(parsed.data),
+    ...checkK3sConfig(parsed.data, secretKeys),
+    ...checkPlatformConfig(parsed.data),
+  ];
   if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
   return parsed.data;
 }

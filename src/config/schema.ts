@@ -98,13 +98,35 @@ export const stackConfigSchema = z.strictObject({
     .int("must be a whole number of seconds")
     .min(30, "must be at least 30")
     .default(600),
+  /** Platform add-ons (Kubernetes layer). */
+  defaultStorageClass: z
+    .enum(["hcloud-volumes", "local-nvme", "local-volume"], {
+      error: 'must be "hcloud-volumes", "local-nvme" or "local-volume"',
+    })
+    .default("hcloud-volumes"),
+  hcloudCsiEnabled: z.boolean().default(true),
+  localPathEnabled: z.boolean().default(true),
+  /** Base domain for Rancher and Grafana (rancher.<domain>); empty: <name>.<ingress address>.sslip.io. */
+  ingressDomain: z.string().default(""),
+  /** With ingressDomain, certificates come from Let's Encrypt for this account; empty: a self-signed CA. */
+  letsEncryptEmail: z.string().default(""),
+  rancherEnabled: z.boolean().default(true),
+  monitoringEnabled: z.boolean().default(true),
+  prometheusRetention: z.string().default("15d"),
+  prometheusStorageGb: z
+    .number()
+    .int("must be a whole number of GB")
+    .min(10, "must be at least 10")
+    .default(50),
+  /** Secret: an Alertmanager webhook receiver (e.g. a chat or paging integration). */
+  alertmanagerWebhookUrl: z.string().default(""),
   nodes: z.array(nodeSchema, {
     error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
   }),
 });
 
 /** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
-export const SECRET_CONFIG_KEYS = ["etcdS3AccessKey", "etcdS3SecretKey"] as const;
+export const SECRET_CONFIG_KEYS = ["etcdS3AccessKey", "etcdS3SecretKey", "alertmanagerWebhookUrl"] as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;

@@ -16,6 +16,7 @@ export interface HetznerInfrastructureArgs {
 export class HetznerInfrastructure extends pulumi.ComponentResource {
   readonly nodes: Map<string, NodeServer>;
   readonly loadBalancers: Map<string, ClusterLoadBalancer>;
+  readonly network: hcloud.Network;
   /** The key the program itself uses to reach the nodes over SSH. */
   readonly sshPrivateKey: pulumi.Output<string>;
 
@@ -24,6 +25,7 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
     const created = createInfrastructure(args.model, this);
     this.nodes = created.nodes;
     this.loadBalancers = created.loadBalancers;
+    this.network = created.network;
     this.sshPrivateKey = created.sshPrivateKey;
     this.registerOutputs({});
   }
@@ -92,5 +94,5 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
       ),
     ]),
   );
-  return { nodes, loadBalancers, sshPrivateKey: pulumi.secret(key.privateKeyOpenssh) };
+  return { nodes, loadBalancers, network, sshPrivateKey: pulumi.secret(key.privateKeyOpenssh) };
 }

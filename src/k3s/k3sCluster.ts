@@ -40,14 +40,18 @@ export class K3sCluster extends pulumi.ComponentResource {
 
 function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
   const token = new random.RandomPassword("k3s-token", { length: 48, special: false }, { parent });
-  const secretExports = pulumi.secret(
-    pulumi.all([token.result, args.s3AccessKey, args.s3SecretKey]).apply(([value, accessKey, secretKey]) =>
-      exportLines({
-        K3S_TOKEN: value,
-        ...(accessKey && { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey }),
-      }),
-    ),
-  );
+  // Snapshot credentials only go to servers: agents take no snapshots.
+  const secretExports = (role: "server" | "agent") =>
+    pulumi.secret(
+      pulumi.all([token.result, args.s3AccessKey, args.s3SecretKey]).apply(([value, accessKey, secretKey]) =>
+        exportLines({
+          K3S_TOKEN: value,
+          ...(role === "server" &&
+            accessKey && { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey }),
+        }),
+      ),
+    );
+  const exportsByRole = { server: secretExports("server"), agent: secretExports("agent") };
   const auditPolicy = readFileSync(path.join(SCRIPTS_DIR, "k3s-audit-policy.yaml"), "utf8");
 
   const nodes = new Map<string, NodeBootstrap>();
@@ -66,7 +70,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         server: args.servers.get(node.name) as hcloud.Server,
         volume: args.volumes.get(node.name),
         sshPrivateKey: args.sshPrivateKey,
-        secretExports,
+        secretExports: exportsByRole[node.role],
         extraTlsSans: args.extraTlsSans,
         auditPolicy,
         after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],

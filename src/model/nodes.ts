@@ -79,6 +79,8 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
       [`${PROJECT}.io/role`]: node.role,
       "topology.kubernetes.io/region": NETWORK_ZONES[location],
       "topology.kubernetes.io/zone": location,
+      // The local-volume storage class schedules only onto nodes with a volume of their own.
+      ...(node.volumeSizeGb !== undefined && { [`${PROJECT}.io/volume`]: "true" }),
     },
     taints: node.taints ?? [],
     placementGroup: placementGroupFor(node.role, ip, subnet),

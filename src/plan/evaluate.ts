@@ -38,7 +38,9 @@ export async function evaluatePlan(stack: string, config: StackConfig): Promise<
   await pulumi.runtime.setMocks(previewMocks, PROJECT, stack, true);
   const records = startRecording();
   const probe = createSecrecyProbe();
-  const stackOutputs = defineCluster(config, { transformations: [probe.transformation] });
+  // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
+  const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
+  const stackOutputs = defineCluster(config, credentials, { transformations: [probe.transformation] });
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [name, value] of Object.entries(stackOutputs)) {
     if (value !== undefined) outputs[name] = await resolveOutput(value);

@@ -13,6 +13,8 @@ export interface ResourceOptionsRecord {
   ignoreChanges: string[];
   replaceOnChanges: string[];
   additionalSecretOutputs: string[];
+  /** URN of the explicit provider, or null for the default provider of the package. */
+  provider: string | null;
 }
 
 export interface ResourceRecord {
@@ -41,6 +43,7 @@ interface RegisterResourceRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getProvider(): string;
 }
 interface RegisterResourceResponse {
   getUrn(): string;
@@ -80,6 +83,14 @@ function toRecord(request: RegisterResourceRequest, urn: string): ResourceRecord
       ignoreChanges: request.getIgnorechangesList(),
       replaceOnChanges: request.getReplaceonchangesList(),
       additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+      provider: providerUrn(request.getProvider()),
     },
   };
+}
+
+/** A provider reference is `<urn>::<id>`; the id is not known before the provider exists. */
+function providerUrn(reference: string): string | null {
+  if (!reference) return null;
+  const separator = reference.lastIndexOf("::");
+  return separator > 0 ? reference.slice(0, separator) : reference;
 }

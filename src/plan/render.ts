@@ -121,6 +121,58 @@ function bootstrapSection(plan: Plan): string[] {
   return lines;
 }
 
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+function platformSection(plan: Plan): string[] {
+  const releases = ofType(plan, RELEASE_TYPE);
+  if (releases.length === 0) return ["Platform add-ons: none"];
+  const rows = [["RELEASE", "CHART", "VERSION", "NAMESPACE", "AFTER"]];
+  for (const release of releases) {
+    const after = releases
+      .filter((other) => release.dependencies.includes(other.urn))
+      .map((other) => other.name);
+    rows.push([
+      release.name,
+      text(release.inputs.chart),
+      text(release.inputs.version),
+      text(release.inputs.namespace),
+      after.join(", ") || "-",
+    ]);
+  }
+  const lines = [
+    "Platform add-ons (Helm releases through the cluster's Kubernetes provider)",
+    ...table(rows),
+  ];
+  const classes = storageClassLines(plan, releases);
+  if (classes.length > 0) lines.push("  Storage classes:", ...classes);
+  const issuers = ofType(plan, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((issuer) => issuer.name);
+  if (issuers.length > 0) lines.push(`  Certificate issuers: ${issuers.join(", ")}`);
+  const bootstrap = plan.resources.find((resource) => resource.name.endsWith("-bootstrap"));
+  const backend = /^flannel-backend: (\S+)$/m.exec(String(bootstrap?.inputs.create ?? ""))?.[1];
+  if (backend)
+    lines.push(`  Pod network: Flannel ${backend}, over the interface holding each node's private IP`);
+  return lines;
+}
+
+function storageClassLines(plan: Plan, releases: PlannedResource[]): string[] {
+  const lines: string[] = [];
+  const csi = releases.find((release) => release.inputs.chart === "hcloud-csi");
+  const csiClasses = ((csi?.inputs.values as Inputs | undefined)?.storageClasses ?? []) as Inputs[];
+  for (const entry of csiClasses) {
+    lines.push(
+      `    ${text(entry.name)}${entry.defaultStorageClass ? " (default)" : ""}: Hetzner network volume, reclaim ${text(entry.reclaimPolicy)}`,
+    );
+  }
+  for (const storageClass of ofType(plan, "kubernetes:storage.k8s.io/v1:StorageClass")) {
+    const annotations = ((storageClass.inputs.metadata as Inputs | undefined)?.annotations ?? {}) as Inputs;
+    const isDefault = annotations["storageclass.kubernetes.io/is-default-class"] === "true";
+    lines.push(
+      `    ${storageClass.name}${isDefault ? " (default)" : ""}: node-local directory (${text(storageClass.inputs.provisioner)})`,
+    );
+  }
+  return lines;
+}
+
 function loadBalancerSection(plan: Plan): string[] {
   const lines = [
     "Load balancers (Hetzner firewalls do not cover load balancers: a public service is open to all)",
@@ -195,6 +247,7 @@ export function renderPlan(plan: Plan): string {
     bootstrapSection(plan),
     loadBalancerSection(plan),
     firewallSection(plan),
+    platformSection(plan),
     resourcesSection(plan),
     outputsSection(plan),
   ];

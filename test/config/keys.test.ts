@@ -84,17 +84,17 @@ describe("scalar values", () => {
 describe("values as the Pulumi engine passes them (JSON text)", () => {
   it("parses the same as native values", () => {
     const raw = devRaw();
-    raw[key("ingressEnabled")] = false;
+    raw[key("rancherEnabled")] = false;
     raw[key("sshPublicKeys")] = ["ssh-ed25519 AAAAC3Nz you@laptop"];
     const text = asEngineText(raw);
     expect(text[key("nodes")]).toEqual(expect.any(String));
-    expect(text[key("ingressEnabled")]).toBe("false");
+    expect(text[key("rancherEnabled")]).toBe("false");
     expect(parseStackConfig(text)).toEqual(parseStackConfig(raw));
   });
 
   it('reads booleans given as "true" and "false"', () => {
-    expect(parsedAfter((raw) => (raw[key("ingressEnabled")] = "false")).ingressEnabled).toBe(false);
-    expect(parsedAfter((raw) => (raw[key("ingressEnabled")] = "true")).ingressEnabled).toBe(true);
+    expect(parsedAfter((raw) => (raw[key("rancherEnabled")] = "false")).rancherEnabled).toBe(false);
+    expect(parsedAfter((raw) => (raw[key("rancherEnabled")] = "true")).rancherEnabled).toBe(true);
   });
 
   it("keeps string values as text even when they look like JSON", () => {

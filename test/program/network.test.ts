@@ -109,6 +109,7 @@ describe("network, firewall and load balancers of the dev stack", () => {
   it("leaves out the ingress load balancer when ingress is disabled", async () => {
     const withoutIngress = await planStack("dev", (config) => {
       config.ingressEnabled = false;
+      config.rancherEnabled = false;
     });
     expect(resourcesOfType(withoutIngress, TYPES.loadBalancer).map((lb) => lb.inputs.name)).toEqual([
       "dev-api",

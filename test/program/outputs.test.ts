@@ -32,13 +32,20 @@ describe("stack outputs and secrets", () => {
     expect(plan.outputs.apiLoadBalancerIpv4.known).toBe(false);
   });
 
-  it("marks exactly the SSH connections and the commands' standard input as secret inputs", () => {
+  it("marks exactly the credentials-bearing inputs as secret", () => {
     expect(JSON.stringify(plan.resources)).not.toMatch(/PRIVATE KEY/);
     const secret = plan.resources.flatMap((resource) =>
       resource.secretInputs.map((path) => `${resource.type} ${path}`),
     );
     expect(new Set(secret)).toEqual(
-      new Set(["command:remote:Command connection", "command:remote:Command stdin"]),
+      new Set([
+        "command:remote:Command connection",
+        "command:remote:Command stdin",
+        "pulumi:providers:kubernetes kubeconfig",
+        "kubernetes:core/v1:Secret stringData",
+        "kubernetes:helm.sh/v3:Release values.bootstrapPassword",
+        "kubernetes:helm.sh/v3:Release values.grafana.adminPassword",
+      ]),
     );
     for (const resource of plan.resources.filter((entry) => entry.type === "command:remote:Command")) {
       expect(resource.secretInputs).toContain("connection");

@@ -104,7 +104,23 @@ n=$(count download-calls)
 cp "$STUB_STATE/installer.sh" "$out"`,
 
   journalctl: `printf 'fake journal line %s\\n' 1 2 3`,
+
+  // Only \`ip -o -4 addr show\`: prints the state file ip-addr (see ScriptHarness.setAddresses). Until the
+  // STUB_IP_ADDR_AFTER-th call it lists only the loopback address, as before Hetzner attaches the network.
+  ip: `
+[[ "$*" == "-o -4 addr show" ]] || { echo "ip stub: unsupported arguments: $*" >&2; exit 64; }
+n=$(( $(cat "$STUB_STATE/ip-calls" 2>/dev/null || echo 0) + 1 ))
+echo "$n" >"$STUB_STATE/ip-calls"
+if (( n < \${STUB_IP_ADDR_AFTER:-1} )); then grep -E '^[0-9]+: lo ' "$STUB_STATE/ip-addr"; exit 0; fi
+cat "$STUB_STATE/ip-addr"`,
 };
+
+/** The addresses \`ip -o -4 addr show\` lists by default: loopback, public eth0 and the private network. */
+export const DEFAULT_ADDRESSES: ReadonlyArray<readonly [iface: string, cidr: string]> = [
+  ["lo", "127.0.0.1/8"],
+  ["eth0", "203.0.113.10/32"],
+  ["enp7s0", "10.0.1.13/32"],
+];
 
 /** What get.k3s.io does, as far as the script can observe it. */
 const FAKE_INSTALLER = `#!/bin/sh
@@ -113,6 +129,7 @@ printf 'installer INSTALL_K3S_VERSION=%s INSTALL_K3S_EXEC=%s INSTALL_K3S_SKIP_EN
   "\${INSTALL_K3S_VERSION:-}" "\${INSTALL_K3S_EXEC:-}" "\${INSTALL_K3S_SKIP_ENABLE-<unset>}" "\${INSTALL_K3S_FORCE_RESTART:-}" >>"$STUB_LOG"
 # The real installer copies every K3S_* variable into the service's env file: record what it would see.
 env | grep '^K3S_' >"$STUB_STATE/installer-env" || true
+env >"$STUB_STATE/installer-env-all"
 [ "\${STUB_INSTALLER_EXIT:-0}" = 0 ] || exit "$STUB_INSTALLER_EXIT"
 [ -z "\${STUB_INSTALLER_SLEEP:-}" ] || exec sleep "$STUB_INSTALLER_SLEEP"
 printf '%s' "$INSTALL_K3S_VERSION" >"$STUB_STATE/k3s-version"
@@ -137,6 +154,7 @@ export class ScriptHarness {
     for (const dir of [this.root, this.binDir, this.stateDir]) fs.mkdirSync(dir);
     fs.writeFileSync(this.logFile, "");
     fs.writeFileSync(path.join(this.stateDir, "installer.sh"), FAKE_INSTALLER, { mode: 0o755 });
+    this.setAddresses(DEFAULT_ADDRESSES);
     const passthrough = new Set(options.passthrough ?? []);
     for (const [name, body] of Object.entries(DEFAULT_STUBS)) {
       if (passthrough.has(name)) this.passthrough(name);
@@ -160,6 +178,15 @@ export class ScriptHarness {
   /** Marks k3s as installed at `version` (as `k3s --version` reports it). */
   setInstalledVersion(version: string): void {
     fs.writeFileSync(path.join(this.stateDir, "k3s-version"), version);
+  }
+
+  /** What \`ip -o -4 addr show\` lists from now on: one line per [interface, address/prefix], in this order. */
+  setAddresses(addresses: ReadonlyArray<readonly [iface: string, cidr: string]>): void {
+    const lines = addresses.map(([iface, cidr], index) => {
+      const scope = iface === "lo" ? "host" : "global dynamic";
+      return `${index + 1}: ${iface}    inet ${cidr} scope ${scope} ${iface}\\       valid_lft forever preferred_lft forever\n`;
+    });
+    fs.writeFileSync(path.join(this.stateDir, "ip-addr"), lines.join(""));
   }
 
   /** Marks a systemd unit as active. */

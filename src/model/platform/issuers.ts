@@ -1,0 +1,57 @@
+import type { StackConfig } from "../../config/schema";
+import { metadata, type Manifest } from "./common";
+import { clusterIssuerName, INGRESS_CLASS } from "./releases";
+
+/**
+ * Certificates for everything behind the ingress: Let's Encrypt when the cluster has its own domain and an
+ * account e-mail, otherwise a CA of the cluster's own (self-signed root, then a CA issuer), so TLS is on
+ * from the first minute either way.
+ */
+export function clusterIssuerManifests(config: StackConfig): Manifest[] {
+  const name = clusterIssuerName(config);
+  if (config.letsEncryptEmail !== "") {
+    return [
+      {
+        apiVersion: "cert-manager.io/v1",
+        kind: "ClusterIssuer",
+        metadata: metadata(name),
+        spec: {
+          acme: {
+            server: "https://acme-v02.api.letsencrypt.org/directory",
+            email: config.letsEncryptEmail,
+            privateKeySecretRef: { name: `${name}-account-key` },
+            solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }],
+          },
+        },
+      },
+    ];
+  }
+  const rootSecret = "cluster-ca";
+  return [
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "ClusterIssuer",
+      metadata: metadata("selfsigned"),
+      spec: { selfSigned: {} },
+    },
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: metadata("cluster-ca", "cert-manager"),
+      spec: {
+        isCA: true,
+        commonName: `${config.clusterName} cluster CA`,
+        secretName: rootSecret,
+        duration: "87600h",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        issuerRef: { name: "selfsigned", kind: "ClusterIssuer", group: "cert-manager.io" },
+      },
+    },
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "ClusterIssuer",
+      metadata: metadata(name),
+      spec: { ca: { secretName: rootSecret } },
+    },
+  ];
+}

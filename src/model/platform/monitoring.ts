@@ -1,0 +1,26 @@
+import { parse } from "yaml";
+import { metadata, type Manifest } from "./common";
+import { GRAFANA_DASHBOARD_LABEL } from "./releases";
+
+export const MONITORING_NAMESPACE = "monitoring";
+
+/** The cluster's own alert rules (a Prometheus rule file, tested with promtool) as a PrometheusRule. */
+export function prometheusRuleManifest(rulesFile: string): Manifest {
+  const rules = parse(rulesFile) as { groups: unknown[] };
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: metadata("hetzner-k8s", MONITORING_NAMESPACE),
+    spec: { groups: rules.groups },
+  };
+}
+
+/** Grafana dashboards as ConfigMaps; Grafana's sidecar loads every ConfigMap with the dashboard label. */
+export function dashboardManifests(dashboards: Record<string, string>): Manifest[] {
+  return Object.entries(dashboards).map(([name, json]) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: metadata(`dashboard-${name}`, MONITORING_NAMESPACE, { [GRAFANA_DASHBOARD_LABEL]: "1" }),
+    data: { [`${name}.json`]: json },
+  }));
+}

@@ -1,0 +1,254 @@
+import type { StackConfig } from "../../config/schema";
+import { CHARTS, type ChartPin } from "../../versions";
+import type { ClusterModel } from "../cluster";
+import { INGRESS_NODE_PORTS } from "../network";
+
+/**
+ * The Helm releases of the platform layer with the values the program computes. Operators tune the rest
+ * in charts/<release>/values.yaml; computed values win where both set a key, because the cluster depends
+ * on them (ports the load balancer targets, hostnames, addresses).
+ */
+
+/** What only exists at deployment time: secrets and hostnames under the ingress address. */
+export interface DynamicValues<T> {
+  /** `<prefix>.<ingressDomain>`, or `<prefix>.<ingress address>.sslip.io` without a domain. */
+  hostname(prefix: string): T | string;
+  secret(name: "rancherBootstrapPassword" | "grafanaAdminPassword" | "alertmanagerWebhookUrl"): T;
+}
+
+/** Ready-made steps other than releases that a release may wait for. */
+export type PlatformStep = "hcloud-secret" | "local-path" | "cluster-issuers";
+
+export interface ReleaseModel<T> {
+  /** Release name; also the folder of its operator values, charts/<name>/values.yaml. */
+  name: string;
+  namespace: string;
+  chart: ChartPin;
+  values: Record<string, unknown | T>;
+  /** Releases and steps that must be ready first. */
+  after: string[];
+  timeoutSeconds: number;
+}
+
+export const INGRESS_CLASS = "traefik";
+export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
+/** kube-state-metrics exports this namespace label, so alerts and dashboards can group by tenant. */
+export const TENANT_LABEL = "hetzner-k8s.io/tenant";
+
+export function clusterIssuerName(config: StackConfig): string {
+  return config.letsEncryptEmail !== "" ? "letsencrypt" : "cluster-ca";
+}
+
+function cloudControllerManager(cluster: ClusterModel): ReleaseModel<never> {
+  return {
+    name: "hcloud-cloud-controller-manager",
+    namespace: "kube-system",
+    chart: CHARTS.hcloudCloudControllerManager,
+    values: {
+      // k3s's controller manager already assigns pod ranges; flannel carries pod traffic, so no routes.
+      networking: { enabled: false },
+      env: {
+        HCLOUD_NETWORK: { valueFrom: { secretKeyRef: { name: "hcloud", key: "network" } } },
+        HCLOUD_NETWORK_ROUTES_ENABLED: { value: "false" },
+        HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP: { value: "true" },
+        HCLOUD_LOAD_BALANCERS_LOCATION: { value: cluster.location },
+      },
+    },
+    after: ["hcloud-secret"],
+    timeoutSeconds: 600,
+  };
+}
+
+function csiDriver(config: StackConfig): ReleaseModel<never> {
+  return {
+    name: "hcloud-csi",
+    namespace: "kube-system",
+    chart: CHARTS.hcloudCsi,
+    values: {
+      storageClasses: [
+        {
+          name: "hcloud-volumes",
+          defaultStorageClass: config.defaultStorageClass === "hcloud-volumes",
+          // A deleted claim keeps its Hetzner volume: data is never lost by accident.
+          reclaimPolicy: "Retain",
+        },
+      ],
+    },
+    after: ["hcloud-cloud-controller-manager"],
+    timeoutSeconds: 600,
+  };
+}
+
+function ingressController(): ReleaseModel<never> {
+  return {
+    name: "traefik",
+    namespace: "traefik",
+    chart: CHARTS.traefik,
+    values: {
+      // On every node, so the ingress load balancer's health checks pass wherever it sends traffic.
+      deployment: { kind: "DaemonSet" },
+      // A NodePort service: the cluster's own ingress load balancer forwards 80/443 to these ports.
+      // (A LoadBalancer service would make the cloud controller buy another load balancer.)
+      service: { spec: { type: "NodePort" } },
+      ports: {
+        web: { nodePort: INGRESS_NODE_PORTS.http },
+        websecure: { nodePort: INGRESS_NODE_PORTS.https },
+      },
+      ingressClass: { enabled: true, isDefaultClass: true, name: INGRESS_CLASS },
+    },
+    after: ["hcloud-cloud-controller-manager"],
+    timeoutSeconds: 600,
+  };
+}
+
+function certManager(): ReleaseModel<never> {
+  return {
+    name: "cert-manager",
+    namespace: "cert-manager",
+    chart: CHARTS.certManager,
+    values: { crds: { enabled: true, keep: true } },
+    after: ["hcloud-cloud-controller-manager"],
+    timeoutSeconds: 600,
+  };
+}
+
+function rancher<T>(config: StackConfig, cluster: ClusterModel, dynamic: DynamicValues<T>): ReleaseModel<T> {
+  const letsEncrypt = config.letsEncryptEmail !== "";
+  return {
+    name: "rancher",
+    namespace: "cattle-system",
+    chart: CHARTS.rancher,
+    values: {
+      hostname: dynamic.hostname("rancher"),
+      bootstrapPassword: dynamic.secret("rancherBootstrapPassword"),
+      replicas: cluster.nodes.filter((node) => node.role === "control-plane").length,
+      ingress: {
+        ingressClassName: INGRESS_CLASS,
+        tls: { source: letsEncrypt ? "letsEncrypt" : "rancher" },
+      },
+      ...(letsEncrypt && {
+        letsEncrypt: {
+          email: config.letsEncryptEmail,
+          environment: "production",
+          ingress: { class: INGRESS_CLASS },
+        },
+      }),
+    },
+    after: ["cert-manager", "traefik", "cluster-issuers"],
+    timeoutSeconds: 900,
+  };
+}
+
+function alertmanagerConfig<T>(config: StackConfig, dynamic: DynamicValues<T>): Record<string, unknown> {
+  const webhook = config.alertmanagerWebhookUrl !== "";
+  return {
+    global: { resolve_timeout: "5m" },
+    route: {
+      receiver: webhook ? "webhook" : "null",
+      group_by: ["namespace", "alertname"],
+      routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
+    },
+    receivers: [
+      { name: "null" },
+      ...(webhook
+        ? [
+            {
+              name: "webhook",
+              webhook_configs: [{ url: dynamic.secret("alertmanagerWebhookUrl"), send_resolved: true }],
+            },
+          ]
+        : []),
+    ],
+    templates: ["/etc/alertmanager/config/*.tmpl"],
+  };
+}
+
+function monitoring<T>(
+  config: StackConfig,
+  cluster: ClusterModel,
+  dynamic: DynamicValues<T>,
+): ReleaseModel<T> {
+  const servers = cluster.nodes.filter((node) => node.role === "control-plane").map((node) => node.privateIp);
+  const allNodes = cluster.nodes.map((node) => node.privateIp);
+  const grafanaHost = dynamic.hostname("grafana");
+  const controlPlane = (port: number, https: boolean) => ({
+    endpoints: servers,
+    service: { port, targetPort: port },
+    ...(https && { serviceMonitor: { https: true, insecureSkipVerify: true } }),
+  });
+  return {
+    name: "kube-prometheus-stack",
+    namespace: "monitoring",
+    chart: CHARTS.kubePrometheusStack,
+    values: {
+      prometheus: {
+        prometheusSpec: {
+          retention: config.prometheusRetention,
+          storageSpec: {
+            volumeClaimTemplate: {
+              spec: {
+                storageClassName: config.defaultStorageClass,
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: `${config.prometheusStorageGb}Gi` } },
+              },
+            },
+          },
+          // Pick up the program's own rules, monitors and probes, which carry no chart release label.
+          ruleSelectorNilUsesHelmValues: false,
+          ruleSelector: {},
+          ruleNamespaceSelector: {},
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+        },
+      },
+      grafana: {
+        adminPassword: dynamic.secret("grafanaAdminPassword"),
+        ingress: config.ingressEnabled
+          ? {
+              enabled: true,
+              ingressClassName: INGRESS_CLASS,
+              annotations: { "cert-manager.io/cluster-issuer": clusterIssuerName(config) },
+              hosts: [grafanaHost],
+              tls: [{ secretName: "grafana-tls", hosts: [grafanaHost] }],
+            }
+          : { enabled: false },
+        sidecar: {
+          dashboards: {
+            enabled: true,
+            label: GRAFANA_DASHBOARD_LABEL,
+            labelValue: "1",
+            searchNamespace: "ALL",
+          },
+        },
+      },
+      alertmanager: { config: alertmanagerConfig(config, dynamic) },
+      "kube-state-metrics": { metricLabelsAllowlist: [`namespaces=[${TENANT_LABEL}]`] },
+      // k3s runs the control plane in one process per server; these reach it on the private addresses
+      // (etcd-expose-metrics and the bind-address settings in the k3s configuration).
+      kubeEtcd: controlPlane(2381, false),
+      kubeControllerManager: controlPlane(10257, true),
+      kubeScheduler: controlPlane(10259, true),
+      kubeProxy: { endpoints: allNodes, service: { port: 10249, targetPort: 10249 } },
+    },
+    after: [
+      "hcloud-cloud-controller-manager",
+      ...(config.defaultStorageClass === "hcloud-volumes" ? ["hcloud-csi"] : ["local-path"]),
+      ...(config.ingressEnabled ? ["traefik", "cluster-issuers"] : []),
+    ],
+    timeoutSeconds: 900,
+  };
+}
+
+export function buildReleases<T>(
+  config: StackConfig,
+  cluster: ClusterModel,
+  dynamic: DynamicValues<T>,
+): ReleaseModel<T>[] {
+  const releases: ReleaseModel<T>[] = [cloudControllerManager(cluster)];
+  if (config.hcloudCsiEnabled) releases.push(csiDriver(config));
+  if (config.ingressEnabled) releases.push(ingressController());
+  releases.push(certManager());
+  if (config.rancherEnabled) releases.push(rancher(config, cluster, dynamic));
+  if (config.monitoringEnabled) releases.push(monitoring(config, cluster, dynamic));
+  return releases;
+}

@@ -1,0 +1,150 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { StackConfig } from "../config/schema";
+import type { ClusterModel } from "../model/cluster";
+import { buildPlatformModel, type PlatformModel } from "../model/platform/platform";
+import { createManifest } from "./manifests";
+import { readMonitoringFiles, readOperatorValues } from "./files";
+import { mergeValues } from "../model/platform/values";
+
+export interface PlatformArgs {
+  config: StackConfig;
+  cluster: ClusterModel;
+  /** Admin kubeconfig of the cluster (secret). */
+  kubeconfig: pulumi.Input<string>;
+  /** Hetzner API token for the cloud controller and CSI driver (secret). */
+  hcloudToken: pulumi.Input<string>;
+  networkId: pulumi.Input<string>;
+  /** Public address of the ingress load balancer, for sslip.io hostnames when no domain is set. */
+  ingressIpv4: pulumi.Input<string | undefined>;
+}
+
+type Deployed = pulumi.Output<string>;
+
+/**
+ * The platform add-ons, all through one Kubernetes provider built from the cluster's kubeconfig: Hetzner
+ * cloud controller and CSI driver, local-path storage, Traefik, cert-manager and issuers, Rancher and
+ * kube-prometheus-stack with the cluster's own rules and dashboards.
+ */
+export class Platform extends pulumi.ComponentResource {
+  readonly model: PlatformModel<Deployed>;
+  readonly rancherUrl?: pulumi.Output<string>;
+  readonly grafanaUrl?: pulumi.Output<string>;
+  readonly rancherBootstrapPassword?: pulumi.Output<string>;
+  readonly grafanaAdminPassword?: pulumi.Output<string>;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:platform:Platform", name, {}, opts);
+    const created = createPlatform(args, this);
+    this.model = created.model;
+    this.rancherUrl = created.urls.rancher;
+    this.grafanaUrl = created.urls.grafana;
+    this.rancherBootstrapPassword = created.passwords.rancher;
+    this.grafanaAdminPassword = created.passwords.grafana;
+    this.registerOutputs({});
+  }
+}
+
+function password(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false }, { parent }).result);
+}
+
+function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
+  const { config, cluster } = args;
+  const provider = new k8s.Provider("cluster", { kubeconfig: args.kubeconfig }, { parent });
+  const passwords = {
+    rancher: config.rancherEnabled ? password("rancher-bootstrap-password", parent) : undefined,
+    grafana: config.monitoringEnabled ? password("grafana-admin-password", parent) : undefined,
+  };
+  const hostname = (prefix: string): Deployed =>
+    config.ingressDomain
+      ? pulumi.output(`${prefix}.${config.ingressDomain}`)
+      : pulumi.interpolate`${prefix}.${pulumi.output(args.ingressIpv4).apply((ip) => ip ?? "ingress")}.sslip.io`;
+  const secrets: Record<string, Deployed | undefined> = {
+    rancherBootstrapPassword: passwords.rancher,
+    grafanaAdminPassword: passwords.grafana,
+    alertmanagerWebhookUrl: pulumi.secret(config.alertmanagerWebhookUrl),
+  };
+  const model = buildPlatformModel<Deployed>(
+    config,
+    cluster,
+    {
+      hostname,
+      secret: (name) => secrets[name] ?? pulumi.output(""),
+      hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
+      networkId: pulumi.output(args.networkId),
+    },
+    readMonitoringFiles(),
+  );
+
+  const options = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
+    parent,
+    provider,
+    dependsOn: after,
+  });
+  const namespaces = model.namespaces.map((manifest) => createManifest(manifest, options([])));
+  // Everything waits for the namespaces; each release and step also waits for what it names in `after`.
+  const ready = new Map<string, pulumi.Resource[]>();
+  const waitFor = (names: string[]) => [...namespaces, ...names.flatMap((name) => ready.get(name) ?? [])];
+  const pending = [
+    ...model.steps.map((step) => ({ kind: "step" as const, name: step.name, after: step.after, step })),
+    ...model.releases.map((release) => ({
+      kind: "release" as const,
+      name: release.name,
+      after: release.after,
+      release,
+    })),
+  ];
+  const known = new Set(pending.map((item) => item.name));
+  while (pending.length > 0) {
+    const index = pending.findIndex((item) =>
+      item.after.every((name) => ready.has(name) || !known.has(name)),
+    );
+    if (index < 0)
+      throw new Error(`platform dependencies form a cycle: ${pending.map((item) => item.name).join(", ")}`);
+    const [item] = pending.splice(index, 1);
+    if (item.kind === "step") {
+      const after = waitFor(item.after);
+      // Objects of one step are independent of each other, except a namespace they bring along.
+      const stepNamespaces = item.step.manifests.filter((manifest) => manifest.kind === "Namespace");
+      const created = stepNamespaces.map((manifest) => createManifest(manifest, options(after)));
+      const rest = item.step.manifests
+        .filter((manifest) => manifest.kind !== "Namespace")
+        .map((manifest) => createManifest(manifest, options([...after, ...created])));
+      ready.set(item.name, [...created, ...rest]);
+    } else {
+      const { release } = item;
+      ready.set(item.name, [
+        new k8s.helm.v3.Release(
+          release.name,
+          {
+            name: release.name,
+            namespace: release.namespace,
+            chart: release.chart.chart,
+            version: release.chart.version,
+            repositoryOpts: { repo: release.chart.repo },
+            values: mergeValues(readOperatorValues(release.name), release.values),
+            timeout: release.timeoutSeconds,
+            // A failed upgrade rolls back rather than leaving half-applied add-ons.
+            atomic: true,
+            cleanupOnFail: true,
+            waitForJobs: true,
+          },
+          options(waitFor(release.after)),
+        ),
+      ]);
+    }
+  }
+
+  const url = (enabled: boolean, prefix: string) =>
+    enabled ? pulumi.interpolate`https://${hostname(prefix)}` : undefined;
+  return {
+    model,
+    passwords,
+    urls: {
+      rancher: url(config.rancherEnabled, "rancher"),
+      grafana: url(config.monitoringEnabled && config.ingressEnabled, "grafana"),
+    },
+  };
+}
