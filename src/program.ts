@@ -3,6 +3,7 @@ import type { StackConfig } from "./config/schema";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { K3sCluster } from "./k3s/k3sCluster";
 import { Platform } from "./platform/platform";
+import { Tenants } from "./tenants/tenants";
 import { buildClusterModel, type ClusterModel } from "./model/cluster";
 import { KUBE_API_PORT } from "./model/network";
 
@@ -61,6 +62,19 @@ export function defineCluster(
     opts,
   );
 
+  const apiServerUrl = pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`;
+  const tenants = new Tenants(
+    "tenants",
+    {
+      clusterName: model.name,
+      tenants: model.tenants,
+      provider: platform.provider,
+      adminKubeconfig: k3s.kubeconfig,
+      apiServerUrl,
+    },
+    opts,
+  );
+
   return {
     apiEndpoint: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
     apiLoadBalancerPrivateIp: api.privateIp,
@@ -80,6 +94,8 @@ export function defineCluster(
     rancherBootstrapPassword: platform.rancherBootstrapPassword,
     grafanaUrl: platform.grafanaUrl,
     grafanaAdminPassword: platform.grafanaAdminPassword,
+    /** `tenant/user` -> kubeconfig limited to the tenant's namespaces. */
+    tenantKubeconfigs: tenants.kubeconfigs,
   };
 }
 

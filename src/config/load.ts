@@ -3,6 +3,7 @@ import { ConfigError, PROJECT, type ConfigProblem } from "./errors";
 import { checkK3sConfig } from "./k3sRules";
 import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
+import { checkTenantPool, checkTenants } from "./tenantRules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 
 /**
@@ -52,7 +53,10 @@ export function parseStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string>
     ...checkStackConfig(parsed.data),
     ...checkK3sConfig(parsed.data, secretKeys),
     ...checkPlatformConfig(parsed.data),
+    ...checkTenants(parsed.data),
   ];
+  // The pool is only worth comparing once every node and tenant is valid on its own.
+  if (ruleProblems.length === 0) ruleProblems.push(...checkTenantPool(parsed.data));
   if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { VERSIONS } from "../versions";
+import { overcommitSchema, tenantSchema } from "./tenantSchema";
 
 /**
  * The shape of the stack config (`hetzner-k8s:*` keys). Structure and defaults live here;
@@ -120,6 +121,9 @@ export const stackConfigSchema = z.strictObject({
     .default(50),
   /** Secret: an Alertmanager webhook receiver (e.g. a chat or paging integration). */
   alertmanagerWebhookUrl: z.string().default(""),
+  /** Multi-tenancy: the tenants and how far the resource pool may be overcommitted. */
+  tenants: z.array(tenantSchema).default([]),
+  overcommit: overcommitSchema.default(overcommitSchema.parse({})),
   nodes: z.array(nodeSchema, {
     error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
   }),
@@ -127,6 +131,9 @@ export const stackConfigSchema = z.strictObject({
 
 /** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
 export const SECRET_CONFIG_KEYS = ["etcdS3AccessKey", "etcdS3SecretKey", "alertmanagerWebhookUrl"] as const;
+
+/** Structured keys, which Pulumi.yaml cannot declare with a type (pulumi/pulumi#11321); described there in comments. */
+export const STRUCTURED_CONFIG_KEYS = ["nodes", "tenants", "overcommit"] as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;

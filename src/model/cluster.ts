@@ -4,6 +4,8 @@ import { buildCloudInit } from "./cloudInit";
 import { buildK3sModel, type K3sModel } from "./k3s";
 import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
 import { buildNode, type NodeModel } from "./nodes";
+import { buildPool, type PoolModel } from "./pool";
+import { buildTenant, type TenantModel } from "./tenants";
 
 /** The desired cluster, computed from validated config alone. No Pulumi here: the plan and console reuse it. */
 export interface ClusterModel {
@@ -23,6 +25,8 @@ export interface ClusterModel {
   placementGroups: string[];
   cloudInit: string;
   k3s: K3sModel;
+  tenants: TenantModel[];
+  pool: PoolModel;
 }
 
 export function buildClusterModel(config: StackConfig): ClusterModel {
@@ -47,5 +51,7 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),
     cloudInit: buildCloudInit(config.sshPublicKeys),
     k3s: buildK3sModel(config, nodes, api.privateIp),
+    tenants: config.tenants.map(buildTenant),
+    pool: buildPool(config),
   };
 }

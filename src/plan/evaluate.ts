@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../config/errors";
 import type { StackConfig } from "../config/schema";
+import { buildPool, type PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
 import { createSecrecyProbe, resourceKey } from "./secrecy";
@@ -22,6 +23,8 @@ export interface Plan {
   stack: string;
   resources: PlannedResource[];
   outputs: Record<string, ResolvedOutput>;
+  /** The shared resource pool and what the tenants are promised (cores and bytes). */
+  pool: PoolModel;
 }
 
 /**
@@ -62,5 +65,5 @@ export async function evaluatePlan(stack: string, config: StackConfig): Promise<
       };
     })
     .sort((a, b) => a.urn.localeCompare(b.urn));
-  return { stack, resources, outputs };
+  return { stack, resources, outputs, pool: buildPool(config) };
 }

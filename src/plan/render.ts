@@ -1,4 +1,5 @@
 import { bootstrapLevels } from "./bootstrapPath";
+import { poolSection, tenantsSection } from "./renderTenants";
 import type { Plan, PlannedResource } from "./evaluate";
 import { SECRET, UNKNOWN } from "./values";
 
@@ -248,6 +249,8 @@ export function renderPlan(plan: Plan): string {
     loadBalancerSection(plan),
     firewallSection(plan),
     platformSection(plan),
+    tenantsSection(plan),
+    poolSection(plan),
     resourcesSection(plan),
     outputsSection(plan),
   ];

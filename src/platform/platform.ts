@@ -29,6 +29,8 @@ type Deployed = pulumi.Output<string>;
  */
 export class Platform extends pulumi.ComponentResource {
   readonly model: PlatformModel<Deployed>;
+  /** The cluster's Kubernetes provider, shared with the tenants layer. */
+  readonly provider: k8s.Provider;
   readonly rancherUrl?: pulumi.Output<string>;
   readonly grafanaUrl?: pulumi.Output<string>;
   readonly rancherBootstrapPassword?: pulumi.Output<string>;
@@ -38,6 +40,7 @@ export class Platform extends pulumi.ComponentResource {
     super("hetzner-k8s:platform:Platform", name, {}, opts);
     const created = createPlatform(args, this);
     this.model = created.model;
+    this.provider = created.provider;
     this.rancherUrl = created.urls.rancher;
     this.grafanaUrl = created.urls.grafana;
     this.rancherBootstrapPassword = created.passwords.rancher;
@@ -141,6 +144,7 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
     enabled ? pulumi.interpolate`https://${hostname(prefix)}` : undefined;
   return {
     model,
+    provider,
     passwords,
     urls: {
       rancher: url(config.rancherEnabled, "rancher"),

@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
   SECRET_CONFIG_KEYS,
   STACK_CONFIG_KEYS,
+  STRUCTURED_CONFIG_KEYS,
   stackConfigSchema,
   type StackConfigKey,
 } from "../../src/config/schema";
@@ -42,8 +43,8 @@ function pulumiType(name: StackConfigKey): string {
 }
 
 describe("Pulumi.yaml declarations", () => {
-  // nodes cannot be typed in Pulumi.yaml, and a declared secret without a default would be required.
-  const undeclared: readonly string[] = ["nodes", ...SECRET_CONFIG_KEYS];
+  // Structured keys cannot be typed in Pulumi.yaml, and a declared secret without a default would be required.
+  const undeclared: readonly string[] = [...STRUCTURED_CONFIG_KEYS, ...SECRET_CONFIG_KEYS];
 
   it("declares every schema key except nodes and the credentials, and nothing else", () => {
     expect([...declaredKeys].sort()).toEqual(
@@ -51,9 +52,10 @@ describe("Pulumi.yaml declarations", () => {
     );
   });
 
-  it("describes each credential key in a comment", () => {
+  it("describes each credential and structured key in a comment", () => {
     const comments = projectText.split("\n").filter((line) => line.trimStart().startsWith("#"));
-    for (const key of SECRET_CONFIG_KEYS) expect(comments.join("\n")).toContain(key);
+    for (const key of [...SECRET_CONFIG_KEYS, ...STRUCTURED_CONFIG_KEYS])
+      expect(comments.join("\n")).toContain(`${key}`);
   });
 
   it("describes nodes and each of its fields in a comment", () => {

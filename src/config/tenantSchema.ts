@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+/**
+ * The shape of `hetzner-k8s:tenants`: teams or people sharing the cluster, each in namespaces of its own
+ * with quotas, limits, users and isolation. Rules relating values live in tenantRules.ts.
+ */
+
+const dnsLabel = z
+  .string()
+  .max(63, "must be at most 63 characters")
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits and '-')");
+
+const quantity = z.union([z.string(), z.number()]).transform(String);
+
+export const PRIORITY_CLASSES = ["platform-critical", "high", "default", "low"] as const;
+
+export const quotaSchema = z.strictObject({
+  requestsCpu: quantity,
+  requestsMemory: quantity,
+  limitsCpu: quantity,
+  limitsMemory: quantity,
+  /** Total of the tenant's persistent volume claims. */
+  storage: quantity.default("0"),
+  persistentVolumeClaims: z.number().int().min(0).default(0),
+  pods: z.number().int().min(0).default(50),
+  services: z.number().int().min(0).default(10),
+  /** LoadBalancer Services buy Hetzner load balancers: none unless granted. */
+  loadBalancers: z.number().int().min(0).default(0),
+  /** NodePorts open a port on every node: none unless granted. */
+  nodePorts: z.number().int().min(0).default(0),
+});
+
+export const containerLimitsSchema = z.strictObject({
+  defaultRequestCpu: quantity.default("100m"),
+  defaultRequestMemory: quantity.default("128Mi"),
+  defaultLimitCpu: quantity.default("500m"),
+  defaultLimitMemory: quantity.default("512Mi"),
+  maxCpu: quantity.default("2"),
+  maxMemory: quantity.default("4Gi"),
+});
+
+export const tenantSchema = z.strictObject({
+  name: dnsLabel,
+  /** Namespaces of the tenant. @default [name] */
+  namespaces: z.array(dnsLabel).min(1, "must list at least one namespace").optional(),
+  /** People or systems that get a kubeconfig for the tenant's namespaces. */
+  users: z.array(dnsLabel).default([]),
+  /** Applied to each of the tenant's namespaces. */
+  quota: quotaSchema,
+  limits: containerLimitsSchema.default(containerLimitsSchema.parse({})),
+  priorityClasses: z.array(z.enum(PRIORITY_CLASSES)).default(["default", "low"]),
+  podSecurity: z
+    .enum(["restricted", "baseline"], { error: 'must be "restricted" or "baseline"' })
+    .default("restricted"),
+  /** Other namespaces whose pods may connect to this tenant's pods (ingress and monitoring always may). */
+  allowFrom: z.array(dnsLabel).default([]),
+  /**
+   * Removing a tenant keeps its namespaces (and their data) unless this was set, and applied, first.
+   * @default false
+   */
+  allowDeletion: z.boolean().default(false),
+});
+
+export const overcommitSchema = z.strictObject({
+  cpu: z.number().min(1, "must be at least 1 (no undercommit)").max(10).default(1),
+  memory: z.number().min(1, "must be at least 1 (no undercommit)").max(10).default(1),
+  storage: z.number().min(1, "must be at least 1 (no undercommit)").max(10).default(1),
+});
+
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type QuotaConfig = z.infer<typeof quotaSchema>;
+export type OvercommitConfig = z.infer<typeof overcommitSchema>;

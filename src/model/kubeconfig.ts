@@ -1,0 +1,47 @@
+import { parse, stringify } from "yaml";
+
+/** Kubeconfigs handed to tenant users: their token, their namespaces, the cluster's CA and address. */
+
+interface AdminKubeconfig {
+  clusters?: { cluster?: { "certificate-authority-data"?: string } }[];
+}
+
+/** The cluster CA (base64) from the admin kubeconfig k3s writes; empty when it cannot be found. */
+export function certificateAuthorityOf(adminKubeconfig: string): string {
+  try {
+    const parsed = parse(adminKubeconfig) as AdminKubeconfig | null;
+    return parsed?.clusters?.[0]?.cluster?.["certificate-authority-data"] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export interface UserKubeconfigArgs {
+  clusterName: string;
+  server: string;
+  certificateAuthorityData: string;
+  user: string;
+  token: string;
+  /** One context per namespace; the first is the current one. */
+  namespaces: string[];
+}
+
+export function userKubeconfig(args: UserKubeconfigArgs): string {
+  const contexts = args.namespaces.map((namespace) => ({
+    name: `${args.clusterName}-${namespace}`,
+    context: { cluster: args.clusterName, user: args.user, namespace },
+  }));
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: args.clusterName,
+        cluster: { server: args.server, "certificate-authority-data": args.certificateAuthorityData },
+      },
+    ],
+    users: [{ name: args.user, user: { token: args.token } }],
+    contexts,
+    "current-context": contexts[0]?.name ?? "",
+  });
+}

@@ -1,0 +1,262 @@
+import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
+import { metadata, podSecurityLabels, type Manifest } from "./platform/common";
+import { MONITORING_NAMESPACE } from "./platform/monitoring";
+import { TENANT_LABEL } from "./platform/releases";
+import { tenantNamespaces } from "./pool";
+
+/**
+ * Kubernetes objects of a tenant: namespaces with Pod Security labels, quotas, limits, RBAC that stays
+ * inside the tenant's namespaces, one ServiceAccount identity per user, and network isolation.
+ * Pure: each tenant's objects depend on that tenant's entry alone.
+ */
+
+export const TENANT_ROLE = "tenant-workloads";
+/** Namespaces whose pods may always reach tenant pods: the ingress controller and Prometheus. */
+export const PLATFORM_CLIENT_NAMESPACES = ["traefik", MONITORING_NAMESPACE];
+
+export interface TenantUser {
+  tenant: string;
+  name: string;
+  /** The tenant's first namespace holds its users' identities. */
+  homeNamespace: string;
+  serviceAccount: string;
+  tokenSecret: string;
+  namespaces: string[];
+}
+
+export interface TenantModel {
+  name: string;
+  namespaces: string[];
+  /** Namespace objects; kept in the cluster when the tenant is removed unless allowDeletion was applied. */
+  namespaceManifests: Manifest[];
+  /** Everything inside the namespaces. */
+  objects: Manifest[];
+  users: TenantUser[];
+  allowDeletion: boolean;
+}
+
+/** Cluster-wide priority classes, created once; tenants may use those their entry allows. */
+export function priorityClassManifests(): Manifest[] {
+  const values: Record<(typeof PRIORITY_CLASSES)[number], number> = {
+    "platform-critical": 1_000_000,
+    high: 10_000,
+    default: 1_000,
+    low: 100,
+  };
+  return PRIORITY_CLASSES.map((name) => ({
+    apiVersion: "scheduling.k8s.io/v1",
+    kind: "PriorityClass",
+    metadata: metadata(name),
+    value: values[name],
+    globalDefault: name === "default",
+    // Low-priority work waits for room instead of evicting others.
+    preemptionPolicy: name === "low" ? "Never" : "PreemptLowerPriority",
+    description: `hetzner-k8s priority class "${name}"`,
+  }));
+}
+
+function quota(tenant: TenantConfig, namespace: string): Manifest {
+  const q = tenant.quota;
+  return {
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: metadata("tenant-quota", namespace, { [TENANT_LABEL]: tenant.name }),
+    spec: {
+      hard: {
+        "requests.cpu": q.requestsCpu,
+        "requests.memory": q.requestsMemory,
+        "limits.cpu": q.limitsCpu,
+        "limits.memory": q.limitsMemory,
+        "requests.storage": q.storage,
+        persistentvolumeclaims: String(q.persistentVolumeClaims),
+        pods: String(q.pods),
+        services: String(q.services),
+        "services.loadbalancers": String(q.loadBalancers),
+        "services.nodeports": String(q.nodePorts),
+      },
+    },
+  };
+}
+
+/** A quota of zero pods for every priority class the tenant may not use. */
+function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest[] {
+  const denied = PRIORITY_CLASSES.filter((name) => !tenant.priorityClasses.includes(name));
+  if (denied.length === 0) return [];
+  return [
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: metadata("denied-priority-classes", namespace, { [TENANT_LABEL]: tenant.name }),
+      spec: {
+        hard: { pods: "0" },
+        scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: denied }] },
+      },
+    },
+  ];
+}
+
+function limitRange(tenant: TenantConfig, namespace: string): Manifest {
+  const l = tenant.limits;
+  return {
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: metadata("tenant-limits", namespace, { [TENANT_LABEL]: tenant.name }),
+    spec: {
+      limits: [
+        {
+          type: "Container",
+          defaultRequest: { cpu: l.defaultRequestCpu, memory: l.defaultRequestMemory },
+          default: { cpu: l.defaultLimitCpu, memory: l.defaultLimitMemory },
+          max: { cpu: l.maxCpu, memory: l.maxMemory },
+        },
+      ],
+    },
+  };
+}
+
+const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+const READ = ["get", "list", "watch"];
+
+/**
+ * What tenant users may do inside their namespaces: run and operate workloads. Quotas, limit ranges,
+ * network policies, roles and bindings are read-only to them, and nothing grants escalate, bind or
+ * impersonate.
+ */
+export function tenantRoleRules(): Record<string, unknown>[] {
+  return [
+    {
+      apiGroups: [""],
+      resources: [
+        "pods",
+        "services",
+        "endpoints",
+        "configmaps",
+        "secrets",
+        "persistentvolumeclaims",
+        "serviceaccounts",
+      ],
+      verbs: ALL_VERBS,
+    },
+    {
+      apiGroups: [""],
+      resources: ["pods/log", "pods/status", "events", "resourcequotas", "limitranges"],
+      verbs: READ,
+    },
+    {
+      apiGroups: [""],
+      resources: ["pods/exec", "pods/portforward", "pods/attach"],
+      verbs: ["get", "create"],
+    },
+    {
+      apiGroups: ["apps"],
+      resources: ["deployments", "statefulsets", "replicasets", "daemonsets"],
+      verbs: ALL_VERBS,
+    },
+    {
+      apiGroups: ["apps"],
+      resources: ["deployments/scale", "statefulsets/scale"],
+      verbs: ["get", "update", "patch"],
+    },
+    { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL_VERBS },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL_VERBS },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL_VERBS },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL_VERBS },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: READ },
+    { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: ALL_VERBS },
+    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: READ },
+  ];
+}
+
+function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
+  const byName = (name: string) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+  });
+  return [
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: metadata("default-deny-ingress", namespace, { [TENANT_LABEL]: tenant.name }),
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: metadata("allow-tenant-and-platform", namespace, { [TENANT_LABEL]: tenant.name }),
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { [TENANT_LABEL]: tenant.name } } },
+              ...PLATFORM_CLIENT_NAMESPACES.map(byName),
+              ...tenant.allowFrom.map(byName),
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}
+
+export function buildTenant(tenant: TenantConfig): TenantModel {
+  const namespaces = tenantNamespaces(tenant);
+  const [home] = namespaces;
+  const users: TenantUser[] = tenant.users.map((name) => ({
+    tenant: tenant.name,
+    name,
+    homeNamespace: home,
+    serviceAccount: `user-${name}`,
+    tokenSecret: `user-${name}-token`,
+    namespaces,
+  }));
+  const labels = { [TENANT_LABEL]: tenant.name };
+  const perNamespace = namespaces.flatMap((namespace) => [
+    quota(tenant, namespace),
+    ...priorityClassQuota(tenant, namespace),
+    limitRange(tenant, namespace),
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: metadata(TENANT_ROLE, namespace, labels),
+      rules: tenantRoleRules(),
+    },
+    ...users.map((user) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: metadata(`user-${user.name}`, namespace, labels),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_ROLE },
+      subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: home }],
+    })),
+    ...networkPolicies(tenant, namespace),
+  ]);
+  const identities = users.flatMap((user): Manifest[] => [
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: metadata(user.serviceAccount, home, labels),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        ...metadata(user.tokenSecret, home, labels),
+        annotations: { "kubernetes.io/service-account.name": user.serviceAccount },
+      },
+      type: "kubernetes.io/service-account-token",
+    },
+  ]);
+  return {
+    name: tenant.name,
+    namespaces,
+    namespaceManifests: namespaces.map((namespace) => ({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: metadata(namespace, undefined, { ...labels, ...podSecurityLabels(tenant.podSecurity) }),
+    })),
+    objects: [...perNamespace, ...identities],
+    users,
+    allowDeletion: tenant.allowDeletion,
+  };
+}

@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { certificateAuthorityOf, userKubeconfig } from "../model/kubeconfig";
+import { priorityClassManifests, type TenantModel } from "../model/tenants";
+import { createManifest } from "../platform/manifests";
+
+export interface TenantsArgs {
+  clusterName: string;
+  tenants: TenantModel[];
+  provider: k8s.Provider;
+  /** Admin kubeconfig, for the cluster CA that tenant kubeconfigs carry (secret). */
+  adminKubeconfig: pulumi.Input<string>;
+  /** API address written into tenant kubeconfigs. */
+  apiServerUrl: pulumi.Input<string>;
+}
+
+/** Cluster-wide priority classes, then one Tenant per entry of the stack's tenant list. */
+export class Tenants extends pulumi.ComponentResource {
+  /** `tenant/user` -> kubeconfig (secret). */
+  readonly kubeconfigs: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: TenantsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:tenants:Tenants", name, {}, opts);
+    const priorityClasses = priorityClassManifests().map((manifest) =>
+      createManifest(manifest, { parent: this, provider: args.provider }),
+    );
+    const tenants = args.tenants.map(
+      (tenant) => new Tenant(tenant.name, { ...args, tenant, after: priorityClasses }, { parent: this }),
+    );
+    this.kubeconfigs = pulumi.secret(
+      pulumi
+        .all(tenants.map((tenant) => tenant.kubeconfigs))
+        .apply((maps) => Object.assign({}, ...maps) as Record<string, string>),
+    );
+    this.registerOutputs({});
+  }
+}
+
+export interface TenantArgs extends TenantsArgs {
+  tenant: TenantModel;
+  after: pulumi.Resource[];
+}
+
+/** One tenant: its namespaces, quotas, limits, RBAC, users and network policies. */
+export class Tenant extends pulumi.ComponentResource {
+  readonly kubeconfigs: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hetzner-k8s:tenants:Tenant", name, {}, opts);
+    this.kubeconfigs = createTenant(args, this);
+    this.registerOutputs({});
+  }
+}
+
+function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<Record<string, string>> {
+  const { tenant, provider } = args;
+  // A namespace holds the tenant's data: removing the tenant leaves it in place unless deletion was allowed.
+  const namespaces = tenant.namespaceManifests.map((manifest) =>
+    createManifest(manifest, {
+      parent,
+      provider,
+      dependsOn: args.after,
+      retainOnDelete: !tenant.allowDeletion,
+    }),
+  );
+  const created = new Map(
+    tenant.objects.map((manifest) => [
+      `${manifest.kind}/${manifest.metadata.namespace}/${manifest.metadata.name}`,
+      createManifest(manifest, { parent, provider, dependsOn: namespaces }),
+    ]),
+  );
+  const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);
+  const entries = tenant.users.map((user) => {
+    const secret = created.get(`Secret/${user.homeNamespace}/${user.tokenSecret}`) as k8s.core.v1.Secret;
+    const kubeconfig = pulumi
+      .all([secret.data, ca, args.apiServerUrl])
+      .apply(([data, certificateAuthorityData, server]) =>
+        userKubeconfig({
+          clusterName: args.clusterName,
+          server,
+          certificateAuthorityData,
+          user: `${user.tenant}-${user.name}`,
+          token: Buffer.from(data?.token ?? "", "base64").toString("utf8"),
+          namespaces: user.namespaces,
+        }),
+      );
+    return pulumi.all([`${user.tenant}/${user.name}`, kubeconfig]);
+  });
+  return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs)));
+}

@@ -1,0 +1,458 @@
+import { parse } from "yaml";
+import { PRIORITY_CLASSES, tenantSchema, type TenantConfig } from "../../src/config/tenantSchema";
+import { certificateAuthorityOf, userKubeconfig } from "../../src/model/kubeconfig";
+import type { Manifest } from "../../src/model/platform/common";
+import {
+  buildTenant,
+  priorityClassManifests,
+  TENANT_ROLE,
+  tenantRoleRules,
+  type TenantModel,
+} from "../../src/model/tenants";
+import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
+
+const TENANT_LABEL = "hetzner-k8s.io/tenant";
+const MANAGED = { "app.kubernetes.io/managed-by": "hetzner-k8s" };
+
+/** A tenant as the stack file would list it; the schema fills in the defaults. */
+function tenantConfig(entry: Record<string, unknown> = {}): TenantConfig {
+  return tenantSchema.parse({
+    name: "shop",
+    namespaces: ["shop", "shop-staging"],
+    users: ["alice", "ci"],
+    quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "4", limitsMemory: "8Gi", storage: "20Gi" },
+    ...entry,
+  });
+}
+
+function objectsOf(model: TenantModel, kind: string, namespace?: string): Manifest[] {
+  return model.objects.filter(
+    (object) => object.kind === kind && (namespace === undefined || object.metadata.namespace === namespace),
+  );
+}
+
+function single(model: TenantModel, kind: string, namespace: string, name: string): Manifest {
+  const found = objectsOf(model, kind, namespace).filter((object) => object.metadata.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+describe("a tenant's namespaces", () => {
+  it("are the listed ones, or the tenant's name", () => {
+    expect(buildTenant(tenantConfig()).namespaces).toEqual(["shop", "shop-staging"]);
+    expect(buildTenant(tenantConfig({ namespaces: undefined })).namespaces).toEqual(["shop"]);
+  });
+
+  it("carry the tenant label and Pod Security labels: enforce the tenant's level, audit and warn at restricted", () => {
+    const baseline = buildTenant(tenantConfig({ podSecurity: "baseline" }));
+    expect(baseline.namespaceManifests).toEqual(
+      ["shop", "shop-staging"].map((name) => ({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name,
+          labels: {
+            ...MANAGED,
+            [TENANT_LABEL]: "shop",
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+          },
+        },
+      })),
+    );
+    const restricted = buildTenant(tenantConfig());
+    for (const namespace of restricted.namespaceManifests)
+      expect(namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("keep a tenant's data unless it allows deletion", () => {
+    expect(buildTenant(tenantConfig()).allowDeletion).toBe(false);
+    expect(buildTenant(tenantConfig({ allowDeletion: true })).allowDeletion).toBe(true);
+  });
+});
+
+describe("a tenant's quotas", () => {
+  it("set the quota in every namespace, with no load balancers or node ports by default", () => {
+    const model = buildTenant(tenantConfig());
+    for (const namespace of model.namespaces) {
+      expect(single(model, "ResourceQuota", namespace, "tenant-quota")).toEqual({
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "tenant-quota", namespace, labels: { ...MANAGED, [TENANT_LABEL]: "shop" } },
+        spec: {
+          hard: {
+            "requests.cpu": "2",
+            "requests.memory": "4Gi",
+            "limits.cpu": "4",
+            "limits.memory": "8Gi",
+            "requests.storage": "20Gi",
+            persistentvolumeclaims: "0",
+            pods: "50",
+            services: "10",
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+          },
+        },
+      });
+    }
+  });
+
+  it("grant what the tenant's entry grants", () => {
+    const model = buildTenant(
+      tenantConfig({
+        quota: {
+          requestsCpu: 1,
+          requestsMemory: "1Gi",
+          limitsCpu: "1500m",
+          limitsMemory: "2Gi",
+          persistentVolumeClaims: 4,
+          pods: 20,
+          services: 3,
+          loadBalancers: 1,
+          nodePorts: 2,
+        },
+      }),
+    );
+    expect(single(model, "ResourceQuota", "shop", "tenant-quota").spec).toEqual({
+      hard: {
+        "requests.cpu": "1",
+        "requests.memory": "1Gi",
+        "limits.cpu": "1500m",
+        "limits.memory": "2Gi",
+        "requests.storage": "0",
+        persistentvolumeclaims: "4",
+        pods: "20",
+        services: "3",
+        "services.loadbalancers": "1",
+        "services.nodeports": "2",
+      },
+    });
+  });
+
+  it("deny exactly the priority classes the tenant may not use", () => {
+    const model = buildTenant(tenantConfig());
+    for (const namespace of model.namespaces) {
+      expect(single(model, "ResourceQuota", namespace, "denied-priority-classes").spec).toEqual({
+        hard: { pods: "0" },
+        scopeSelector: {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["platform-critical", "high"] }],
+        },
+      });
+    }
+    const none = buildTenant(tenantConfig({ priorityClasses: [] }));
+    const denied = single(none, "ResourceQuota", "shop", "denied-priority-classes").spec as {
+      scopeSelector: { matchExpressions: { values: string[] }[] };
+    };
+    expect(denied.scopeSelector.matchExpressions[0].values).toEqual([...PRIORITY_CLASSES]);
+  });
+
+  it("deny no priority class when all are allowed", () => {
+    const model = buildTenant(tenantConfig({ priorityClasses: [...PRIORITY_CLASSES] }));
+    expect(objectsOf(model, "ResourceQuota").map((object) => object.metadata.name)).toEqual([
+      "tenant-quota",
+      "tenant-quota",
+    ]);
+  });
+
+  it("limit containers with defaults and maxima", () => {
+    const model = buildTenant(tenantConfig({ limits: { maxCpu: "1", defaultLimitMemory: "256Mi" } }));
+    for (const namespace of model.namespaces) {
+      expect(single(model, "LimitRange", namespace, "tenant-limits").spec).toEqual({
+        limits: [
+          {
+            type: "Container",
+            defaultRequest: { cpu: "100m", memory: "128Mi" },
+            default: { cpu: "500m", memory: "256Mi" },
+            max: { cpu: "1", memory: "4Gi" },
+          },
+        ],
+      });
+    }
+  });
+});
+
+describe("a tenant's identities and RBAC", () => {
+  const model = buildTenant(tenantConfig());
+
+  it("gives each user a ServiceAccount and a token Secret in the home namespace (the first)", () => {
+    expect(model.users.map((user) => [user.name, user.homeNamespace, user.namespaces])).toEqual([
+      ["alice", "shop", ["shop", "shop-staging"]],
+      ["ci", "shop", ["shop", "shop-staging"]],
+    ]);
+    expect(objectsOf(model, "ServiceAccount").map((object) => object.metadata)).toEqual(
+      ["alice", "ci"].map((user) => ({
+        name: `user-${user}`,
+        namespace: "shop",
+        labels: { ...MANAGED, [TENANT_LABEL]: "shop" },
+      })),
+    );
+    for (const account of objectsOf(model, "ServiceAccount"))
+      expect(account.automountServiceAccountToken).toBe(false);
+    expect(objectsOf(model, "Secret")).toEqual(
+      ["alice", "ci"].map((user) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name: `user-${user}-token`,
+          namespace: "shop",
+          labels: { ...MANAGED, [TENANT_LABEL]: "shop" },
+          annotations: { "kubernetes.io/service-account.name": `user-${user}` },
+        },
+        type: "kubernetes.io/service-account-token",
+      })),
+    );
+  });
+
+  it("has no identities without users", () => {
+    const alone = buildTenant(tenantConfig({ users: [] }));
+    expect(alone.users).toEqual([]);
+    expect(objectsOf(alone, "ServiceAccount")).toEqual([]);
+    expect(objectsOf(alone, "Secret")).toEqual([]);
+    expect(objectsOf(alone, "RoleBinding")).toEqual([]);
+  });
+
+  it("binds only the tenant Role, in each namespace, to the user's ServiceAccount in the home namespace", () => {
+    const bindings = objectsOf(model, "RoleBinding");
+    expect(bindings.map((binding) => `${binding.metadata.namespace}/${binding.metadata.name}`)).toEqual([
+      "shop/user-alice",
+      "shop/user-ci",
+      "shop-staging/user-alice",
+      "shop-staging/user-ci",
+    ]);
+    for (const binding of bindings) {
+      const user = binding.metadata.name.replace(/^user-/, "");
+      expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_ROLE });
+      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: `user-${user}`, namespace: "shop" }]);
+    }
+  });
+
+  it("has one tenant Role per namespace with the tenant's rules", () => {
+    const roles = objectsOf(model, "Role");
+    expect(roles.map((role) => `${role.metadata.namespace}/${role.metadata.name}`)).toEqual([
+      "shop/tenant-workloads",
+      "shop-staging/tenant-workloads",
+    ]);
+    for (const role of roles) expect(role.rules).toEqual(tenantRoleRules());
+  });
+
+  it("uses namespaced RBAC only: Roles and RoleBindings, never cluster-wide ones", () => {
+    const kinds = [...model.namespaceManifests, ...model.objects].map((object) => object.kind);
+    expect(kinds).not.toContain("ClusterRole");
+    expect(kinds).not.toContain("ClusterRoleBinding");
+    for (const binding of objectsOf(model, "RoleBinding")) {
+      expect((binding.roleRef as { kind: string }).kind).toBe("Role");
+      for (const subject of binding.subjects as Subject[]) {
+        expect(subject.kind).toBe("ServiceAccount");
+        expect(model.namespaces).toContain(subject.namespace);
+      }
+    }
+  });
+
+  it("grants no escalation, no wildcard and no writes to its own guard rails", () => {
+    const rules = objectsOf(model, "Role").flatMap((role) => role.rules as PolicyRule[]);
+    expect(rules.length).toBeGreaterThan(0);
+    const guarded = ["resourcequotas", "limitranges", "networkpolicies", "roles", "rolebindings"];
+    const writes = ["create", "update", "patch", "delete", "deletecollection"];
+    for (const rule of rules) {
+      const where = JSON.stringify(rule);
+      for (const verb of ["escalate", "bind", "impersonate", "*"]) expect([where, rule.verbs]).not.toContainEqual(verb);
+      expect([where, rule.verbs.includes("*")]).toEqual([where, false]);
+      expect([where, rule.resources.includes("*")]).toEqual([where, false]);
+      expect([where, rule.apiGroups.includes("*")]).toEqual([where, false]);
+      expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]); // no nonResourceURLs
+      for (const resource of rule.resources.filter((name) => guarded.includes(name)))
+        expect([where, resource, rule.verbs.filter((verb) => writes.includes(verb))]).toEqual([where, resource, []]);
+      // Nothing that reaches beyond the namespace: namespaces, nodes, persistent volumes, CRDs.
+      for (const resource of ["namespaces", "nodes", "persistentvolumes", "customresourcedefinitions"])
+        expect([where, rule.resources.includes(resource)]).toEqual([where, false]);
+    }
+  });
+
+  it("lets users read their quotas, limits, network policies and RBAC", () => {
+    const rules = tenantRoleRules() as unknown as PolicyRule[];
+    const canRead = (resource: string) =>
+      rules.some((rule) => rule.resources.includes(resource) && ["get", "list", "watch"].every((verb) => rule.verbs.includes(verb)));
+    for (const resource of ["resourcequotas", "limitranges", "networkpolicies", "roles", "rolebindings", "pods"])
+      expect([resource, canRead(resource)]).toEqual([resource, true]);
+  });
+});
+
+describe("a tenant's network policies", () => {
+  it("deny ingress by default in every namespace", () => {
+    const model = buildTenant(tenantConfig());
+    for (const namespace of model.namespaces) {
+      expect(single(model, "NetworkPolicy", namespace, "default-deny-ingress").spec).toEqual({
+        podSelector: {},
+        policyTypes: ["Ingress"],
+      });
+    }
+  });
+
+  it("allow the tenant's own namespaces, traefik, monitoring and the namespaces it lists", () => {
+    const model = buildTenant(tenantConfig({ allowFrom: ["billing", "team-x"] }));
+    const byName = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+    for (const namespace of model.namespaces) {
+      expect(single(model, "NetworkPolicy", namespace, "allow-tenant-and-platform").spec).toEqual({
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { [TENANT_LABEL]: "shop" } } },
+              byName("traefik"),
+              byName("monitoring"),
+              byName("billing"),
+              byName("team-x"),
+            ],
+          },
+        ],
+      });
+    }
+  });
+
+  it("select the tenant's namespaces by the label those namespaces carry", () => {
+    const model = buildTenant(tenantConfig());
+    const policy = single(model, "NetworkPolicy", "shop", "allow-tenant-and-platform").spec as {
+      ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[];
+    };
+    const selector = policy.ingress[0].from[0].namespaceSelector.matchLabels;
+    for (const namespace of model.namespaceManifests) expect(namespace.metadata.labels).toMatchObject(selector);
+  });
+});
+
+describe("a tenant's objects as a whole", () => {
+  const model = buildTenant(tenantConfig({ allowFrom: ["billing"], priorityClasses: ["low"] }));
+
+  it("are exactly these, per namespace and for the users", () => {
+    expect(model.objects.map((object) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`)).toEqual([
+      ...["shop", "shop-staging"].flatMap((namespace) => [
+        `ResourceQuota ${namespace}/tenant-quota`,
+        `ResourceQuota ${namespace}/denied-priority-classes`,
+        `LimitRange ${namespace}/tenant-limits`,
+        `Role ${namespace}/tenant-workloads`,
+        `RoleBinding ${namespace}/user-alice`,
+        `RoleBinding ${namespace}/user-ci`,
+        `NetworkPolicy ${namespace}/default-deny-ingress`,
+        `NetworkPolicy ${namespace}/allow-tenant-and-platform`,
+      ]),
+      "ServiceAccount shop/user-alice",
+      "Secret shop/user-alice-token",
+      "ServiceAccount shop/user-ci",
+      "Secret shop/user-ci-token",
+    ]);
+  });
+
+  it("live in the tenant's namespaces and carry its label; Namespaces are the only cluster-scoped objects", () => {
+    for (const object of model.objects) {
+      expect([object.kind, model.namespaces.includes(object.metadata.namespace ?? "")]).toEqual([object.kind, true]);
+      expect(object.metadata.labels?.[TENANT_LABEL]).toBe("shop");
+    }
+    expect(model.namespaceManifests.map((object) => [object.kind, object.metadata.namespace])).toEqual([
+      ["Namespace", undefined],
+      ["Namespace", undefined],
+    ]);
+  });
+
+  it("match the official Kubernetes API schemas", () => {
+    for (const object of [...model.namespaceManifests, ...model.objects]) expect(() => validateAgainstSchema(object)).not.toThrow();
+  });
+});
+
+describe("priority classes", () => {
+  const classes = priorityClassManifests();
+
+  it("are the four the tenant schema knows, highest first, 'default' the global default", () => {
+    expect(classes.map((entry) => [entry.metadata.name, entry.value, entry.globalDefault])).toEqual([
+      ["platform-critical", 1_000_000, false],
+      ["high", 10_000, false],
+      ["default", 1_000, true],
+      ["low", 100, false],
+    ]);
+  });
+
+  it("let low-priority work wait instead of preempting", () => {
+    expect(classes.map((entry) => entry.preemptionPolicy)).toEqual([
+      "PreemptLowerPriority",
+      "PreemptLowerPriority",
+      "PreemptLowerPriority",
+      "Never",
+    ]);
+  });
+
+  it("are cluster-scoped and match the API schema", () => {
+    for (const entry of classes) {
+      expect(entry.metadata.namespace).toBeUndefined();
+      expect(() => validateAgainstSchema(entry)).not.toThrow();
+    }
+  });
+});
+
+interface Kubeconfig {
+  apiVersion: string;
+  kind: string;
+  clusters: { name: string; cluster: { server: string; "certificate-authority-data": string } }[];
+  users: { name: string; user: { token: string } }[];
+  contexts: { name: string; context: { cluster: string; user: string; namespace: string } }[];
+  "current-context": string;
+}
+
+describe("tenant kubeconfigs", () => {
+  const text = userKubeconfig({
+    clusterName: "dev",
+    server: "https://203.0.113.9:6443",
+    certificateAuthorityData: "Q0EtREFUQQ==",
+    user: "shop-alice",
+    token: "eyJhbGciOi.token.value",
+    namespaces: ["shop", "shop-staging"],
+  });
+  const kubeconfig = parse(text) as Kubeconfig;
+
+  it("is a kubeconfig for the cluster with its CA", () => {
+    expect(kubeconfig.apiVersion).toBe("v1");
+    expect(kubeconfig.kind).toBe("Config");
+    expect(kubeconfig.clusters).toEqual([
+      { name: "dev", cluster: { server: "https://203.0.113.9:6443", "certificate-authority-data": "Q0EtREFUQQ==" } },
+    ]);
+  });
+
+  it("carries the user's token", () => {
+    expect(kubeconfig.users).toEqual([{ name: "shop-alice", user: { token: "eyJhbGciOi.token.value" } }]);
+  });
+
+  it("has a context per namespace, the first one current", () => {
+    expect(kubeconfig.contexts).toEqual([
+      { name: "dev-shop", context: { cluster: "dev", user: "shop-alice", namespace: "shop" } },
+      { name: "dev-shop-staging", context: { cluster: "dev", user: "shop-alice", namespace: "shop-staging" } },
+    ]);
+    expect(kubeconfig["current-context"]).toBe("dev-shop");
+  });
+
+  it("takes the CA from the admin kubeconfig k3s writes, or nothing when it is not there", () => {
+    const admin = [
+      "apiVersion: v1",
+      "clusters:",
+      "- cluster:",
+      "    certificate-authority-data: TFMwdExTMUNSVWQ=",
+      "    server: https://127.0.0.1:6443",
+      "  name: default",
+      "kind: Config",
+    ].join("\n");
+    expect(certificateAuthorityOf(admin)).toBe("TFMwdExTMUNSVWQ=");
+    expect(certificateAuthorityOf("")).toBe("");
+    expect(certificateAuthorityOf("clusters: [")).toBe("");
+    expect(certificateAuthorityOf("apiVersion: v1\nclusters: []\n")).toBe("");
+  });
+});
