@@ -3,11 +3,15 @@ import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
 import { assertSafeTransition } from "../config/transition";
+import { diffPlans, renderDiff, summarizeDiff } from "./diff";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
 import { readStackConfig, readStackSecretKeys, stackFileFor } from "./stackFile";
 
-/** `npm run plan -- --stack dev [--config file] [--json]`: evaluate the program offline and print the plan. */
+/**
+ * `npm run plan -- --stack dev [--config file] [--previous file] [--diff file] [--json]`: evaluate the
+ * program offline and print the plan, or what changes between two stack files.
+ */
 
 export const EXIT_INVALID_CONFIG = 2;
 
@@ -15,6 +19,7 @@ interface PlanOptions {
   stack: string;
   config?: string;
   previous?: string;
+  diff?: string;
   json?: boolean;
 }
 
@@ -35,18 +40,28 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
       "-p, --previous <file>",
       "check the change from this stack file as the last deployment (roles, etcd quorum)",
     )
-    .option("--json", "print the plan as one JSON document")
+    .option(
+      "-d, --diff <file>",
+      "print what changes from the stack file to this one (create, update, replace, delete)",
+    )
+    .option("--json", "print the plan (or the diff) as one JSON document")
     .exitOverride();
   program.parse(argv, { from: "user" });
   const options = program.opts<PlanOptions>();
   const stackFile = options.config ? path.resolve(options.config) : stackFileFor(projectDir, options.stack);
 
   let config;
+  let edited;
   try {
     config = loadConfig(stackFile, projectDir);
     if (options.previous) {
       const previous = loadConfig(path.resolve(options.previous), projectDir);
       assertSafeTransition(previous.nodes, config);
+    }
+    if (options.diff) {
+      edited = loadConfig(path.resolve(options.diff), projectDir);
+      // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.
+      assertSafeTransition(config.nodes, edited);
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -54,6 +69,16 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     return EXIT_INVALID_CONFIG;
   }
   const plan = await evaluatePlan(options.stack, config);
+  if (edited && options.diff) {
+    const diff = diffPlans(plan, await evaluatePlan(options.stack, edited));
+    const to = path.relative(process.cwd(), path.resolve(options.diff));
+    process.stdout.write(
+      options.json
+        ? JSON.stringify({ ...diff, summary: summarizeDiff(diff) }, null, 2) + "\n"
+        : renderDiff(diff, path.relative(process.cwd(), stackFile), to),
+    );
+    return 0;
+  }
   process.stdout.write(options.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
   return 0;
 }

@@ -148,13 +148,26 @@ describe("platform releases", () => {
         ruleSelectorNilUsesHelmValues: false,
       },
     });
-    const servers = ["10.0.1.10", "10.0.1.11", "10.0.1.12"];
-    expect(values.kubeEtcd).toMatchObject({ endpoints: servers, service: { port: 2381 } });
-    expect(values.kubeControllerManager).toMatchObject({ endpoints: servers, service: { port: 10257 } });
-    expect(values.kubeScheduler).toMatchObject({ endpoints: servers, service: { port: 10259 } });
-    expect(values.kubeProxy).toMatchObject({
-      endpoints: [...servers, "10.0.1.20", "10.0.1.21", "10.0.1.22", "10.0.1.30"],
+    const jobs = (values.prometheus.prometheusSpec as { additionalScrapeConfigs: Record<string, unknown>[] })
+      .additionalScrapeConfigs;
+    const summary = jobs.map((job) => {
+      const relabel = job.relabel_configs as { action?: string; replacement?: string }[];
+      return [
+        job.job_name,
+        job.scheme ?? "http",
+        relabel.some((rule) => rule.action === "keep"),
+        relabel.find((rule) => rule.replacement)?.replacement,
+      ];
     });
+    expect(summary).toEqual([
+      ["kube-etcd", "http", true, "$1:2381"],
+      ["kube-controller-manager", "https", true, "$1:10257"],
+      ["kube-scheduler", "https", true, "$1:10259"],
+      ["kube-proxy", "http", false, "$1:10249"],
+    ]);
+    // Node discovery, not listed addresses: adding a node changes no setting.
+    expect(JSON.stringify(values)).not.toContain("10.0.1.10");
+    expect(values.kubeEtcd).toEqual({ enabled: false });
     expect(values.grafana).toMatchObject({
       adminPassword: "<grafanaAdminPassword>",
       ingress: { enabled: true, hosts: ["grafana.203.0.113.9.sslip.io"] },
@@ -210,7 +223,7 @@ describe("storage classes", () => {
     },
   );
 
-  it("keeps local-volume data on the volume of nodes that have one, and nowhere else", () => {
+  it("keeps local-volume data on the node's volume, only on nodes that have one, naming no node", () => {
     const manifests = platform("dev").steps.find((step) => step.name === "local-path")?.manifests ?? [];
     const configMap = manifests.find((manifest) => manifest.kind === "ConfigMap");
     const config = JSON.parse((configMap?.data as Record<string, string>)["config.json"]) as {
@@ -220,10 +233,7 @@ describe("storage classes", () => {
       { node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [LOCAL_NVME_PATH] },
     ]);
     expect(config.storageClassConfigs["local-volume"].nodePathMap).toEqual([
-      { node: "dev-worker-1", paths: [LOCAL_VOLUME_PATH] },
-      { node: "dev-cp-1", paths: [] },
-      { node: "dev-cp-2", paths: [] },
-      { node: "dev-cp-3", paths: [] },
+      { node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [LOCAL_VOLUME_PATH] },
     ]);
     const localVolume = manifests.find(
       (manifest) => manifest.kind === "StorageClass" && manifest.metadata.name === "local-volume",

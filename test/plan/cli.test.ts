@@ -114,3 +114,43 @@ describe("plan --previous", () => {
     expect(runPlan("--config", dev, "--previous", dev).code).toBe(0);
   });
 });
+
+describe("plan --diff", () => {
+  const dev = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
+
+  function editedDev(edit: (text: string) => string): string {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "plan-diff-")), "Pulumi.edited.yaml");
+    writeFileSync(file, edit(readFileSync(dev, "utf8")));
+    return file;
+  }
+
+  it("lists what changes between the stack file and an edited one, with a summary line", () => {
+    const edited = editedDev((text) => text.replace("serverType: cx32", "serverType: cx42"));
+    const { code, stdout } = runPlan("--stack", "dev", "--diff", edited);
+    expect(code).toBe(0);
+    expect(stdout).toContain("~ update  hcloud:index/server:Server  worker-1-server  (serverType)");
+    expect(stdout.trim().split("\n").at(-1)).toBe(
+      "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete",
+    );
+  });
+
+  it("prints the diff as JSON", () => {
+    const edited = editedDev((text) => text.replace("privateIp: 10.0.1.13", "privateIp: 10.0.1.14"));
+    const { code, stdout } = runPlan("--stack", "dev", "--diff", edited, "--json");
+    expect(code).toBe(0);
+    const diff = JSON.parse(stdout) as { replace: { name: string; paths: string[] }[]; summary: string };
+    expect(diff.replace).toContainEqual(
+      expect.objectContaining({ name: "worker-1-server", paths: ["networks[0].ip"] }),
+    );
+    expect(diff.summary).toMatch(/^Plan: \d+ to create, \d+ to update, [1-9]\d* to replace, \d+ to delete$/);
+  });
+
+  it("refuses a diff that would break etcd quorum", () => {
+    const edited = editedDev((text) =>
+      text.replace("name: cp-2", "name: cp-4").replace("name: cp-3", "name: cp-5"),
+    );
+    const { code, stderr } = runPlan("--stack", "dev", "--diff", edited);
+    expect(code).toBe(2);
+    expect(stderr).toContain("etcd needs 2 to keep quorum");
+  });
+});

@@ -163,19 +163,50 @@ function alertmanagerConfig<T>(config: StackConfig, dynamic: DynamicValues<T>): 
   };
 }
 
-function monitoring<T>(
-  config: StackConfig,
-  cluster: ClusterModel,
-  dynamic: DynamicValues<T>,
-): ReleaseModel<T> {
-  const servers = cluster.nodes.filter((node) => node.role === "control-plane").map((node) => node.privateIp);
-  const allNodes = cluster.nodes.map((node) => node.privateIp);
-  const grafanaHost = dynamic.hostname("grafana");
-  const controlPlane = (port: number, https: boolean) => ({
-    endpoints: servers,
-    service: { port, targetPort: port },
-    ...(https && { serviceMonitor: { https: true, insecureSkipVerify: true } }),
+/**
+ * k3s runs the control plane inside one process per server, with no pods for Prometheus to find. These
+ * jobs discover the nodes themselves (control-plane nodes by k3s's role label) and scrape their private
+ * addresses, so adding or removing a node changes no setting (etcd-expose-metrics and the bind-address
+ * settings in the k3s configuration make the endpoints reachable; the firewall keeps them private).
+ */
+export function controlPlaneScrapeConfigs(): Record<string, unknown>[] {
+  const job = (name: string, port: number, onlyControlPlane: boolean, https: boolean) => ({
+    job_name: name,
+    kubernetes_sd_configs: [{ role: "node" }],
+    ...(https && {
+      scheme: "https",
+      // The components serve self-signed certificates for localhost; authentication is the bearer token.
+      tls_config: { insecure_skip_verify: true },
+      authorization: { credentials_file: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
+    }),
+    relabel_configs: [
+      ...(onlyControlPlane
+        ? [
+            {
+              source_labels: ["__meta_kubernetes_node_label_node_role_kubernetes_io_control_plane"],
+              regex: "true",
+              action: "keep",
+            },
+          ]
+        : []),
+      {
+        source_labels: ["__meta_kubernetes_node_address_InternalIP"],
+        target_label: "__address__",
+        replacement: `$1:${port}`,
+      },
+      { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
+    ],
   });
+  return [
+    job("kube-etcd", 2381, true, false),
+    job("kube-controller-manager", 10257, true, true),
+    job("kube-scheduler", 10259, true, true),
+    job("kube-proxy", 10249, false, false),
+  ];
+}
+
+function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseModel<T> {
+  const grafanaHost = dynamic.hostname("grafana");
   return {
     name: "kube-prometheus-stack",
     namespace: "monitoring",
@@ -199,6 +230,7 @@ function monitoring<T>(
           ruleNamespaceSelector: {},
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
+          additionalScrapeConfigs: controlPlaneScrapeConfigs(),
         },
       },
       grafana: {
@@ -223,12 +255,12 @@ function monitoring<T>(
       },
       alertmanager: { config: alertmanagerConfig(config, dynamic) },
       "kube-state-metrics": { metricLabelsAllowlist: [`namespaces=[${TENANT_LABEL}]`] },
-      // k3s runs the control plane in one process per server; these reach it on the private addresses
-      // (etcd-expose-metrics and the bind-address settings in the k3s configuration).
-      kubeEtcd: controlPlane(2381, false),
-      kubeControllerManager: controlPlane(10257, true),
-      kubeScheduler: controlPlane(10259, true),
-      kubeProxy: { endpoints: allNodes, service: { port: 10249, targetPort: 10249 } },
+      // The chart's own control-plane services look for component pods k3s does not have; the jobs above
+      // scrape the same endpoints (the cluster's own etcd rules cover etcd health).
+      kubeEtcd: { enabled: false },
+      kubeControllerManager: { enabled: false },
+      kubeScheduler: { enabled: false },
+      kubeProxy: { enabled: false },
     },
     after: [
       "hcloud-cloud-controller-manager",
@@ -249,6 +281,6 @@ export function buildReleases<T>(
   if (config.ingressEnabled) releases.push(ingressController());
   releases.push(certManager());
   if (config.rancherEnabled) releases.push(rancher(config, cluster, dynamic));
-  if (config.monitoringEnabled) releases.push(monitoring(config, cluster, dynamic));
+  if (config.monitoringEnabled) releases.push(monitoring(config, dynamic));
   return releases;
 }

@@ -63,24 +63,19 @@ function localPathClass(model: StorageClassModel, onlyNodesWithVolume: boolean):
   };
 }
 
-/** local-path-provisioner's config: one deployment serves both local classes (storageClassConfigs). */
-export function localPathConfig(nodes: NodeModel[]): Record<string, unknown> {
-  const withVolume = nodes.filter((node) => node.volumeSizeGb !== undefined);
-  const withoutVolume = nodes.filter((node) => node.volumeSizeGb === undefined);
+/**
+ * local-path-provisioner's config: one deployment serves both local classes (storageClassConfigs). No node
+ * is named, so adding or removing a node never changes it: local-volume uses the volume's mount point on
+ * every node, and its StorageClass only lets pods onto nodes labelled as having a volume.
+ */
+export function localPathConfig(): Record<string, unknown> {
+  const everywhere = (path: string) => ({
+    nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [path] }],
+  });
   return {
     storageClassConfigs: {
-      "local-nvme": {
-        nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [LOCAL_NVME_PATH] }],
-      },
-      ...(withVolume.length > 0 && {
-        "local-volume": {
-          nodePathMap: [
-            ...withVolume.map((node) => ({ node: node.serverName, paths: [LOCAL_VOLUME_PATH] })),
-            // An empty list makes the provisioner refuse instead of writing to the wrong disk.
-            ...withoutVolume.map((node) => ({ node: node.serverName, paths: [] })),
-          ],
-        },
-      }),
+      "local-nvme": everywhere(LOCAL_NVME_PATH),
+      "local-volume": everywhere(LOCAL_VOLUME_PATH),
     },
   };
 }
@@ -171,7 +166,7 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
       kind: "ConfigMap",
       metadata: metadata("local-path-config", ns),
       data: {
-        "config.json": JSON.stringify(localPathConfig(nodes), null, 2),
+        "config.json": JSON.stringify(localPathConfig(), null, 2),
         setup: SETUP,
         teardown: TEARDOWN,
         "helperPod.yaml": HELPER_POD,

@@ -1,0 +1,126 @@
+import { changedPaths, diffPlans, summarizeDiff, type PlanDiff } from "../../src/plan/diff";
+import type { Plan } from "../../src/plan/evaluate";
+import { addWorkers, planStack } from "../helpers/plan";
+
+function names(changes: PlanDiff[keyof PlanDiff]): string[] {
+  return changes.map((change) => change.name);
+}
+
+describe("changes between two configs stay local", () => {
+  let dev: Plan;
+  beforeAll(async () => {
+    dev = await planStack("dev");
+  });
+
+  it("re-planning the same config changes nothing", async () => {
+    const diff = diffPlans(dev, await planStack("dev"));
+    expect(summarizeDiff(diff)).toBe("Plan: 0 to create, 0 to update, 0 to replace, 0 to delete");
+  });
+
+  it("adding a node creates only that node's resources and changes no input of any existing one", async () => {
+    const diff = diffPlans(dev, await planStack("dev", (config) => addWorkers(config, 1, 14)));
+    expect(diff.update).toEqual([]);
+    expect(diff.replace).toEqual([]);
+    expect(diff.delete).toEqual([]);
+    expect(names(diff.create).sort()).toEqual(
+      [
+        "extra-1",
+        "extra-1",
+        "extra-1-bootstrap",
+        "extra-1-drain",
+        "extra-1-reconfigure",
+        "extra-1-server",
+      ].sort(),
+    );
+  });
+
+  it("removing a worker deletes only its resources", async () => {
+    const withExtra = await planStack("dev", (config) => addWorkers(config, 1, 14));
+    const diff = diffPlans(withExtra, dev);
+    expect(diff.create).toEqual([]);
+    expect(diff.update).toEqual([]);
+    expect(diff.replace).toEqual([]);
+    expect(diff.delete.every((change) => change.name.startsWith("extra-1"))).toBe(true);
+    expect(diff.delete.length).toBe(6);
+  });
+
+  it("adding a tenant creates only that tenant's resources", async () => {
+    const diff = diffPlans(
+      dev,
+      await planStack("dev", (config) => {
+        config.tenants.push({ ...structuredClone(config.tenants[0]), name: "team-c", users: ["dave"] });
+      }),
+    );
+    expect(diff.update).toEqual([]);
+    expect(diff.replace).toEqual([]);
+    expect(diff.delete).toEqual([]);
+    expect(diff.create.length).toBeGreaterThan(5);
+    for (const change of diff.create) expect(change.urn).toMatch(/hetzner-k8s:tenants:Tenant(\$|::team-c)/);
+    for (const change of diff.create) expect(change.name).toMatch(/^team-c(\/|$)/);
+  });
+
+  it("changing the k3s version or a k3s setting replaces no server and only updates the rolling commands", async () => {
+    const diff = diffPlans(
+      dev,
+      await planStack("dev", (config) => {
+        config.k3sVersion = "v1.34.1+k3s1";
+        config.flannelBackend = "wireguard-native";
+      }),
+    );
+    expect(diff.replace).toEqual([]);
+    expect(diff.create).toEqual([]);
+    expect(diff.delete).toEqual([]);
+    expect(names(diff.update).sort()).toEqual(
+      ["cp-1-reconfigure", "cp-2-reconfigure", "cp-3-reconfigure", "worker-1-reconfigure"].sort(),
+    );
+    for (const change of diff.update) expect(change.paths).toEqual(["update"]);
+  });
+
+  it("a new server image is ignored by existing servers (it applies to new ones)", async () => {
+    const diff = diffPlans(
+      dev,
+      await planStack("dev", (config) => {
+        config.serverImage = "ubuntu-26.04";
+      }),
+    );
+    expect(summarizeDiff(diff)).toBe("Plan: 0 to create, 0 to update, 0 to replace, 0 to delete");
+  });
+});
+
+describe("replacements", () => {
+  it("reports the properties that force Hetzner to re-create a server", async () => {
+    const before = await planStack("prod");
+    const after = await planStack("prod", (config) => {
+      const node = config.nodes.find((entry) => entry.name === "worker-3");
+      if (!node) throw new Error("prod has worker-3");
+      node.location = "nbg1";
+      node.privateIp = "10.0.1.23";
+    });
+    const diff = diffPlans(before, after);
+    const server = diff.replace.find((change) => change.name === "worker-3-server");
+    expect(server?.paths).toEqual(["location", "networks[0].ip"]);
+    expect(names(diff.replace)).toContain("worker-3-volume");
+  });
+
+  it("reports an in-place change as an update with the changed inputs", async () => {
+    const before = await planStack("dev");
+    const after = await planStack("dev", (config) => {
+      config.nodes[3].serverType = "cx42";
+    });
+    const diff = diffPlans(before, after);
+    expect(diff.update.map((change) => [change.name, change.paths])).toEqual([
+      ["worker-1-server", ["serverType"]],
+    ]);
+  });
+});
+
+describe("changedPaths", () => {
+  it("lists leaf paths, with list indexes", () => {
+    expect(changedPaths({ a: [1, { b: 2 }], c: 3 }, { a: [1, { b: 5 }, 7], c: 3 })).toEqual([
+      "a[1].b",
+      "a[2]",
+    ]);
+    expect(changedPaths({ a: 1 }, { a: 1 })).toEqual([]);
+    expect(changedPaths({ a: { b: 1 } }, { a: "x" })).toEqual(["a"]);
+  });
+});
