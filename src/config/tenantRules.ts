@@ -17,8 +17,10 @@ export const RESERVED_NAMESPACES = [
   "traefik",
   "local-path-storage",
   "cattle-system",
+  // Rancher keeps its local cluster's projects here.
+  "local",
 ];
-const RESERVED_PREFIXES = ["kube-", "cattle-", "fleet-", "rancher-"];
+const RESERVED_PREFIXES = ["kube-", "cattle-", "fleet-", "cluster-fleet-", "rancher-"];
 
 export function isReservedNamespace(name: string): boolean {
   return RESERVED_NAMESPACES.includes(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
@@ -119,7 +121,9 @@ const RESOURCE_KEYS = {
 /** Tenants' promises against the pool; meaningful only once nodes and tenants are otherwise valid. */
 export function checkTenantPool(config: StackConfig): ConfigProblem[] {
   const pool = buildPool(config);
-  return POOL_RESOURCES.filter((resource) => pool.free[resource] < 0).map((resource) => {
+  // Quantities add up in floating point: an exact fit written in millicores must not fail by a rounding error.
+  const tolerance = { cpu: 1e-6, memory: 1, storage: 1 };
+  return POOL_RESOURCES.filter((resource) => pool.free[resource] < -tolerance[resource]).map((resource) => {
     const format = resource === "cpu" ? formatCores : formatBytes;
     const limit = pool.allocatable[resource] * pool.overcommit[resource];
     return {

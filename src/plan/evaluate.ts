@@ -36,14 +36,35 @@ const previewMocks: pulumi.runtime.Mocks = {
   call: (args) => args.inputs,
 };
 
-/** Runs the real program (`defineCluster`) for a validated config under mocks and records what it declares. */
-export async function evaluatePlan(stack: string, config: StackConfig): Promise<Plan> {
+/** The part of a plan that any program yields: its resources and outputs. */
+export type Evaluation = Pick<Plan, "resources" | "outputs">;
+
+/**
+ * Runs a program under preview mocks and records what it declares. `define` receives the resource options
+ * its top-level components must pass on (they let the plan see secret inputs that are not known yet).
+ */
+export async function evaluateProgram(
+  stack: string,
+  define: (opts: pulumi.ComponentResourceOptions) => Record<string, unknown>,
+): Promise<Evaluation> {
   await pulumi.runtime.setMocks(previewMocks, PROJECT, stack, true);
+  // The SDK records a stack trace for every promise it creates, which is most of an offline evaluation's
+  // time; no engine reads them here. Errors keep their message.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Number(process.env.HETZNER_K8S_PLAN_STACK_TRACES ?? 0);
+  try {
+    return await recordProgram(define);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function recordProgram(
+  define: (opts: pulumi.ComponentResourceOptions) => Record<string, unknown>,
+): Promise<Evaluation> {
   const records = startRecording();
   const probe = createSecrecyProbe();
-  // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
-  const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
-  const stackOutputs = defineCluster(config, credentials, { transformations: [probe.transformation] });
+  const stackOutputs = define({ transformations: [probe.transformation] });
   const outputs: Record<string, ResolvedOutput> = {};
   for (const [name, value] of Object.entries(stackOutputs)) {
     if (value !== undefined) outputs[name] = await resolveOutput(value);
@@ -65,5 +86,13 @@ export async function evaluatePlan(stack: string, config: StackConfig): Promise<
       };
     })
     .sort((a, b) => a.urn.localeCompare(b.urn));
-  return { stack, resources, outputs, pool: buildPool(config) };
+  return { resources, outputs };
+}
+
+/** Runs the real program (`defineCluster`) for a validated config under mocks and records what it declares. */
+export async function evaluatePlan(stack: string, config: StackConfig): Promise<Plan> {
+  // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
+  const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
+  const evaluation = await evaluateProgram(stack, (opts) => defineCluster(config, credentials, opts));
+  return { stack, ...evaluation, pool: buildPool(config) };
 }

@@ -63,12 +63,19 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
       retainOnDelete: !tenant.allowDeletion,
     }),
   );
-  const created = new Map(
-    tenant.objects.map((manifest) => [
-      `${manifest.kind}/${manifest.metadata.namespace}/${manifest.metadata.name}`,
-      createManifest(manifest, { parent, provider, dependsOn: namespaces }),
-    ]),
-  );
+  const created = new Map<string, pulumi.CustomResource>();
+  const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace}/${name}`;
+  for (const manifest of tenant.objects) {
+    // A token Secret created before its ServiceAccount is deleted by Kubernetes at once.
+    const account = manifest.metadata.annotations?.["kubernetes.io/service-account.name"];
+    const owner = account
+      ? created.get(key("ServiceAccount", manifest.metadata.namespace, account))
+      : undefined;
+    created.set(
+      key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
+      createManifest(manifest, { parent, provider, dependsOn: [...namespaces, ...(owner ? [owner] : [])] }),
+    );
+  }
   const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);
   const entries = tenant.users.map((user) => {
     const secret = created.get(`Secret/${user.homeNamespace}/${user.tokenSecret}`) as k8s.core.v1.Secret;

@@ -75,9 +75,7 @@ describe("tenant validation", () => {
       problemsAfter((raw) =>
         tenantsOf(raw).push({ name: "team-b-staging", quota: { ...quotaOf(raw, 1), requestsCpu: "100m" } }),
       ),
-    ).toEqual([
-      'hetzner-k8s:tenants[2].name: namespace "team-b-staging" already belongs to tenant team-b',
-    ]);
+    ).toEqual(['hetzner-k8s:tenants[2].name: namespace "team-b-staging" already belongs to tenant team-b']);
   });
 
   it("rejects kube-system as a listed namespace", () => {
@@ -108,6 +106,11 @@ describe("tenant validation", () => {
     expect(problemsWithTenant(0, (entry) => (entry.name = "cattle-team"))).toEqual([
       reserved("[0].name", "cattle-team"),
     ]);
+  });
+
+  // Rancher, which the platform installs by default, keeps the local cluster's projects in "local".
+  it("rejects Rancher's namespace of the local cluster", () => {
+    expect(problemsWithTenant(0, (entry) => (entry.name = "local"))).toEqual([reserved("[0].name", "local")]);
   });
 
   it("accepts a namespace that merely contains a reserved word", () => {
@@ -338,10 +341,8 @@ describe("tenants against the resource pool", () => {
     ).toEqual([]);
   });
 
-  // BUG (src/model/pool.ts buildPool / src/config/tenantRules.ts checkPool): quantities are summed as binary
-  // floats, so 150m + 2 × 3175m (exactly 6.5 cores) comes out as 6.500000000000001 and is rejected with
-  // "promised 6.5 cores, but the pool has ... = 6.5 cores". An exact fit written in millicores must pass.
-  it.failing("accepts an exact fit written in millicores (float rounding)", () => {
+  // 150m + 2 × 3175m is exactly 6.5 cores, but 6.500000000000001 in binary floating point.
+  it("accepts an exact fit written in millicores (float rounding)", () => {
     expect(
       problemsAfter((raw) => {
         quotaOf(raw, 0).requestsCpu = "150m";

@@ -59,7 +59,9 @@ describe("the resource pool of the dev stack", () => {
 
 describe("the resource pool under changes", () => {
   it("scales the allocatable amount, not the reserve, with overcommit", () => {
-    const pool = buildPool(config("dev", (edited) => (edited.overcommit = { cpu: 2, memory: 1.5, storage: 1 })));
+    const pool = buildPool(
+      config("dev", (edited) => (edited.overcommit = { cpu: 2, memory: 1.5, storage: 1 })),
+    );
     expect(pool.allocatable).toEqual({ cpu: 6.5, memory: 13 * GIB, storage: 100 * GIB });
     expect(pool.free).toEqual({
       cpu: 6.5 * 2 - 4, // 9 cores
@@ -142,7 +144,13 @@ describe("the resource pool of the prod stack", () => {
 describe("a tenant's share", () => {
   const tenant = tenantSchema.parse({
     name: "shop",
-    quota: { requestsCpu: "1500m", requestsMemory: "1.5Gi", limitsCpu: "3", limitsMemory: "3Gi", storage: "512Mi" },
+    quota: {
+      requestsCpu: "1500m",
+      requestsMemory: "1.5Gi",
+      limitsCpu: "3",
+      limitsMemory: "3Gi",
+      storage: "512Mi",
+    },
   });
 
   it("lives in a namespace of its own name unless it lists namespaces", () => {

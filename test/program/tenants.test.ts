@@ -1,0 +1,294 @@
+import type { Plan, PlannedResource } from "../../src/plan/evaluate";
+import { planStack, resourcesOfType } from "../helpers/plan";
+
+const TENANTS = "hetzner-k8s:tenants:Tenants";
+const TENANT = "hetzner-k8s:tenants:Tenant";
+const TENANT_LABEL = "hetzner-k8s.io/tenant";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+
+/** Kinds that live inside a namespace; a tenant may own nothing else but its Namespaces. */
+const NAMESPACED_KINDS = [
+  "ResourceQuota",
+  "LimitRange",
+  "Role",
+  "RoleBinding",
+  "ServiceAccount",
+  "Secret",
+  "NetworkPolicy",
+];
+
+interface Metadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}
+
+const metadataOf = (resource: PlannedResource) => resource.inputs.metadata as Metadata;
+
+function tenantComponent(plan: Plan, name: string): PlannedResource {
+  const found = plan.resources.filter((resource) => resource.type === TENANT && resource.name === name);
+  if (found.length !== 1) throw new Error(`expected one Tenant component ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** The resources a Tenant component holds. */
+function resourcesOf(plan: Plan, tenant: string): PlannedResource[] {
+  const component = tenantComponent(plan, tenant);
+  return plan.resources.filter((resource) => resource.parent === component.urn);
+}
+
+/** Every resource under any Tenant component. */
+function allTenantResources(plan: Plan): PlannedResource[] {
+  const components = new Set(resourcesOfType(plan, TENANT).map((component) => component.urn));
+  return plan.resources.filter((resource) => resource.parent !== null && components.has(resource.parent));
+}
+
+/** `type name` of each resource, sorted. */
+function summary(resources: PlannedResource[]): string[] {
+  return resources.map((resource) => `${resource.type} ${resource.name}`).sort();
+}
+
+function byUrn(plan: Plan): Map<string, PlannedResource> {
+  return new Map(plan.resources.map((resource) => [resource.urn, resource]));
+}
+
+/** What changed between two plans, by URN: resources gone, resources new, and resources declared differently. */
+function diff(before: Plan, after: Plan) {
+  const old = byUrn(before);
+  const now = byUrn(after);
+  return {
+    removed: [...old.keys()].filter((urn) => !now.has(urn)).sort(),
+    added: [...now.keys()].filter((urn) => !old.has(urn)).sort(),
+    changed: [...now.entries()]
+      .filter(([urn, resource]) => {
+        const previous = old.get(urn);
+        return previous !== undefined && JSON.stringify(previous) !== JSON.stringify(resource);
+      })
+      .map(([urn]) => urn),
+  };
+}
+
+const kindsOf = (resources: PlannedResource[]) =>
+  [...new Set(resources.map((resource) => resource.type))].sort();
+
+describe("tenants in the program (dev stack)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("dev");
+  });
+
+  it("registers one Tenant component per tenant under the Tenants component", () => {
+    const [tenants] = resourcesOfType(plan, TENANTS);
+    expect(resourcesOfType(plan, TENANTS)).toHaveLength(1);
+    const components = resourcesOfType(plan, TENANT);
+    expect(components.map((component) => component.name).sort()).toEqual(["team-a", "team-b"]);
+    for (const component of components) expect(component.parent).toBe(tenants.urn);
+  });
+
+  it("gives team-a its namespace, quotas, limits, role, bindings, identities and network policies", () => {
+    expect(summary(resourcesOf(plan, "team-a"))).toEqual([
+      "kubernetes:core/v1:LimitRange team-a/tenant-limits",
+      "kubernetes:core/v1:Namespace team-a",
+      "kubernetes:core/v1:ResourceQuota team-a/denied-priority-classes",
+      "kubernetes:core/v1:ResourceQuota team-a/tenant-quota",
+      "kubernetes:core/v1:Secret team-a/user-alice-token",
+      "kubernetes:core/v1:Secret team-a/user-bob-token",
+      "kubernetes:core/v1:ServiceAccount team-a/user-alice",
+      "kubernetes:core/v1:ServiceAccount team-a/user-bob",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/allow-tenant-and-platform",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/default-deny-ingress",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role team-a/tenant-workloads",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-a/user-alice",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-a/user-bob",
+    ]);
+  });
+
+  it("gives team-b the same in both its namespaces, and its identity in the first", () => {
+    const resources = resourcesOf(plan, "team-b");
+    const count = (type: string) => resources.filter((resource) => resource.type === type).length;
+    expect(
+      Object.fromEntries(kindsOf(resources).map((type) => [type.replace(/^kubernetes:/, ""), count(type)])),
+    ).toEqual({
+      "core/v1:Namespace": 2,
+      "core/v1:ResourceQuota": 4,
+      "core/v1:LimitRange": 2,
+      "rbac.authorization.k8s.io/v1:Role": 2,
+      "rbac.authorization.k8s.io/v1:RoleBinding": 2,
+      "core/v1:ServiceAccount": 1,
+      "core/v1:Secret": 1,
+      "networking.k8s.io/v1:NetworkPolicy": 4,
+    });
+    const token = resources.find((resource) => resource.type === "kubernetes:core/v1:Secret");
+    expect(token?.name).toBe("team-b/user-carol-token");
+    expect(token?.inputs.type).toBe("kubernetes.io/service-account-token");
+    const namespaces = resources.filter((resource) => resource.type === NAMESPACE);
+    for (const namespace of namespaces) {
+      expect(metadataOf(namespace).labels).toMatchObject({
+        [TENANT_LABEL]: "team-b",
+        "pod-security.kubernetes.io/enforce": "baseline",
+      });
+    }
+  });
+
+  it("keeps tenant namespaces when a tenant is removed, and nothing else", () => {
+    const tenantResources = allTenantResources(plan);
+    const retained = tenantResources.filter((resource) => resource.options.retainOnDelete);
+    expect(summary(retained)).toEqual([
+      `${NAMESPACE} team-a`,
+      `${NAMESPACE} team-b`,
+      `${NAMESPACE} team-b-staging`,
+    ]);
+  });
+
+  it("creates the priority classes once, outside every tenant", () => {
+    const classes = resourcesOfType(plan, "kubernetes:scheduling.k8s.io/v1:PriorityClass");
+    expect(classes.map((entry) => entry.name).sort()).toEqual([
+      "default",
+      "high",
+      "low",
+      "platform-critical",
+    ]);
+    const [tenants] = resourcesOfType(plan, TENANTS);
+    for (const entry of classes) expect(entry.parent).toBe(tenants.urn);
+  });
+
+  it("creates tenant namespaces after the priority classes, and every other tenant object after its namespaces", () => {
+    const classes = resourcesOfType(plan, "kubernetes:scheduling.k8s.io/v1:PriorityClass").map(
+      (entry) => entry.urn,
+    );
+    const namespaces = new Map(
+      resourcesOfType(plan, NAMESPACE).map((namespace) => [metadataOf(namespace).name, namespace.urn]),
+    );
+    for (const resource of allTenantResources(plan)) {
+      if (resource.type === NAMESPACE) expect(resource.dependencies).toEqual(expect.arrayContaining(classes));
+      else expect(resource.dependencies).toContain(namespaces.get(metadataOf(resource).namespace ?? ""));
+    }
+  });
+
+  // A token Secret that reaches the API server before its ServiceAccount is deleted by the token controller.
+  it("creates each user's token Secret after the user's ServiceAccount", () => {
+    const secrets = allTenantResources(plan).filter(
+      (resource) => resource.type === "kubernetes:core/v1:Secret",
+    );
+    expect(secrets.map((secret) => secret.name).sort()).toEqual([
+      "team-a/user-alice-token",
+      "team-a/user-bob-token",
+      "team-b/user-carol-token",
+    ]);
+    for (const secret of secrets) {
+      const account = (secret.inputs.metadata as { annotations: Record<string, string> }).annotations[
+        "kubernetes.io/service-account.name"
+      ];
+      const serviceAccount = allTenantResources(plan).find(
+        (resource) =>
+          resource.type === "kubernetes:core/v1:ServiceAccount" &&
+          resource.name === `${metadataOf(secret).namespace}/${account}`,
+      );
+      expect(serviceAccount).toBeDefined();
+      expect([secret.name, secret.dependencies]).toEqual([
+        secret.name,
+        expect.arrayContaining([serviceAccount?.urn]),
+      ]);
+    }
+  });
+
+  it("creates every tenant resource and the priority classes through the cluster's Kubernetes provider", () => {
+    const providers = resourcesOfType(plan, "pulumi:providers:kubernetes");
+    expect(providers).toHaveLength(1);
+    const underTenants = plan.resources.filter(
+      (resource) => resource.type.startsWith("kubernetes:") && resource.urn.includes(`${TENANTS}$`),
+    );
+    const all = [...allTenantResources(plan), ...underTenants];
+    expect(all.length).toBe(13 + 18 + 4); // team-a, team-b, the priority classes
+    for (const resource of all)
+      expect([resource.name, resource.options.provider]).toEqual([resource.name, providers[0].urn]);
+  });
+
+  it("owns nothing cluster-scoped but its Namespaces, each object in one of the tenant's namespaces", () => {
+    for (const component of resourcesOfType(plan, TENANT)) {
+      const resources = resourcesOf(plan, component.name);
+      const namespaces = resources
+        .filter((resource) => resource.type === NAMESPACE)
+        .map((resource) => metadataOf(resource).name);
+      expect(namespaces.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        const kind = String(resource.inputs.kind);
+        const where = `${component.name}: ${resource.type} ${resource.name}`;
+        expect([where, resource.type.endsWith(`:${kind}`)]).toEqual([where, true]);
+        if (kind === "Namespace") {
+          expect([where, metadataOf(resource).namespace]).toEqual([where, undefined]);
+          expect(metadataOf(resource).labels?.[TENANT_LABEL]).toBe(component.name);
+        } else {
+          expect([where, NAMESPACED_KINDS.includes(kind)]).toEqual([where, true]);
+          expect([where, namespaces.includes(metadataOf(resource).namespace ?? "")]).toEqual([where, true]);
+        }
+      }
+    }
+  });
+
+  it("outputs the tenants' kubeconfigs as a secret", () => {
+    expect(plan.outputs.tenantKubeconfigs).toMatchObject({ secret: true, value: "[secret]" });
+  });
+
+  it("removing a tenant deletes only its resources and changes nothing else", async () => {
+    const without = await planStack("dev", (config) => {
+      config.tenants = config.tenants.filter((tenant) => tenant.name !== "team-a");
+    });
+    const teamA = tenantComponent(plan, "team-a");
+    const expected = [teamA.urn, ...resourcesOf(plan, "team-a").map((resource) => resource.urn)].sort();
+    expect(expected.length).toBe(14);
+    expect(diff(plan, without)).toEqual({ removed: expected, added: [], changed: [] });
+    // Its namespace stays in the cluster: the retained resource is among those removed from the program.
+    expect(
+      resourcesOf(plan, "team-a").find((resource) => resource.type === NAMESPACE)?.options.retainOnDelete,
+    ).toBe(true);
+    expect(without.outputs.tenantKubeconfigs).toMatchObject({ secret: true, value: "[secret]" });
+  });
+
+  it("adding a tenant creates only resources under its own Tenant component; allowDeletion lets its namespaces go", async () => {
+    const withC = await planStack("dev", (config) => {
+      config.tenants.push({
+        name: "team-c",
+        namespaces: ["team-c", "team-c-dev"],
+        users: ["dave"],
+        quota: {
+          requestsCpu: "500m",
+          requestsMemory: "512Mi",
+          limitsCpu: "1",
+          limitsMemory: "1Gi",
+          storage: "0",
+          persistentVolumeClaims: 0,
+          pods: 20,
+          services: 5,
+          loadBalancers: 0,
+          nodePorts: 0,
+        },
+        limits: {
+          defaultRequestCpu: "100m",
+          defaultRequestMemory: "128Mi",
+          defaultLimitCpu: "500m",
+          defaultLimitMemory: "512Mi",
+          maxCpu: "1",
+          maxMemory: "1Gi",
+        },
+        priorityClasses: ["default", "low"],
+        podSecurity: "restricted",
+        allowFrom: [],
+        allowDeletion: true,
+      });
+    });
+    const component = tenantComponent(withC, "team-c");
+    const own = resourcesOf(withC, "team-c");
+    const changes = diff(plan, withC);
+    expect(changes.removed).toEqual([]);
+    expect(changes.changed).toEqual([]);
+    expect(changes.added).toEqual([component.urn, ...own.map((resource) => resource.urn)].sort());
+    expect(own.length).toBe(2 * 8 + 2); // per namespace: 2 quotas, limits, role, binding, 2 policies, namespace
+    const namespaces = own.filter((resource) => resource.type === NAMESPACE);
+    expect(namespaces.map((resource) => [resource.name, resource.options.retainOnDelete])).toEqual([
+      ["team-c", false],
+      ["team-c-dev", false],
+    ]);
+    expect(resourcesOfType(withC, "kubernetes:scheduling.k8s.io/v1:PriorityClass")).toHaveLength(4);
+  });
+});
