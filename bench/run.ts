@@ -30,10 +30,12 @@ function benchConfig(nodes: number, tenants: number): StackConfig {
     ...(index % 4 === 3 && { volumeSizeGb: 50 }),
   }));
   const template = base.tenants[0];
-  config.tenants = Array.from(
-    { length: tenants },
-    (_, index): TenantConfig => ({ ...structuredClone(template), name: `tenant-${index + 1}`, namespaces: undefined, users: ["dev", "ci"] }),
-  );
+  config.tenants = Array.from({ length: tenants }, (_, index): TenantConfig => ({
+    ...structuredClone(template),
+    name: `tenant-${index + 1}`,
+    namespaces: undefined,
+    users: ["dev", "ci"],
+  }));
   return config;
 }
 

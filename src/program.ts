@@ -36,7 +36,12 @@ export function defineCluster(
     {
       model: model.k3s,
       servers: new Map([...infra.nodes].map(([name, node]) => [name, node.server])),
-      volumes: new Map([...infra.nodes].map(([name, node]) => [name, node.volume])),
+      volumes: new Map(
+        [...infra.nodes].map(([name, node]) => [
+          name,
+          { volume: node.volume, attachment: node.volumeAttachment },
+        ]),
+      ),
       sshPrivateKey: infra.sshPrivateKey,
       apiServerUrl: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
       extraTlsSans: api.publicIpv4.apply((ip) => (ip ? [ip] : [])),
@@ -87,6 +92,7 @@ export function defineCluster(
       serverType: node.serverType,
       location: node.location,
       privateIp: node.privateIp,
+      deleteProtection: node.deleteProtection,
       publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address,
     })),
     sshPrivateKey: infra.sshPrivateKey,

@@ -47,6 +47,15 @@ export function checkK3sConfig(config: StackConfig, secretKeys: ReadonlySet<stri
   if (config.apiHostname !== "" && !DNS_NAME.test(config.apiHostname)) {
     problems.push({ path: ["apiHostname"], message: `"${config.apiHostname}" is not a DNS name` });
   }
+  if (config.apiExposure === "firewalled" && config.apiHostname === "") {
+    // Without a load balancer address, a node's address would be the API's; removing that node would then
+    // point the Kubernetes provider at another cluster address and make Pulumi replace every object.
+    problems.push({
+      path: ["apiHostname"],
+      message:
+        'required with apiExposure "firewalled": a DNS name with A records for the control-plane nodes\' public addresses',
+    });
+  }
   const fields = config.etcdSnapshotSchedule.trim().split(/\s+/);
   if (fields.length !== 5 || !fields.every((field) => CRON_FIELD.test(field))) {
     problems.push({

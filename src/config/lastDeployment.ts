@@ -19,6 +19,13 @@ export function parseNodesOutput(value: unknown): PreviousNode[] {
   return value.flatMap((entry: unknown) => {
     const node = entry as Partial<PreviousNode> | null;
     const valid = typeof node?.name === "string" && (node.role === "control-plane" || node.role === "worker");
-    return valid ? [{ name: node.name as string, role: node.role as PreviousNode["role"] }] : [];
+    if (!valid) return [];
+    return [
+      {
+        name: node.name as string,
+        role: node.role as PreviousNode["role"],
+        ...(typeof node.deleteProtection === "boolean" && { deleteProtection: node.deleteProtection }),
+      },
+    ];
   });
 }

@@ -9,6 +9,17 @@ import type { StackConfig } from "./schema";
 export interface PreviousNode {
   name: string;
   role: "control-plane" | "worker";
+  /** Whether the server had Hetzner's delete protection in the last deployment. */
+  deleteProtection?: boolean;
+}
+
+/** The nodes of a config as a last deployment would have recorded them (with effective protection). */
+export function deployedNodesOf(config: StackConfig): PreviousNode[] {
+  return config.nodes.map((node) => ({
+    name: node.name,
+    role: node.role,
+    deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+  }));
 }
 
 export function etcdQuorum(members: number): number {
@@ -28,9 +39,23 @@ export function checkNodeTransition(previous: readonly PreviousNode[], config: S
     }
   });
 
+  const kept = new Set(config.nodes.map((node) => node.name));
+  const protectedRemovals = previous.filter((node) => node.deleteProtection && !kept.has(node.name));
+  if (protectedRemovals.length > 0) {
+    // Otherwise the node would be drained and leave etcd, and only then would Hetzner refuse to delete it.
+    problems.push({
+      path: ["nodes"],
+      message:
+        `${protectedRemovals.map((node) => node.name).join(", ")} still had delete protection in the last deployment: ` +
+        "set deleteProtection: false on the entry and pulumi up, then remove it",
+    });
+  }
+
   const previousServers = previous.filter((node) => node.role === "control-plane").map((node) => node.name);
-  const kept = new Set(config.nodes.filter((node) => node.role === "control-plane").map((node) => node.name));
-  const removed = previousServers.filter((name) => !kept.has(name));
+  const keptServers = new Set(
+    config.nodes.filter((node) => node.role === "control-plane").map((node) => node.name),
+  );
+  const removed = previousServers.filter((name) => !keptServers.has(name));
   const remaining = previousServers.length - removed.length;
   const needed = etcdQuorum(previousServers.length);
   if (previousServers.length > 0 && remaining < needed) {

@@ -24,11 +24,14 @@ export const SERVER_IGNORED_CHANGES = ["userData", "image", "sshKeys"];
 export class NodeServer extends pulumi.ComponentResource {
   readonly server: hcloud.Server;
   readonly volume?: hcloud.Volume;
+  readonly volumeAttachment?: hcloud.VolumeAttachment;
 
   constructor(name: string, args: NodeServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:infra:NodeServer", name, {}, opts);
     this.server = createServer(name, args, this);
-    this.volume = args.node.volumeSizeGb ? createVolume(name, args, this.server, this) : undefined;
+    const volume = args.node.volumeSizeGb ? createVolume(name, args, this.server, this) : undefined;
+    this.volume = volume?.volume;
+    this.volumeAttachment = volume?.attachment;
     this.registerOutputs({ serverId: this.server.id });
   }
 }
@@ -73,10 +76,10 @@ function createVolume(name: string, args: NodeServerArgs, server: hcloud.Server,
     // Data outlives the node: removing a node from the stack leaves its volume in the project.
     { parent, retainOnDelete: true, ignoreChanges: ["format"] },
   );
-  new hcloud.VolumeAttachment(
+  const attachment = new hcloud.VolumeAttachment(
     `${name}-volume-attachment`,
     { serverId: server.id.apply(Number), volumeId: volume.id.apply(Number), automount: false },
     { parent },
   );
-  return volume;
+  return { volume, attachment };
 }

@@ -11,7 +11,7 @@ import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remote
 export interface K3sClusterArgs {
   model: K3sModel;
   servers: Map<string, hcloud.Server>;
-  volumes: Map<string, hcloud.Volume | undefined>;
+  volumes: Map<string, { volume?: hcloud.Volume; attachment?: hcloud.VolumeAttachment }>;
   sshPrivateKey: pulumi.Input<string>;
   /** The URL written into the exported kubeconfig. */
   apiServerUrl: pulumi.Input<string>;
@@ -68,7 +68,8 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         node,
         version: args.model.version,
         server: args.servers.get(node.name) as hcloud.Server,
-        volume: args.volumes.get(node.name),
+        volume: args.volumes.get(node.name)?.volume,
+        volumeAttachment: args.volumes.get(node.name)?.attachment,
         sshPrivateKey: args.sshPrivateKey,
         secretExports: exportsByRole[node.role],
         extraTlsSans: args.extraTlsSans,

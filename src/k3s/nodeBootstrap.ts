@@ -15,6 +15,8 @@ export interface NodeBootstrapArgs {
   version: string;
   server: hcloud.Server;
   volume?: hcloud.Volume;
+  /** Detached only after the drain, so no pod still writes to the volume. */
+  volumeAttachment?: hcloud.VolumeAttachment;
   sshPrivateKey: pulumi.Input<string>;
   /** `export` lines with the cluster token and snapshot credentials, already secret. */
   secretExports: pulumi.Output<string>;
@@ -101,8 +103,9 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
       stdin,
       logging: "stdoutAndStderr",
     },
-    // Later changes go through `reconfigure`, which rolls; re-running this would restart every node at once.
-    { parent, dependsOn: [args.server, ...args.after], ignoreChanges: ["create", "stdin"] },
+    // Later changes go through `reconfigure`, which rolls; re-running this would restart every node at once
+    // with the settings it was created with (a new SSH key changes the connection, not what the node runs).
+    { parent, dependsOn: [args.server, ...args.after], ignoreChanges: ["create", "stdin", "connection"] },
   );
 
   const reconfigure = new command.remote.Command(
@@ -135,8 +138,12 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
         delete: drain,
         logging: "stdoutAndStderr",
       },
-      // Depending on the server makes Pulumi run this delete before it destroys the server.
-      { parent, dependsOn: [args.server, bootstrap] },
+      // Depending on the server (and the volume attachment) makes Pulumi run this delete before it detaches
+      // the volume and destroys the server.
+      {
+        parent,
+        dependsOn: [args.server, bootstrap, ...(args.volumeAttachment ? [args.volumeAttachment] : [])],
+      },
     );
   }
   return { bootstrap, reconfigure };

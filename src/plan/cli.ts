@@ -2,7 +2,7 @@ import { Command } from "commander";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { parseStackConfig } from "../config/load";
-import { assertSafeTransition } from "../config/transition";
+import { assertSafeTransition, deployedNodesOf } from "../config/transition";
 import { diffPlans, renderDiff, summarizeDiff } from "./diff";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
@@ -56,12 +56,12 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     config = loadConfig(stackFile, projectDir);
     if (options.previous) {
       const previous = loadConfig(path.resolve(options.previous), projectDir);
-      assertSafeTransition(previous.nodes, config);
+      assertSafeTransition(deployedNodesOf(previous), config);
     }
     if (options.diff) {
       edited = loadConfig(path.resolve(options.diff), projectDir);
       // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.
-      assertSafeTransition(config.nodes, edited);
+      assertSafeTransition(deployedNodesOf(config), edited);
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -3,6 +3,7 @@ import { parseNodesOutput } from "../../src/config/lastDeployment";
 import {
   assertSafeTransition,
   checkNodeTransition,
+  deployedNodesOf,
   etcdQuorum,
   type PreviousNode,
 } from "../../src/config/transition";
@@ -64,6 +65,24 @@ describe("changes from the last deployment", () => {
     expect(problems[0].message).toContain("leaves 2 of 5 etcd members; etcd needs 3");
   });
 
+  it("refuses to remove a node that still had delete protection in the last deployment", () => {
+    const protectedNodes = deployedNodesOf(parsedAfter(() => undefined));
+    expect(protectedNodes.map((node) => [node.name, node.deleteProtection])).toEqual([
+      ["cp-1", true],
+      ["cp-2", true],
+      ["cp-3", true],
+      ["worker-1", false],
+    ]);
+    const problems = checkNodeTransition(protectedNodes, serverNodes(["cp-1", "cp-2", "cp-4"]));
+    expect(problems.map(formatProblem)).toEqual([
+      "hetzner-k8s:nodes: cp-3 still had delete protection in the last deployment: set deleteProtection: false on the entry and pulumi up, then remove it",
+    ]);
+    const unprotected = protectedNodes.map((node) =>
+      node.name === "cp-3" ? { ...node, deleteProtection: false } : node,
+    );
+    expect(checkNodeTransition(unprotected, serverNodes(["cp-1", "cp-2", "cp-4"]))).toEqual([]);
+  });
+
   it("throws a ConfigError naming the key", () => {
     expect(() => assertSafeTransition(DEV_NODES, serverNodes(["cp-7", "cp-8", "cp-9"]))).toThrow(ConfigError);
   });
@@ -89,6 +108,9 @@ describe("the nodes output of the last deployment", () => {
         "text",
       ]),
     ).toEqual([{ name: "cp-1", role: "control-plane" }]);
+    expect(parseNodesOutput([{ name: "w", role: "worker", deleteProtection: false }])).toEqual([
+      { name: "w", role: "worker", deleteProtection: false },
+    ]);
   });
 
   it("treats a stack without that output as a first deployment", () => {

@@ -91,7 +91,10 @@ describe("k3s bootstrap graph", () => {
 
   it("never re-runs a bootstrap: later changes roll through the reconfigure commands, servers first", () => {
     const bootstrap = command(plan, "cp-2-bootstrap");
-    expect(bootstrap.options.ignoreChanges).toEqual(expect.arrayContaining(["create", "stdin"]));
+    // A new SSH key changes the connection; it must not re-run the original bootstrap on every node.
+    expect(bootstrap.options.ignoreChanges).toEqual(
+      expect.arrayContaining(["create", "stdin", "connection"]),
+    );
     const reconfigure = command(plan, "cp-2-reconfigure");
     expect(reconfigure.inputs.create).toBeUndefined();
     expect(reconfigure.inputs.update).toContain("export K3S_VERSION='v1.33.5+k3s1'");
@@ -111,6 +114,10 @@ describe("k3s bootstrap graph", () => {
     expect(drain.inputs.delete).toContain("export DRAIN_TIMEOUT='600'");
     expect(drain.dependencies).toContain(server.urn);
     expect(drain.dependencies).toContain(command(plan, "worker-1-bootstrap").urn);
+    // The volume is detached only after the drain, so no pod still writes to it.
+    expect(drain.dependencies).toContain(
+      resourceNamed(plan, TYPES.volumeAttachment, "worker-1-volume-attachment").urn,
+    );
   });
 
   it("skips the drain when drainOnRemoval is off", async () => {

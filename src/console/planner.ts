@@ -1,0 +1,38 @@
+import { createHash } from "node:crypto";
+import type { StackConfig } from "../config/schema";
+import { diffPlans, summarizeDiff, type PlanDiff } from "../plan/diff";
+import { evaluatePlan, type Plan } from "../plan/evaluate";
+
+/**
+ * Offline plans of stack versions. evaluatePlan drives the process-global Pulumi runtime (mocks), so
+ * calls run strictly one at a time; plans are cached by the text they were made from.
+ */
+export class Planner {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly cache = new Map<string, Promise<Plan>>();
+
+  constructor(private readonly stack: string) {}
+
+  plan(text: string, config: StackConfig): Promise<Plan> {
+    const key = createHash("sha256").update(text).digest("hex");
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const run = this.queue.then(() => evaluatePlan(this.stack, config));
+    this.queue = run.catch(() => undefined);
+    // Keep the two most recent versions at most: the committed one and the latest edit.
+    if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, run);
+    run.catch(() => this.cache.delete(key));
+    return run;
+  }
+
+  async diff(
+    before: { text: string; config: StackConfig },
+    after: { text: string; config: StackConfig },
+  ): Promise<PlanDiff & { summary: string }> {
+    const beforePlan = await this.plan(before.text, before.config);
+    const afterPlan = await this.plan(after.text, after.config);
+    const diff = diffPlans(beforePlan, afterPlan);
+    return { ...diff, summary: summarizeDiff(diff) };
+  }
+}

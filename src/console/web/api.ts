@@ -1,0 +1,163 @@
+/// <reference lib="dom" />
+
+/** What the console's server answers (see src/console/server.ts), and how the page asks it. */
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+  line: string;
+  field?: string;
+}
+
+export type Amounts = Record<"cpu" | "memory" | "storage", number>;
+
+export interface NodeView {
+  name: string;
+  serverName: string;
+  role: "control-plane" | "worker";
+  serverType: string;
+  location: string;
+  privateIp: string;
+  volumeSizeGb: number | null;
+  labels: Record<string, string>;
+  deleteProtection: boolean;
+  deployed: boolean;
+  deployedDeleteProtection: boolean;
+}
+
+export interface LoadBalancerView {
+  name: string;
+  type: string;
+  privateIp: string;
+  publicInterface: boolean;
+  services: { name: string; listenPort: number; destinationPort: number }[];
+}
+
+export interface PoolView {
+  capacity: Amounts;
+  reserved: Amounts;
+  allocatable: Amounts;
+  overcommit: Amounts;
+  byTenant: { tenant: string; namespaces: number; amounts: Amounts }[];
+  allocated: Amounts;
+  free: Amounts;
+}
+
+export interface TenantView {
+  name: string;
+  namespaces: string[];
+  users: string[];
+  quota: Record<string, string | number>;
+  podSecurity: string;
+}
+
+export type RawTenant = Record<string, unknown>;
+
+export interface ServerTypeView {
+  name: string;
+  vcpus: number;
+  memoryGb: number;
+  diskGb: number;
+  architecture: string;
+  locations: string[];
+}
+
+export interface StateView {
+  stack: string;
+  stackFile: string;
+  committedSource: string;
+  catalogue: { serverTypes: ServerTypeView[]; locations: string[] };
+  rawTenants: RawTenant[];
+  valid: boolean;
+  problems: Problem[];
+  clusterName?: string;
+  location?: string;
+  nodeSubnetCidr?: string;
+  nextFreeIp?: string;
+  committedControlPlane?: number;
+  etcdQuorum?: number;
+  nodes?: NodeView[];
+  loadBalancers?: LoadBalancerView[];
+  pool?: PoolView;
+  tenants?: TenantView[];
+}
+
+export interface LiveNode {
+  name: string;
+  ready: boolean;
+  status: string;
+  kubeletVersion?: string;
+  cpu?: { usedCores: number; capacityCores: number };
+  memory?: { usedBytes: number; capacityBytes: number };
+}
+
+export interface LiveQuota {
+  tenant: string;
+  namespace: string;
+  name: string;
+  hard: Record<string, string>;
+  used: Record<string, string>;
+}
+
+export type LiveStatus =
+  | { connected: false; reason: string; checkedAt: string }
+  | {
+      connected: true;
+      server: string;
+      checkedAt: string;
+      nodes: LiveNode[];
+      metrics: { available: boolean; reason?: string };
+      quotas: LiveQuota[];
+      quotaReason?: string;
+    };
+
+export interface ResourceChange {
+  urn: string;
+  type: string;
+  name: string;
+  paths: string[];
+}
+
+export type ChangesView =
+  | {
+      ok: true;
+      committedSource: string;
+      create: ResourceChange[];
+      update: ResourceChange[];
+      replace: ResourceChange[];
+      delete: ResourceChange[];
+      summary: string;
+    }
+  | { ok: false; reason: string; problems: Problem[] };
+
+export interface DeployAvailability {
+  available: boolean;
+  reason?: string;
+}
+
+export type WriteResult =
+  { ok: true; state: StateView } | { ok: false; problems?: Problem[]; error?: string };
+
+function csrfToken(): string {
+  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Every write carries the per-start CSRF token in a header. */
+export async function write<T = WriteResult>(
+  method: "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await response.json()) as T;
+}

@@ -1,0 +1,119 @@
+/// <reference lib="dom" />
+import { getJson, type LiveStatus, type StateView } from "./api";
+import { renderChanges } from "./changes";
+import { clear, h } from "./dom";
+import { liveBadge, renderOverview } from "./overview";
+import { renderServers } from "./servers";
+import { renderTenants } from "./tenants";
+
+/** The console's single page: four tabs over one state, re-rendered after every successful edit. */
+
+const TABS = [
+  ["overview", "Overview"],
+  ["servers", "Servers"],
+  ["tenants", "Tenants"],
+  ["changes", "Changes"],
+] as const;
+type Tab = (typeof TABS)[number][0];
+
+let state: StateView | undefined;
+let live: LiveStatus | undefined;
+let flash: string | undefined;
+
+function currentTab(): Tab {
+  const wanted = window.location.hash.replace(/^#\/?/, "");
+  return TABS.find(([id]) => id === wanted)?.[0] ?? "overview";
+}
+
+function refresh(next: StateView, message?: string): void {
+  state = next;
+  flash = message;
+  render();
+}
+
+function render(): void {
+  const root = document.getElementById("app");
+  if (!root || !state) return;
+  const tab = currentTab();
+  clear(root);
+  root.appendChild(
+    h(
+      "header",
+      {},
+      h(
+        "div",
+        { class: "brand" },
+        h("strong", {}, "hetzner-k8s"),
+        h(
+          "span",
+          {},
+          ` console · stack ${state.stack}${state.clusterName ? ` · cluster ${state.clusterName}` : ""}`,
+        ),
+      ),
+      h(
+        "nav",
+        {},
+        ...TABS.map(([id, label]) =>
+          h("a", { href: `#${id}`, class: id === tab ? "active" : undefined, id: `tab-${id}` }, label),
+        ),
+      ),
+      h("div", { id: "live-badge" }, liveBadge(live)),
+    ),
+  );
+  const main = h("main", { "data-tab": tab });
+  if (flash) main.appendChild(h("div", { class: "flash", role: "status" }, flash));
+  if (tab === "overview") main.appendChild(renderOverview(state, live));
+  if (tab === "servers") main.appendChild(renderServers(state, refresh));
+  if (tab === "tenants") main.appendChild(renderTenants(state, refresh));
+  if (tab === "changes") main.appendChild(renderChanges());
+  root.appendChild(main);
+  root.appendChild(
+    h(
+      "footer",
+      {},
+      `Editing ${state.stackFile}; comments and formatting are kept. Changes are compared with ${state.committedSource}.`,
+    ),
+  );
+}
+
+/** Live status refreshes on its own; only the badge and the overview show it, so forms are never reset. */
+async function pollLive(): Promise<void> {
+  try {
+    live = await getJson<LiveStatus>("/api/live");
+    const badge = document.getElementById("live-badge");
+    if (badge) {
+      clear(badge);
+      badge.appendChild(liveBadge(live));
+    }
+    if (currentTab() === "overview" && state) {
+      const main = document.querySelector("main");
+      if (main) {
+        const fresh = renderOverview(state, live);
+        const old = main.lastElementChild;
+        if (old) main.replaceChild(fresh, old);
+      }
+    }
+  } catch {
+    // The console itself stopped; keep the last view.
+  }
+}
+
+window.addEventListener("hashchange", () => {
+  flash = undefined;
+  render();
+});
+
+void (async () => {
+  try {
+    state = await getJson<StateView>("/api/state");
+    live = await getJson<LiveStatus>("/api/live").catch(() => undefined);
+    render();
+  } catch (error) {
+    const root = document.getElementById("app");
+    if (root)
+      root.appendChild(
+        h("p", { class: "problems" }, `The console could not load the stack: ${String(error)}`),
+      );
+  }
+  window.setInterval(() => void pollLive(), 3000);
+})();

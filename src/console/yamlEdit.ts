@@ -1,0 +1,180 @@
+import { isMap, isScalar, isSeq, visit, YAMLMap, YAMLSeq, type Document, type Node } from "yaml";
+import { PROJECT } from "../config/errors";
+import { EditRefused, type EditFocus } from "./stackStore";
+
+/**
+ * Comment-preserving edits of the stack file through the `yaml` Document API. Only the entries an edit
+ * is about are touched; with these options an untouched document prints byte for byte as it was read.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+function configMap(doc: Document): YAMLMap {
+  const config = doc.get("config", true);
+  if (isMap(config)) return config;
+  const created = new YAMLMap();
+  doc.set("config", created);
+  return created;
+}
+
+/** The list under `hetzner-k8s:<key>` (or the bare key, which Pulumi also accepts), created if absent. */
+function listOf(doc: Document, key: "nodes" | "tenants"): YAMLSeq {
+  const config = configMap(doc);
+  const existingKey = [`${PROJECT}:${key}`, key].find((candidate) => config.has(candidate));
+  const list = existingKey ? config.get(existingKey, true) : undefined;
+  if (isSeq(list)) return list;
+  if (list !== undefined && !(isScalar(list) && list.value === null)) {
+    throw new EditRefused([{ path: [key], message: "is not a list in the stack file" }], 409);
+  }
+  const created = new YAMLSeq();
+  config.set(existingKey ?? `${PROJECT}:${key}`, created);
+  return created;
+}
+
+function entryName(item: unknown): unknown {
+  return isMap(item) ? item.get("name") : undefined;
+}
+
+function indexByName(list: YAMLSeq, key: "nodes" | "tenants", name: string): number {
+  const index = list.items.findIndex((item) => entryName(item) === name);
+  if (index < 0)
+    throw new EditRefused([{ path: [key], message: `there is no ${key.slice(0, -1)} named "${name}"` }], 404);
+  return index;
+}
+
+function itemMap(list: YAMLSeq, index: number): YAMLMap {
+  const item = list.items[index];
+  if (!isMap(item)) throw new Error("unreachable: indexByName returns map entries");
+  return item;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, inner]) => [key, sortKeys(inner)]),
+    );
+  }
+  return value;
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** New lists of plain values are written inline (`[a, b]`), as the shipped stack files write them. */
+function createValue(doc: Document, value: Json, flow?: boolean): Node {
+  const node = doc.createNode(value);
+  visit(node, {
+    Seq(_, seq) {
+      seq.flow = flow ?? seq.items.every((item) => isScalar(item));
+    },
+  });
+  return node;
+}
+
+/**
+ * Sets `keys` of `map` to `value`'s entries: unchanged values keep their node (and comments), missing or
+ * undefined ones are removed, nested maps are merged the same way.
+ */
+function mergeKeys(doc: Document, map: YAMLMap, value: JsonObject, keys: readonly string[]): void {
+  for (const key of keys) {
+    const next = value[key];
+    const existing = map.get(key, true);
+    if (next === undefined) {
+      map.delete(key);
+      continue;
+    }
+    const current: unknown =
+      isMap(existing) || isSeq(existing) || isScalar(existing) ? existing.toJSON() : undefined;
+    if (existing !== undefined && sameJson(current, next)) continue;
+    if (isMap(existing) && isPlainObject(next)) {
+      const nestedKeys = [
+        ...new Set([
+          ...existing.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)),
+          ...Object.keys(next),
+        ]),
+      ];
+      mergeKeys(doc, existing, next, nestedKeys);
+      continue;
+    }
+    map.set(key, createValue(doc, next, isSeq(existing) ? existing.flow : undefined));
+  }
+}
+
+export const NODE_FIELDS = [
+  "name",
+  "role",
+  "serverType",
+  "privateIp",
+  "location",
+  "volumeSizeGb",
+  "labels",
+  "deleteProtection",
+] as const;
+
+/** Keeps the fields a node form may set, dropping empty ones (an empty field means "use the default"). */
+export function pickFields(body: unknown, fields: readonly string[]): JsonObject {
+  const result: JsonObject = {};
+  if (!isPlainObject(body)) return result;
+  for (const field of fields) {
+    const value = body[field];
+    if (value === undefined || value === null || value === "") continue;
+    result[field] = value;
+  }
+  return result;
+}
+
+export function addNode(doc: Document, node: JsonObject): EditFocus {
+  const list = listOf(doc, "nodes");
+  list.add(createValue(doc, node));
+  return { key: "nodes", index: list.items.length - 1 };
+}
+
+export function updateNode(
+  doc: Document,
+  name: string,
+  changes: JsonObject,
+  keys: readonly string[],
+): EditFocus {
+  const list = listOf(doc, "nodes");
+  const index = indexByName(list, "nodes", name);
+  mergeKeys(doc, itemMap(list, index), changes, keys);
+  return { key: "nodes", index };
+}
+
+/** Removes a node; a comment written above it moves to whatever follows, so no comment is lost. */
+export function removeNode(doc: Document, name: string): void {
+  const list = listOf(doc, "nodes");
+  const index = indexByName(list, "nodes", name);
+  const [removed] = list.items.splice(index, 1);
+  const comment = isMap(removed) ? removed.commentBefore : undefined;
+  if (!comment) return;
+  const next = list.items[index];
+  if (isMap(next)) next.commentBefore = next.commentBefore ? `${comment}\n${next.commentBefore}` : comment;
+  else list.comment = list.comment ? `${comment}\n${list.comment}` : comment;
+}
+
+export const TENANT_FIELDS = ["name", "namespaces", "users", "quota", "limits", "podSecurity"] as const;
+
+export function upsertTenant(doc: Document, tenant: JsonObject, existingName?: string): EditFocus {
+  const list = listOf(doc, "tenants");
+  if (existingName === undefined) {
+    const name = tenant.name;
+    if (typeof name === "string" && list.items.some((item) => entryName(item) === name)) {
+      throw new EditRefused([{ path: ["tenants"], message: `a tenant named "${name}" already exists` }], 409);
+    }
+    list.add(createValue(doc, tenant));
+    return { key: "tenants", index: list.items.length - 1 };
+  }
+  const index = indexByName(list, "tenants", existingName);
+  mergeKeys(doc, itemMap(list, index), tenant, TENANT_FIELDS);
+  return { key: "tenants", index };
+}

@@ -1,0 +1,93 @@
+import { policies } from "../../policy/policies";
+import type { ResourcePolicy, StackPolicy } from "../../policy/policies/common";
+import { helmReleasesPinned } from "../../policy/policies/helmReleasesPinned";
+import { noPublicClusterPorts } from "../../policy/policies/noPublicClusterPorts";
+import { secretsStaySecret } from "../../policy/policies/secretsStaySecret";
+import { serversPrivateAndFirewalled } from "../../policy/policies/serversPrivateAndFirewalled";
+import { tenantNamespacesIsolated } from "../../policy/policies/tenantNamespacesIsolated";
+import { UNKNOWN } from "../../src/plan/values";
+import type { PlannedResource } from "../../src/plan/evaluate";
+import { planStack } from "../helpers/plan";
+import { collector, previewProps, resourceArgs, stackArgs, UNKNOWN_STRING } from "./helpers";
+
+/**
+ * The shipped stacks, evaluated offline as `pulumi preview` would see them, pass every policy: a
+ * mandatory policy that refused the program itself would block every update. The plan records inputs,
+ * which is what resource policies see; stack policies see outputs, which for a preview are the same
+ * inputs with what the cloud assigns still unknown.
+ */
+
+const RESOURCE_POLICIES: ResourcePolicy[] = [noPublicClusterPorts, helmReleasesPinned];
+const STACK_POLICIES: StackPolicy[] = [
+  serversPrivateAndFirewalled,
+  tenantNamespacesIsolated,
+  secretsStaySecret,
+];
+
+/** The plan's "(known after apply)" becomes the engine's unknown value, behind the SDK's proxy. */
+function asPreview(value: unknown): unknown {
+  if (value === UNKNOWN) return UNKNOWN_STRING;
+  if (Array.isArray(value)) return value.map(asPreview);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, asPreview(item)]));
+  }
+  return value;
+}
+
+function previewInputs(resource: PlannedResource): Record<string, unknown> {
+  return previewProps(asPreview(resource.inputs) as Record<string, unknown>);
+}
+
+async function violationsOf(
+  stack: "dev" | "prod",
+  keep: (resource: PlannedResource) => boolean = () => true,
+): Promise<string[]> {
+  const resources = (await planStack(stack)).resources.filter(keep);
+  const { violations, report } = collector();
+  for (const policy of RESOURCE_POLICIES) {
+    for (const resource of resources) {
+      await policy.validateResource(
+        resourceArgs(resource.type, resource.name, previewInputs(resource)),
+        report,
+      );
+    }
+  }
+  const args = stackArgs(
+    resources.map((resource) => ({
+      type: resource.type,
+      name: resource.name,
+      props: previewInputs(resource),
+      additionalSecretOutputs: resource.options.additionalSecretOutputs,
+    })),
+  );
+  for (const policy of STACK_POLICIES) await policy.validateStack(args, report);
+  return violations.map((violation) => violation.message);
+}
+
+describe("the shipped stacks under the policy pack", () => {
+  it("runs every policy of the pack here", () => {
+    expect([...RESOURCE_POLICIES, ...STACK_POLICIES].map((policy) => policy.name).sort()).toEqual(
+      policies.map((policy) => policy.name).sort(),
+    );
+  });
+
+  it.each(["dev", "prod"] as const)("the %s stack violates no policy", async (stack) => {
+    expect(await violationsOf(stack)).toEqual([]);
+  });
+
+  it("would notice the program dropping what a policy requires", async () => {
+    const violations = await violationsOf(
+      "dev",
+      (resource) =>
+        resource.type !== "kubernetes:core/v1:ResourceQuota" &&
+        resource.type !== "hcloud:index/firewall:Firewall",
+    );
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('tenant namespace "team-a" (tenant team-a) has no ResourceQuota'),
+        expect.stringContaining('tenant namespace "team-b-staging" (tenant team-b) has no ResourceQuota'),
+        expect.stringContaining('server "cp-1-server" (dev-cp-1) is not behind any firewall'),
+      ]),
+    );
+  });
+});
