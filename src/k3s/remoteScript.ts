@@ -46,8 +46,9 @@ export interface RemoteScriptArgs {
 
 export function remoteScript(args: RemoteScriptArgs): string {
   const lines = ["set -euo pipefail"];
-  // Standard input carries the secret exports; reading it here keeps them out of the command text.
-  if (args.secretsOnStdin) lines.push("source /dev/stdin");
+  // Standard input carries the secret exports; reading it here keeps them out of the command text. Read
+  // through cat: /dev/stdin cannot be opened when standard input is a socket, as some SSH servers use.
+  if (args.secretsOnStdin) lines.push('eval "$(cat)"');
   lines.push(exportLines(args.environment));
   for (const script of args.scripts) {
     lines.push(hereDocument(`__HETZNER_K8S_${script.name.toUpperCase().replace(/-/g, "_")}__`, script.text));
