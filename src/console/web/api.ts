@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { ResourceChange } from "../../plan/diff";
 
 /** What the console's server answers (see src/console/server.ts), and how the page asks it. */
 
@@ -82,41 +83,9 @@ export interface StateView {
   tenants?: TenantView[];
 }
 
-export interface LiveNode {
-  name: string;
-  ready: boolean;
-  status: string;
-  kubeletVersion?: string;
-  cpu?: { usedCores: number; capacityCores: number };
-  memory?: { usedBytes: number; capacityBytes: number };
-}
-
-export interface LiveQuota {
-  tenant: string;
-  namespace: string;
-  name: string;
-  hard: Record<string, string>;
-  used: Record<string, string>;
-}
-
-export type LiveStatus =
-  | { connected: false; reason: string; checkedAt: string }
-  | {
-      connected: true;
-      server: string;
-      checkedAt: string;
-      nodes: LiveNode[];
-      metrics: { available: boolean; reason?: string };
-      quotas: LiveQuota[];
-      quotaReason?: string;
-    };
-
-export interface ResourceChange {
-  urn: string;
-  type: string;
-  name: string;
-  paths: string[];
-}
+// Shapes the server sends, shared with the server code (type-only: nothing of it reaches the bundle).
+export type { LiveNode, LiveQuota, LiveStatus } from "../kube";
+export type { ResourceChange };
 
 export type ChangesView =
   | {
