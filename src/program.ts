@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { K3sCluster } from "./k3s/k3sCluster";
+import { NodeMetadata } from "./k3s/nodeMetadata";
 import { Platform } from "./platform/platform";
 import { Tenants } from "./tenants/tenants";
 import { buildClusterModel, type ClusterModel } from "./model/cluster";
@@ -63,6 +64,16 @@ export function defineCluster(
       hcloudToken: credentials.hcloudToken,
       networkId: infra.network.id,
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
+    },
+    opts,
+  );
+
+  new NodeMetadata(
+    "node-metadata",
+    {
+      nodes: model.nodes,
+      provider: platform.provider,
+      registered: new Map([...k3s.nodes].map(([name, node]) => [name, node.bootstrap])),
     },
     opts,
   );

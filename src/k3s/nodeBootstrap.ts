@@ -51,15 +51,18 @@ export class NodeBootstrap extends pulumi.ComponentResource {
   }
 }
 
-/** Parameters known before anything exists, so the plan shows exactly what each node will run. */
-function installEnvironment(args: NodeBootstrapArgs): Record<string, string> {
+/**
+ * Parameters known before anything exists, so the plan shows exactly what each node will run. Only the
+ * bootstrap carries the registration labels and taints (see K3sNodeModel.registration).
+ */
+function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean): Record<string, string> {
   const { node } = args;
   return {
     NODE_NAME: node.serverName,
     PRIVATE_IP: node.privateIp,
     K3S_ROLE: node.role,
     K3S_VERSION: args.version,
-    K3S_CONFIG_YAML: stringify(node.config),
+    K3S_CONFIG_YAML: stringify(withRegistration ? { ...node.config, ...node.registration } : node.config),
     ...(node.role === "server" && { K3S_AUDIT_POLICY_YAML: args.auditPolicy }),
   };
 }
@@ -96,7 +99,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
     {
       connection,
       create: remoteScript({
-        environment: installEnvironment(args),
+        environment: installEnvironment(args, true),
         scripts: [prepare, install],
         secretsOnStdin: true,
       }),
@@ -113,7 +116,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
     {
       connection,
       update: remoteScript({
-        environment: installEnvironment(args),
+        environment: installEnvironment(args, false),
         scripts: [install],
         secretsOnStdin: true,
       }),

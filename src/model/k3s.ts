@@ -19,6 +19,11 @@ export interface K3sNodeModel {
    * balancer's public address (added to tls-san) and the private interface (found on the node by its IP).
    */
   config: Record<string, unknown>;
+  /**
+   * Labels and taints the node registers with (k3s applies them only at registration). Only the bootstrap
+   * writes them; afterwards the Kubernetes layer keeps them current, so editing them restarts nothing.
+   */
+  registration: Record<string, unknown>;
   /** Nodes whose bootstrap must have finished before this node's starts. */
   joinsAfter: string[];
   /** The node whose reconfiguration must finish before this one's: changes roll one node at a time. */
@@ -63,6 +68,11 @@ function agentSettings(node: NodeModel): Record<string, unknown> {
     "kubelet-arg": ["cloud-provider=external"],
     // Metrics bind on every interface; the firewall keeps them off the public one.
     "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
+  };
+}
+
+function registrationSettings(node: NodeModel): Record<string, unknown> {
+  return {
     "node-label": nodeLabels(node),
     ...(node.taints.length > 0 && { "node-taint": nodeTaints(node) }),
   };
@@ -135,6 +145,7 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
         ...join,
         ...(isServer && serverSettings(config, node, staticSans)),
       },
+      registration: registrationSettings(node),
       joinsAfter,
       rollsAfter: rollOrder[index - 1]?.name,
       drainFrom: servers.find((server) => server !== node)?.name,

@@ -17,6 +17,7 @@ import {
   ConfigMap,
   LimitRange,
   Namespace,
+  Node as KubernetesNode,
   ResourceQuota,
   Secret,
   ServiceAccount,
@@ -34,6 +35,7 @@ type SchemaModel = new (data: never) => Validatable;
 
 export const SCHEMAS: Record<string, SchemaModel> = {
   "v1/Namespace": Namespace,
+  "v1/Node": KubernetesNode,
   "v1/ConfigMap": ConfigMap,
   "v1/Secret": Secret,
   "v1/ServiceAccount": ServiceAccount,

@@ -145,9 +145,11 @@ describe("k3s settings", () => {
       config.nodes[3].labels = { "node.kubernetes.io/pool": "db" };
       config.nodes[3].taints = [{ key: "dedicated", value: "db", effect: "NoSchedule" }];
     });
-    const { config } = node(model.nodes, "worker-1");
-    expect(config["node-label"]).toEqual(expect.arrayContaining(["node.kubernetes.io/pool=db"]));
-    expect(config["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    const { config, registration } = node(model.nodes, "worker-1");
+    // Registration-only: k3s applies them when the node joins; the Kubernetes layer keeps them current.
+    expect(registration["node-label"]).toEqual(expect.arrayContaining(["node.kubernetes.io/pool=db"]));
+    expect(registration["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    expect(config["node-label"]).toBeUndefined();
     expect(node(model.nodes, "cp-1").config["flannel-backend"]).toBe("wireguard-native");
   });
 

@@ -22,8 +22,10 @@ describe("changes between two configs stay local", () => {
     expect(diff.update).toEqual([]);
     expect(diff.replace).toEqual([]);
     expect(diff.delete).toEqual([]);
+    // The NodeServer and NodeBootstrap components and the NodePatch are named after the node.
     expect(names(diff.create).sort()).toEqual(
       [
+        "extra-1",
         "extra-1",
         "extra-1",
         "extra-1-bootstrap",
@@ -41,7 +43,7 @@ describe("changes between two configs stay local", () => {
     expect(diff.update).toEqual([]);
     expect(diff.replace).toEqual([]);
     expect(diff.delete.every((change) => change.name.startsWith("extra-1"))).toBe(true);
-    expect(diff.delete.length).toBe(6);
+    expect(diff.delete.length).toBe(7);
   });
 
   it("adding a tenant creates only that tenant's resources", async () => {
@@ -74,6 +76,19 @@ describe("changes between two configs stay local", () => {
       ["cp-1-reconfigure", "cp-2-reconfigure", "cp-3-reconfigure", "worker-1-reconfigure"].sort(),
     );
     for (const change of diff.update) expect(change.paths).toEqual(["update"]);
+  });
+
+  it("editing a node's labels patches its Node object and restarts nothing", async () => {
+    const diff = diffPlans(
+      dev,
+      await planStack("dev", (config) => {
+        config.nodes[3].labels = { "node.kubernetes.io/pool": "batch" };
+      }),
+    );
+    expect(diff.update.map((change) => [change.type, change.name])).toEqual([
+      ["kubernetes:core/v1:NodePatch", "worker-1"],
+    ]);
+    expect(diff.replace).toEqual([]);
   });
 
   it("a new server image is ignored by existing servers (it applies to new ones)", async () => {

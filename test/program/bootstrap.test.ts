@@ -128,6 +128,25 @@ describe("k3s bootstrap graph", () => {
   });
 });
 
+describe("node labels and taints", () => {
+  it("registers them with the bootstrap, keeps them out of the rolling reconfiguration, and patches them", async () => {
+    const plan = await planStack("prod");
+    const bootstrap = command(plan, "db-1-bootstrap");
+    const reconfigure = command(plan, "db-1-reconfigure");
+    expect(bootstrap.inputs.create).toContain("dedicated=databases:NoSchedule");
+    expect(reconfigure.inputs.update).not.toContain("node-taint");
+    const patch = resourceNamed(plan, "kubernetes:core/v1:NodePatch", "db-1");
+    expect(patch.inputs).toMatchObject({
+      metadata: {
+        name: "prod-db-1",
+        labels: expect.objectContaining({ "node.kubernetes.io/pool": "databases" }),
+      },
+      spec: { taints: [{ key: "dedicated", value: "databases", effect: "NoSchedule" }] },
+    });
+    expect(patch.dependencies).toContain(bootstrap.urn);
+  });
+});
+
 describe("changes that must not replace servers", () => {
   it("changing the k3s version or a k3s setting changes no server input", async () => {
     const before = await planStack("dev");
