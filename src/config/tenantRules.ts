@@ -90,7 +90,8 @@ function checkQuantities(
   const notAbove = (group: "quota" | "limits", lower: string, upper: string, kind: Kind) => {
     const low = read(group, lower, kind);
     const high = read(group, upper, kind);
-    if (low !== undefined && high !== undefined && low > high) {
+    // Relative tolerance: "13m" and "0.013" are the same quantity, not in binary floating point.
+    if (low !== undefined && high !== undefined && low - high > 1e-9 * Math.max(1, Math.abs(high))) {
       const format = kind === "cpu" ? formatCores : formatBytes;
       problems.push({
         path: at(group, lower),

@@ -361,3 +361,13 @@ describe("tenants against the resource pool", () => {
     ).toEqual(['hetzner-k8s:tenants[0].users[1]: duplicate user "alice"']);
   });
 });
+
+describe("quantities written differently", () => {
+  it("treats 13m and 0.013 as equal when comparing a default with its maximum", () => {
+    expect(
+      problemsWithTenant(0, (entry) => {
+        entry.limits = { defaultRequestCpu: "5m", defaultLimitCpu: "13m", maxCpu: "0.013" };
+      }),
+    ).toEqual([]);
+  });
+});
