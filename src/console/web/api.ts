@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { PoolModel } from "../../model/pool";
 import type { ResourceChange } from "../../plan/diff";
 
 /** What the console's server answers (see src/console/server.ts), and how the page asks it. */
@@ -10,7 +11,7 @@ export interface Problem {
   field?: string;
 }
 
-export type Amounts = Record<"cpu" | "memory" | "storage", number>;
+export type { Amounts } from "../../model/pool";
 
 export interface NodeView {
   name: string;
@@ -34,15 +35,8 @@ export interface LoadBalancerView {
   services: { name: string; listenPort: number; destinationPort: number }[];
 }
 
-export interface PoolView {
-  capacity: Amounts;
-  reserved: Amounts;
-  allocatable: Amounts;
-  overcommit: Amounts;
-  byTenant: { tenant: string; namespaces: number; amounts: Amounts }[];
-  allocated: Amounts;
-  free: Amounts;
-}
+/** The shared resource pool, as the model computes it. */
+export type PoolView = PoolModel;
 
 export interface TenantView {
   name: string;

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { Problem } from "./api";
+import type { Problem, StateView } from "./api";
 import { clear, h, type Child } from "./dom";
 
 /** Form fields with a place for their own error, and the mapping of server problems onto them. */
@@ -92,4 +92,14 @@ export function showProblems(
     general.appendChild(h("div", {}, "Not saved — the stack file is unchanged. See the marked fields."));
     general.classList.add("visible");
   }
+}
+
+/** Shown instead of a page's forms while the stack file itself has problems: nothing can be edited safely. */
+export function invalidStackCard(state: StateView): HTMLElement {
+  return h(
+    "section",
+    { class: "card problems" },
+    h("h2", {}, "Fix the stack file first"),
+    h("ul", {}, ...state.problems.map((problem) => h("li", {}, problem.line))),
+  );
 }

@@ -1,7 +1,16 @@
 /// <reference lib="dom" />
 import { write, type NodeView, type StateView, type WriteResult } from "./api";
 import { clear, h, table } from "./dom";
-import { clearProblems, field, numberOrText, select, showProblems, textInput, value } from "./form";
+import {
+  clearProblems,
+  field,
+  numberOrText,
+  select,
+  showProblems,
+  textInput,
+  value,
+  invalidStackCard,
+} from "./form";
 
 /** Servers: add a node, remove one (with what removal means), change a node's labels. */
 
@@ -213,13 +222,7 @@ function addNodeForm(state: StateView, refresh: Refresh): HTMLElement {
 }
 
 export function renderServers(state: StateView, refresh: Refresh): HTMLElement {
-  if (!state.valid)
-    return h(
-      "section",
-      { class: "card problems" },
-      h("h2", {}, "Fix the stack file first"),
-      h("ul", {}, ...state.problems.map((problem) => h("li", {}, problem.line))),
-    );
+  if (!state.valid) return invalidStackCard(state);
   const detail = h("div", { id: "node-detail" });
   const nodes = state.nodes ?? [];
   const rows = nodes.map((node) => [

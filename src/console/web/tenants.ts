@@ -1,7 +1,17 @@
 /// <reference lib="dom" />
 import { write, type RawTenant, type StateView, type WriteResult } from "./api";
 import { clear, h, table } from "./dom";
-import { clearProblems, field, list, numberOrText, select, showProblems, textInput, value } from "./form";
+import {
+  clearProblems,
+  field,
+  list,
+  numberOrText,
+  select,
+  showProblems,
+  textInput,
+  value,
+  invalidStackCard,
+} from "./form";
 import type { Refresh } from "./servers";
 
 /** Tenants: add a tenant or edit one (namespaces, users, quota, container limits, pod security). */
@@ -141,13 +151,7 @@ function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HT
 }
 
 export function renderTenants(state: StateView, refresh: Refresh): HTMLElement {
-  if (!state.valid)
-    return h(
-      "section",
-      { class: "card problems" },
-      h("h2", {}, "Fix the stack file first"),
-      h("ul", {}, ...state.problems.map((problem) => h("li", {}, problem.line))),
-    );
+  if (!state.valid) return invalidStackCard(state);
   const formCard = h("section", { class: "card" }, tenantForm(state, refresh));
   const rows = state.rawTenants.map((raw, index) => {
     const view = state.tenants?.[index];
