@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
@@ -55,44 +56,23 @@ export function defineCluster(
     opts,
   );
 
-  const platform = new Platform(
-    "platform",
+  const apiServerUrl = pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`;
+  const { platform, tenants } = defineKubernetesLayers(
+    config,
+    model,
     {
-      config,
-      cluster: model,
       kubeconfig: k3s.kubeconfig,
+      apiServerUrl,
       hcloudToken: credentials.hcloudToken,
       networkId: infra.network.id,
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
-    },
-    opts,
-  );
-
-  new NodeMetadata(
-    "node-metadata",
-    {
-      nodes: model.nodes,
-      provider: platform.provider,
       registered: new Map([...k3s.nodes].map(([name, node]) => [name, node.bootstrap])),
     },
     opts,
   );
 
-  const apiServerUrl = pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`;
-  const tenants = new Tenants(
-    "tenants",
-    {
-      clusterName: model.name,
-      tenants: model.tenants,
-      provider: platform.provider,
-      adminKubeconfig: k3s.kubeconfig,
-      apiServerUrl,
-    },
-    opts,
-  );
-
   return {
-    apiEndpoint: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
+    apiEndpoint: apiServerUrl,
     apiLoadBalancerPrivateIp: api.privateIp,
     apiLoadBalancerIpv4: api.publicIpv4,
     ingressLoadBalancerIpv4: ingress?.publicIpv4,
@@ -131,3 +111,63 @@ function externalApiAddress(
 }
 
 export type ClusterOutputs = ReturnType<typeof defineCluster>;
+
+export interface KubernetesLayersArgs {
+  /** Admin kubeconfig of the cluster (secret). */
+  kubeconfig: pulumi.Input<string>;
+  /** API address written into tenant kubeconfigs. */
+  apiServerUrl: pulumi.Input<string>;
+  hcloudToken: pulumi.Input<string>;
+  networkId: pulumi.Input<string>;
+  ingressIpv4: pulumi.Input<string | undefined>;
+  /** Each node's bootstrap: its Node object exists once that has finished. */
+  registered: Map<string, pulumi.Resource>;
+  /** Use this provider instead of one built from the kubeconfig (the real test tier passes its own). */
+  provider?: k8s.Provider;
+  /** Create only objects of Kubernetes' built-in kinds (see PlatformArgs.builtInKindsOnly). */
+  builtInKindsOnly?: boolean;
+}
+
+/**
+ * Everything the program creates inside Kubernetes: the platform add-ons, the Nodes' labels and taints,
+ * and the tenants. It needs only a kubeconfig and a few addresses, so it can run alone against any
+ * Kubernetes API (the real test tier does).
+ */
+export function defineKubernetesLayers(
+  config: StackConfig,
+  model: ClusterModel,
+  args: KubernetesLayersArgs,
+  opts?: pulumi.ComponentResourceOptions,
+) {
+  const platform = new Platform(
+    "platform",
+    {
+      config,
+      cluster: model,
+      kubeconfig: args.kubeconfig,
+      hcloudToken: args.hcloudToken,
+      networkId: args.networkId,
+      ingressIpv4: args.ingressIpv4,
+      provider: args.provider,
+      builtInKindsOnly: args.builtInKindsOnly,
+    },
+    opts,
+  );
+  const nodeMetadata = new NodeMetadata(
+    "node-metadata",
+    { nodes: model.nodes, provider: platform.provider, registered: args.registered },
+    opts,
+  );
+  const tenants = new Tenants(
+    "tenants",
+    {
+      clusterName: model.name,
+      tenants: model.tenants,
+      provider: platform.provider,
+      adminKubeconfig: args.kubeconfig,
+      apiServerUrl: args.apiServerUrl,
+    },
+    opts,
+  );
+  return { platform, nodeMetadata, tenants };
+}

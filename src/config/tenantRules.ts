@@ -19,6 +19,8 @@ export const RESERVED_NAMESPACES = [
   "cattle-system",
   // Rancher keeps its local cluster's projects here.
   "local",
+  // Tenant users' ServiceAccounts and tokens (TENANT_USERS_NAMESPACE of the tenant model).
+  "tenant-users",
 ];
 const RESERVED_PREFIXES = ["kube-", "cattle-", "fleet-", "cluster-fleet-", "rancher-"];
 

@@ -109,5 +109,24 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       additionalSecretOutputs: ["stdout"],
     },
   );
+  const initialServer = args.servers.get(initial.name) as hcloud.Server;
+  for (const node of args.model.nodes) {
+    const bootstrap = nodes.get(node.name) as NodeBootstrap;
+    // Taints go through kubectl on the initial server, one at a time (see apply-node-taints.sh); a change
+    // to them updates this command and nothing else.
+    const apply = remoteScript({
+      environment: { NODE_NAME: node.serverName, NODE_TAINTS: node.taints.join("\n") },
+      scripts: [{ name: "apply-node-taints", text: readNodeScript("apply-node-taints") }],
+      secretsOnStdin: false,
+    });
+    new command.remote.Command(
+      `${node.name}-taints`,
+      { connection: sshConnection(initialServer, args.sshPrivateKey), create: apply, update: apply },
+      {
+        parent: bootstrap,
+        dependsOn: [bootstrap.bootstrap, nodes.get(initial.name)?.bootstrap as command.remote.Command],
+      },
+    );
+  }
   return { kubeconfig: pulumi.secret(fetch.stdout), nodes };
 }

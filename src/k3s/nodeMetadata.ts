@@ -10,9 +10,12 @@ export interface NodeMetadataArgs {
 }
 
 /**
- * Keeps every Node's labels and taints as the stack file says. k3s applies its node-label and node-taint
- * settings only when a node registers; these patches apply later edits without restarting anything, and
- * remove a label or taint again when it is deleted from the stack file.
+ * Keeps every Node's labels as the stack file says. k3s applies its node-label setting only when a node
+ * registers; these patches apply later edits without restarting anything, and remove a label again when
+ * it is deleted from the stack file. Labels are a map, so server-side apply owns each key on its own and
+ * leaves the labels of k3s and the cloud controller alone. Taints are not here: the taint list is one
+ * atomic field, which an apply would take over whole (stripping the cloud controller's `uninitialized`
+ * taint); apply-node-taints.sh changes them one at a time instead.
  */
 export class NodeMetadata extends pulumi.ComponentResource {
   constructor(name: string, args: NodeMetadataArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -27,13 +30,6 @@ export class NodeMetadata extends pulumi.ComponentResource {
             labels: node.kubernetesLabels,
             // k3s and the cloud controller own other fields of the Node; take over only these.
             annotations: { "pulumi.com/patchForce": "true" },
-          },
-          spec: {
-            taints: node.taints.map((taint) => ({
-              key: taint.key,
-              value: taint.value,
-              effect: taint.effect,
-            })),
           },
         },
         { parent: this, provider: args.provider, dependsOn: registered ? [registered] : [] },

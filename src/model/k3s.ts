@@ -21,9 +21,15 @@ export interface K3sNodeModel {
   config: Record<string, unknown>;
   /**
    * Labels and taints the node registers with (k3s applies them only at registration). Only the bootstrap
-   * writes them; afterwards the Kubernetes layer keeps them current, so editing them restarts nothing.
+   * writes them; afterwards the Kubernetes layer keeps the labels current and `taints` the taints, so
+   * editing them restarts nothing.
    */
   registration: Record<string, unknown>;
+  /**
+   * The node's taints as `key[=value]:Effect`, kept current after registration by apply-node-taints.sh,
+   * which changes them one at a time and leaves every taint it did not set alone.
+   */
+  taints: string[];
   /** Nodes whose bootstrap must have finished before this node's starts. */
   joinsAfter: string[];
   /** The node whose reconfiguration must finish before this one's: changes roll one node at a time. */
@@ -146,6 +152,7 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
         ...(isServer && serverSettings(config, node, staticSans)),
       },
       registration: registrationSettings(node),
+      taints: nodeTaints(node),
       joinsAfter,
       rollsAfter: rollOrder[index - 1]?.name,
       drainFrom: servers.find((server) => server !== node)?.name,

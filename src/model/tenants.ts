@@ -1,5 +1,5 @@
 import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
-import { metadata, podSecurityLabels, type Manifest } from "./platform/common";
+import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
 import { TENANT_LABEL } from "./platform/releases";
 import { tenantNamespaces } from "./pool";
@@ -11,14 +11,31 @@ import { tenantNamespaces } from "./pool";
  */
 
 export const TENANT_ROLE = "tenant-workloads";
+/**
+ * Users' ServiceAccounts and token Secrets live here, outside every tenant's reach: a tenant that could
+ * read them could use another user's token, and one that could create Secrets or pods beside its own
+ * ServiceAccount could mint tokens for itself that outlive a revocation.
+ */
+export const TENANT_USERS_NAMESPACE = "tenant-users";
+/**
+ * Node ports that each granted load balancer brings: Kubernetes gives a LoadBalancer Service a node port
+ * per port it serves, counted by `services.nodeports`, and the Hetzner cloud controller forwards to them.
+ * Five covers HTTP, HTTPS and a few more ports per load balancer.
+ */
+export const NODE_PORTS_PER_LOAD_BALANCER = 5;
+/**
+ * Priority classes Kubernetes creates itself. They outrank every class of ours, so tenants never get them:
+ * a pod at system-cluster-critical could preempt the platform.
+ */
+export const BUILT_IN_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"];
 /** Namespaces whose pods may always reach tenant pods: the ingress controller and Prometheus. */
 export const PLATFORM_CLIENT_NAMESPACES = ["traefik", MONITORING_NAMESPACE];
 
 export interface TenantUser {
   tenant: string;
   name: string;
-  /** The tenant's first namespace holds its users' identities. */
-  homeNamespace: string;
+  /** Namespace of the user's ServiceAccount and token Secret (TENANT_USERS_NAMESPACE). */
+  identityNamespace: string;
   serviceAccount: string;
   tokenSecret: string;
   namespaces: string[];
@@ -29,10 +46,15 @@ export interface TenantModel {
   namespaces: string[];
   /** Namespace objects; kept in the cluster when the tenant is removed unless allowDeletion was applied. */
   namespaceManifests: Manifest[];
-  /** Everything inside the namespaces. */
+  /** Everything inside the namespaces, and the users' identities in TENANT_USERS_NAMESPACE. */
   objects: Manifest[];
   users: TenantUser[];
   allowDeletion: boolean;
+}
+
+/** The namespace of every tenant user's identity, readable by cluster admins only. */
+export function tenantUsersNamespaceManifest(): Manifest {
+  return namespaceManifest(TENANT_USERS_NAMESPACE, podSecurityLabels("restricted"));
 }
 
 /** Cluster-wide priority classes, created once; tenants may use those their entry allows. */
@@ -72,27 +94,34 @@ function quota(tenant: TenantConfig, namespace: string): Manifest {
         pods: String(q.pods),
         services: String(q.services),
         "services.loadbalancers": String(q.loadBalancers),
-        "services.nodeports": String(q.nodePorts),
+        "services.nodeports": String(q.nodePorts + q.loadBalancers * NODE_PORTS_PER_LOAD_BALANCER),
       },
     },
   };
 }
 
-/** A quota of zero pods for every priority class the tenant may not use. */
-function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest[] {
-  const denied = PRIORITY_CLASSES.filter((name) => !tenant.priorityClasses.includes(name));
-  if (denied.length === 0) return [];
-  return [
-    {
-      apiVersion: "v1",
-      kind: "ResourceQuota",
-      metadata: metadata("denied-priority-classes", namespace, { [TENANT_LABEL]: tenant.name }),
-      spec: {
-        hard: { pods: "0" },
-        scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: denied }] },
+/**
+ * A quota of zero pods for every priority class but those the tenant may use: Kubernetes' own system
+ * classes and any class created later (by a chart, say) are denied as well as ours. The Priority admission
+ * plugin fills in the default class before quota admission, so a pod without a class counts as "default".
+ */
+function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest {
+  const allowed = tenant.priorityClasses.filter((name) => !BUILT_IN_PRIORITY_CLASSES.includes(name));
+  return {
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: metadata("denied-priority-classes", namespace, { [TENANT_LABEL]: tenant.name }),
+    spec: {
+      hard: { pods: "0" },
+      scopeSelector: {
+        matchExpressions: [
+          allowed.length > 0
+            ? { scopeName: "PriorityClass", operator: "NotIn", values: allowed }
+            : { scopeName: "PriorityClass", operator: "Exists" },
+        ],
       },
     },
-  ];
+  };
 }
 
 function limitRange(tenant: TenantConfig, namespace: string): Manifest {
@@ -126,20 +155,14 @@ export function tenantRoleRules(): Record<string, unknown>[] {
   return [
     {
       apiGroups: [""],
-      resources: [
-        "pods",
-        "services",
-        "endpoints",
-        "configmaps",
-        "secrets",
-        "persistentvolumeclaims",
-        "serviceaccounts",
-      ],
+      resources: ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"],
       verbs: ALL_VERBS,
     },
     {
       apiGroups: [""],
-      resources: ["pods/log", "pods/status", "events", "resourcequotas", "limitranges"],
+      // Hand-written endpoints could point a Service (and the ingress in front of it) at another
+      // tenant's pods (CVE-2021-25740): read-only, as upstream's edit role has it since 1.22.
+      resources: ["pods/log", "pods/status", "events", "resourcequotas", "limitranges", "endpoints"],
       verbs: READ,
     },
     {
@@ -201,19 +224,19 @@ function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
 
 export function buildTenant(tenant: TenantConfig): TenantModel {
   const namespaces = tenantNamespaces(tenant);
-  const [home] = namespaces;
+  // A dot cannot occur in a tenant or user name, so `<tenant>.<user>` names no other tenant's user.
   const users: TenantUser[] = tenant.users.map((name) => ({
     tenant: tenant.name,
     name,
-    homeNamespace: home,
-    serviceAccount: `user-${name}`,
-    tokenSecret: `user-${name}-token`,
+    identityNamespace: TENANT_USERS_NAMESPACE,
+    serviceAccount: `${tenant.name}.${name}`,
+    tokenSecret: `${tenant.name}.${name}-token`,
     namespaces,
   }));
   const labels = { [TENANT_LABEL]: tenant.name };
   const perNamespace = namespaces.flatMap((namespace) => [
     quota(tenant, namespace),
-    ...priorityClassQuota(tenant, namespace),
+    priorityClassQuota(tenant, namespace),
     limitRange(tenant, namespace),
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -226,7 +249,7 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
       kind: "RoleBinding",
       metadata: metadata(`user-${user.name}`, namespace, labels),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_ROLE },
-      subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: home }],
+      subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: user.identityNamespace }],
     })),
     ...networkPolicies(tenant, namespace),
   ]);
@@ -234,14 +257,14 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
     {
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: metadata(user.serviceAccount, home, labels),
+      metadata: metadata(user.serviceAccount, user.identityNamespace, labels),
       automountServiceAccountToken: false,
     },
     {
       apiVersion: "v1",
       kind: "Secret",
       metadata: {
-        ...metadata(user.tokenSecret, home, labels),
+        ...metadata(user.tokenSecret, user.identityNamespace, labels),
         annotations: { "kubernetes.io/service-account.name": user.serviceAccount },
       },
       type: "kubernetes.io/service-account-token",

@@ -47,6 +47,7 @@ interface RegisterResourceRequest {
 }
 interface RegisterResourceResponse {
   getUrn(): string;
+  setUrn(urn: string): void;
 }
 type Callback = (error: Error | null, response?: RegisterResourceResponse) => void;
 interface MonitorWithRegister {
@@ -60,11 +61,33 @@ export function startRecording(): ResourceRecord[] {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
     register(request, (error, response) => {
-      if (!error && response) records.push(toRecord(request, response.getUrn()));
+      if (!error && response) {
+        // The SDK takes the URN from the response, so children and dependencies carry the engine's too.
+        const urn = engineUrn(request);
+        response.setUrn(urn);
+        records.push(toRecord(request, urn));
+      }
       callback(error, response);
     });
   };
   return records;
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The URN the Pulumi engine gives a resource. Its type part names the types of every ancestor below the
+ * stack (`Tenants$Tenant$kubernetes:core/v1:Namespace`), while the SDK's mock monitor names only the
+ * parent's; the plan's URNs are what `pulumi state` commands and the engine's diff use.
+ */
+export function engineUrn(
+  request: Pick<RegisterResourceRequest, "getParent" | "getType" | "getName">,
+): string {
+  const parent = request.getParent();
+  const parentType = parent ? parent.split("::")[2] : "";
+  const type =
+    parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${request.getType()}` : request.getType();
+  return `urn:pulumi:${pulumi.runtime.getStack()}::${pulumi.runtime.getProject()}::${type}::${request.getName()}`;
 }
 
 function toRecord(request: RegisterResourceRequest, urn: string): ResourceRecord {

@@ -34,6 +34,11 @@ const TYPED: Record<string, ResourceConstructor> = {
   "scheduling.k8s.io/v1/PriorityClass": k8s.scheduling.v1.PriorityClass,
 };
 
+/** Whether Kubernetes serves the manifest's kind itself, with no custom resource definition. */
+export function isBuiltInKind(manifest: Manifest): boolean {
+  return `${manifest.apiVersion}/${manifest.kind}` in TYPED;
+}
+
 /** Logical name of a manifest's resource: unique per kind, readable in the plan. */
 export function manifestResourceName(manifest: Manifest): string {
   const { name, namespace } = manifest.metadata;

@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import type { StackConfig } from "../config/schema";
 import type { ClusterModel } from "../model/cluster";
 import { buildPlatformModel, type PlatformModel } from "../model/platform/platform";
-import { createManifest } from "./manifests";
+import { createManifest, isBuiltInKind } from "./manifests";
+import type { Manifest } from "../model/platform/common";
 import { readMonitoringFiles, readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";
 
@@ -18,6 +19,15 @@ export interface PlatformArgs {
   networkId: pulumi.Input<string>;
   /** Public address of the ingress load balancer, for sslip.io hostnames when no domain is set. */
   ingressIpv4: pulumi.Input<string | undefined>;
+  /** Install through this provider instead of one built from the kubeconfig. */
+  provider?: k8s.Provider;
+  /**
+   * Create only objects of Kubernetes' built-in kinds: no Helm release and no custom resource, whose
+   * charts and definitions come from chart repositories. Objects that wait for a release still wait for
+   * whatever else they name. The real test tier runs the platform this way.
+   * @default false
+   */
+  builtInKindsOnly?: boolean;
 }
 
 type Deployed = pulumi.Output<string>;
@@ -55,10 +65,13 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 
 function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
   const { config, cluster } = args;
-  const provider = new k8s.Provider("cluster", { kubeconfig: args.kubeconfig }, { parent });
+  const provider = args.provider ?? new k8s.Provider("cluster", { kubeconfig: args.kubeconfig }, { parent });
+  const wanted = (manifest: Manifest) => !args.builtInKindsOnly || isBuiltInKind(manifest);
+  // The passwords only feed Helm releases.
+  const releases = !args.builtInKindsOnly;
   const passwords = {
-    rancher: config.rancherEnabled ? password("rancher-bootstrap-password", parent) : undefined,
-    grafana: config.monitoringEnabled ? password("grafana-admin-password", parent) : undefined,
+    rancher: releases && config.rancherEnabled ? password("rancher-bootstrap-password", parent) : undefined,
+    grafana: releases && config.monitoringEnabled ? password("grafana-admin-password", parent) : undefined,
   };
   const hostname = (prefix: string): Deployed =>
     config.ingressDomain
@@ -110,12 +123,15 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
     if (item.kind === "step") {
       const after = waitFor(item.after);
       // Objects of one step are independent of each other, except a namespace they bring along.
-      const stepNamespaces = item.step.manifests.filter((manifest) => manifest.kind === "Namespace");
+      const manifests = item.step.manifests.filter(wanted);
+      const stepNamespaces = manifests.filter((manifest) => manifest.kind === "Namespace");
       const created = stepNamespaces.map((manifest) => createManifest(manifest, options(after)));
-      const rest = item.step.manifests
+      const rest = manifests
         .filter((manifest) => manifest.kind !== "Namespace")
         .map((manifest) => createManifest(manifest, options([...after, ...created])));
       ready.set(item.name, [...created, ...rest]);
+    } else if (args.builtInKindsOnly) {
+      ready.set(item.name, []);
     } else {
       const { release } = item;
       ready.set(item.name, [

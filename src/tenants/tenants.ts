@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { certificateAuthorityOf, userKubeconfig } from "../model/kubeconfig";
-import { priorityClassManifests, type TenantModel } from "../model/tenants";
-import { createManifest } from "../platform/manifests";
+import { priorityClassManifests, tenantUsersNamespaceManifest, type TenantModel } from "../model/tenants";
+import type { Manifest } from "../model/platform/common";
+import { createManifest, manifestResourceName } from "../platform/manifests";
 
 export interface TenantsArgs {
   clusterName: string;
@@ -24,8 +25,17 @@ export class Tenants extends pulumi.ComponentResource {
     const priorityClasses = priorityClassManifests().map((manifest) =>
       createManifest(manifest, { parent: this, provider: args.provider }),
     );
+    const usersNamespace = createManifest(tenantUsersNamespaceManifest(), {
+      parent: this,
+      provider: args.provider,
+    });
     const tenants = args.tenants.map(
-      (tenant) => new Tenant(tenant.name, { ...args, tenant, after: priorityClasses }, { parent: this }),
+      (tenant) =>
+        new Tenant(
+          tenant.name,
+          { ...args, tenant, after: priorityClasses, usersNamespace },
+          { parent: this },
+        ),
     );
     this.kubeconfigs = pulumi.secret(
       pulumi
@@ -39,6 +49,8 @@ export class Tenants extends pulumi.ComponentResource {
 export interface TenantArgs extends TenantsArgs {
   tenant: TenantModel;
   after: pulumi.Resource[];
+  /** Holds the users' ServiceAccounts and token Secrets. */
+  usersNamespace: pulumi.Resource;
 }
 
 /** One tenant: its namespaces, quotas, limits, RBAC, users and network policies. */
@@ -66,19 +78,23 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
   const created = new Map<string, pulumi.CustomResource>();
   const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace}/${name}`;
   for (const manifest of tenant.objects) {
-    // A token Secret created before its ServiceAccount is deleted by Kubernetes at once.
+    const after = [...namespaces, args.usersNamespace];
     const account = manifest.metadata.annotations?.["kubernetes.io/service-account.name"];
     const owner = account
-      ? created.get(key("ServiceAccount", manifest.metadata.namespace, account))
+      ? (created.get(
+          key("ServiceAccount", manifest.metadata.namespace, account),
+        ) as k8s.core.v1.ServiceAccount)
       : undefined;
     created.set(
       key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
-      createManifest(manifest, { parent, provider, dependsOn: [...namespaces, ...(owner ? [owner] : [])] }),
+      owner
+        ? tokenSecret(manifest, owner, { parent, provider, dependsOn: after })
+        : createManifest(manifest, { parent, provider, dependsOn: after }),
     );
   }
   const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);
   const entries = tenant.users.map((user) => {
-    const secret = created.get(`Secret/${user.homeNamespace}/${user.tokenSecret}`) as k8s.core.v1.Secret;
+    const secret = created.get(`Secret/${user.identityNamespace}/${user.tokenSecret}`) as k8s.core.v1.Secret;
     const kubeconfig = pulumi
       .all([secret.data, ca, args.apiServerUrl])
       .apply(([data, certificateAuthorityData, server]) =>
@@ -94,4 +110,38 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
     return pulumi.all([`${user.tenant}/${user.name}`, kubeconfig]);
   });
   return pulumi.secret(pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs)));
+}
+
+/**
+ * A user's token Secret, bound to its ServiceAccount's UID. A token's claims name the ServiceAccount's
+ * UID, and the API server accepts a token only while that UID is the account's: replacing the
+ * ServiceAccount (the revocation runbook) invalidates every token of the user, those it minted for itself
+ * included, and replaces this Secret, so the new kubeconfig gets a new token. A Secret re-created under
+ * the same account would get the very same token back (the claims and the RSA signature are the same).
+ * It is created after its ServiceAccount: Kubernetes deletes a token Secret whose account is missing.
+ */
+function tokenSecret(
+  manifest: Manifest,
+  owner: k8s.core.v1.ServiceAccount,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    manifestResourceName(manifest),
+    {
+      type: manifest.type as string,
+      metadata: {
+        ...manifest.metadata,
+        annotations: {
+          ...manifest.metadata.annotations,
+          "kubernetes.io/service-account.uid": owner.metadata.uid,
+        },
+      },
+    },
+    {
+      ...opts,
+      dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), owner],
+      replaceOnChanges: ["metadata.annotations"],
+      deleteBeforeReplace: true,
+    },
+  );
 }

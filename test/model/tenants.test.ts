@@ -6,6 +6,7 @@ import {
   buildTenant,
   priorityClassManifests,
   TENANT_ROLE,
+  TENANT_USERS_NAMESPACE,
   tenantRoleRules,
   type TenantModel,
 } from "../../src/model/tenants";
@@ -189,15 +190,15 @@ describe("a tenant's quotas", () => {
 describe("a tenant's identities and RBAC", () => {
   const model = buildTenant(tenantConfig());
 
-  it("gives each user a ServiceAccount and a token Secret in the home namespace (the first)", () => {
-    expect(model.users.map((user) => [user.name, user.homeNamespace, user.namespaces])).toEqual([
-      ["alice", "shop", ["shop", "shop-staging"]],
-      ["ci", "shop", ["shop", "shop-staging"]],
+  it("gives each user a ServiceAccount and a token Secret in the users' namespace, outside the tenant's", () => {
+    expect(model.users.map((user) => [user.name, user.identityNamespace, user.namespaces])).toEqual([
+      ["alice", TENANT_USERS_NAMESPACE, ["shop", "shop-staging"]],
+      ["ci", TENANT_USERS_NAMESPACE, ["shop", "shop-staging"]],
     ]);
     expect(objectsOf(model, "ServiceAccount").map((object) => object.metadata)).toEqual(
       ["alice", "ci"].map((user) => ({
-        name: `user-${user}`,
-        namespace: "shop",
+        name: `shop.${user}`,
+        namespace: TENANT_USERS_NAMESPACE,
         labels: { ...MANAGED, [TENANT_LABEL]: "shop" },
       })),
     );
@@ -208,10 +209,10 @@ describe("a tenant's identities and RBAC", () => {
         apiVersion: "v1",
         kind: "Secret",
         metadata: {
-          name: `user-${user}-token`,
-          namespace: "shop",
+          name: `shop.${user}-token`,
+          namespace: TENANT_USERS_NAMESPACE,
           labels: { ...MANAGED, [TENANT_LABEL]: "shop" },
-          annotations: { "kubernetes.io/service-account.name": `user-${user}` },
+          annotations: { "kubernetes.io/service-account.name": `shop.${user}` },
         },
         type: "kubernetes.io/service-account-token",
       })),
@@ -226,7 +227,7 @@ describe("a tenant's identities and RBAC", () => {
     expect(objectsOf(alone, "RoleBinding")).toEqual([]);
   });
 
-  it("binds only the tenant Role, in each namespace, to the user's ServiceAccount in the home namespace", () => {
+  it("binds only the tenant Role, in each namespace, to the user's ServiceAccount in the users' namespace", () => {
     const bindings = objectsOf(model, "RoleBinding");
     expect(bindings.map((binding) => `${binding.metadata.namespace}/${binding.metadata.name}`)).toEqual([
       "shop/user-alice",
@@ -241,7 +242,9 @@ describe("a tenant's identities and RBAC", () => {
         kind: "Role",
         name: TENANT_ROLE,
       });
-      expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: `user-${user}`, namespace: "shop" }]);
+      expect(binding.subjects).toEqual([
+        { kind: "ServiceAccount", name: `shop.${user}`, namespace: TENANT_USERS_NAMESPACE },
+      ]);
     }
   });
 

@@ -1,0 +1,74 @@
+/**
+ * Figures of the real tier (npm run bench:real): the real `pulumi up` of the Kubernetes layers for the
+ * shipped stacks' tenants and for 200 tenants, next to the offline plan of the same config, from one run
+ * each. Prints a table; docs/benchmarks.md keeps a run.
+ */
+import type { StackConfig } from "../../src/config/schema";
+import { evaluatePlan } from "../../src/plan/evaluate";
+import { Kubectl } from "./harness/kubectl";
+import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { RealStack } from "./harness/stack";
+
+function manyTenants(count: number): StackConfig {
+  return stackConfig("prod", (config) => {
+    config.tenants = Array.from({ length: count }, (_, index) => ({
+      ...structuredClone(config.tenants[0]),
+      name: `bench-${index + 1}`,
+      namespaces: undefined,
+      users: ["ci"],
+      allowDeletion: true,
+      quota: {
+        ...config.tenants[0].quota,
+        requestsCpu: "10m",
+        requestsMemory: "16Mi",
+        limitsCpu: "20m",
+        limitsMemory: "32Mi",
+        storage: "0",
+      },
+    }));
+  });
+}
+
+async function seconds<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return [Number(process.hrtime.bigint() - started) / 1e9, result];
+}
+
+async function measure(label: string, config: StackConfig): Promise<string[]> {
+  const [planSeconds, plan] = await seconds(() => evaluatePlan(label, config));
+  const stack = await RealStack.create(label);
+  const [upSeconds, up] = await seconds(() => stack.up(kubernetesLayersProgram(config)));
+  const [destroySeconds] = await seconds(() => stack.destroy());
+  await stack.remove();
+  // Namespaces the stack kept (allowDeletion false) would collide with the next case.
+  for (const tenant of config.tenants) {
+    for (const namespace of tenant.namespaces ?? [tenant.name])
+      Kubectl.admin().run(["delete", "namespace", namespace, "--ignore-not-found", "--wait=false"]);
+  }
+  const created = up.steps.filter((step) => step.op === "create").length;
+  return [
+    label,
+    String(config.tenants.length),
+    String(created),
+    upSeconds.toFixed(1),
+    destroySeconds.toFixed(1),
+    String(plan.resources.length),
+    planSeconds.toFixed(2),
+    (upSeconds / planSeconds).toFixed(0),
+  ];
+}
+
+async function main(): Promise<void> {
+  const rows = [["CASE", "TENANTS", "CREATED", "UP s", "DESTROY s", "PLANNED", "PLAN s", "UP/PLAN"]];
+  rows.push(await measure("dev", stackConfig("dev")));
+  rows.push(await measure("prod", stackConfig("prod")));
+  rows.push(await measure("tenants-200", manyTenants(200)));
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join("  "));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig } from "../../../src/config/load";
+import type { StackConfig } from "../../../src/config/schema";
+import { buildClusterModel } from "../../../src/model/cluster";
+import { defineKubernetesLayers } from "../../../src/program";
+import { shippedConfig } from "../../helpers/plan";
+import { realEnvironment } from "./environment";
+import type { InlineProgram } from "./stack";
+
+/** A shipped stack's config, edited and validated again as `pulumi up` would validate it. */
+export function stackConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
+  const config = structuredClone(shippedConfig(stack));
+  edit?.(config);
+  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
+  return parseStackConfig(raw);
+}
+
+/** Placeholders for what only Hetzner assigns; the objects that carry them are checked by value. */
+export const HETZNER_PLACEHOLDERS = {
+  networkId: "4711",
+  ingressIpv4: "203.0.113.80",
+  hcloudToken: "test-token",
+};
+
+/**
+ * The program's Kubernetes layers exactly as `defineCluster` composes them, against the tier's control
+ * plane: the platform's built-in objects, node metadata and tenants. The Hetzner and SSH layers need
+ * providers this tier cannot run; their place is taken by the control plane's own kubeconfig.
+ */
+export function kubernetesLayersProgram(config: StackConfig): InlineProgram {
+  return async () => {
+    const env = realEnvironment();
+    const kubeconfig = pulumi.secret(env.adminKubeconfig);
+    const provider = new k8s.Provider("cluster", { kubeconfig });
+    const model = buildClusterModel(config);
+    const { tenants } = defineKubernetesLayers(config, model, {
+      kubeconfig,
+      apiServerUrl: env.apiServer,
+      hcloudToken: pulumi.secret(HETZNER_PLACEHOLDERS.hcloudToken),
+      networkId: HETZNER_PLACEHOLDERS.networkId,
+      ingressIpv4: HETZNER_PLACEHOLDERS.ingressIpv4,
+      registered: new Map(),
+      provider,
+      builtInKindsOnly: true,
+    });
+    return { tenantKubeconfigs: tenants.kubeconfigs };
+  };
+}

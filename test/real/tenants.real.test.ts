@@ -1,0 +1,316 @@
+import type { StackConfig } from "../../src/config/schema";
+import { buildClusterModel } from "../../src/model/cluster";
+import { TENANT_USERS_NAMESPACE } from "../../src/model/tenants";
+import { expectLiveMatchesModel, modelManifests } from "./harness/live";
+import { Kubectl } from "./harness/kubectl";
+import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { changes, nameOf, RealStack, type Step } from "./harness/stack";
+import { pod, service, waitFor } from "./harness/workloads";
+
+/**
+ * The tenants layer under the real engine and provider, against a real API server: what `pulumi up`
+ * creates, what a second run and each edit change, and what a tenant can and cannot do through its own
+ * kubeconfig from the stack outputs.
+ */
+
+const admin = Kubectl.admin();
+
+/** dev's tenants, with a load balancer for team-a. */
+function baseConfig(edit?: (config: StackConfig) => void): StackConfig {
+  return stackConfig("dev", (config) => {
+    config.tenants[0].quota.loadBalancers = 1;
+    edit?.(config);
+  });
+}
+
+let stack: RealStack;
+let kubeconfigs: Record<string, string>;
+const user = (name: string) => Kubectl.fromKubeconfig(name, kubeconfigs[name]);
+
+async function up(config: StackConfig, replace?: string[]): Promise<Step[]> {
+  const result = await stack.up(kubernetesLayersProgram(config), replace);
+  kubeconfigs = result.outputs.tenantKubeconfigs as Record<string, string>;
+  return result.steps;
+}
+
+const opsOf = (steps: Step[]) => changes(steps).map((step) => `${step.op} ${step.type} ${nameOf(step.urn)}`);
+
+beforeAll(async () => {
+  stack = await RealStack.create("tenants");
+});
+
+afterAll(async () => {
+  await stack?.remove();
+});
+
+describe("pulumi up of the tenants", () => {
+  it("creates every object of the model on an empty cluster", async () => {
+    const config = baseConfig();
+    const steps = await up(config);
+    expect(changes(steps).every((step) => step.op === "create")).toBe(true);
+    const manifests = modelManifests(buildClusterModel(config), config);
+    expect(manifests.length).toBeGreaterThan(40);
+    expectLiveMatchesModel(admin, manifests);
+    expect(Object.keys(kubeconfigs).sort()).toEqual(["team-a/alice", "team-a/bob", "team-b/carol"]);
+    // Quota admission counts only quotas the controller has observed.
+    await waitFor("the quota controller to observe every quota", () =>
+      admin
+        .json<{ items: { status?: { hard?: object } }[] }>(["get", "resourcequotas", "-A"])
+        .items.every((quota) => quota.status?.hard),
+    );
+  });
+
+  it("changes nothing on a second run", async () => {
+    const steps = await up(baseConfig());
+    expect(opsOf(steps)).toEqual([]);
+    expect(steps.length).toBeGreaterThan(40);
+  });
+});
+
+describe("a tenant user, through its own kubeconfig", () => {
+  it("works inside its tenant's namespaces and nowhere else", () => {
+    const alice = user("team-a/alice");
+    expect(alice.canI("create", "deployments", "team-a")).toBe(true);
+    expect(alice.canI("get", "pods", "team-a")).toBe(true);
+    expect(alice.canI("get", "pods", "team-b")).toBe(false);
+    expect(alice.canI("get", "pods", "kube-system")).toBe(false);
+    expect(alice.canI("list", "nodes")).toBe(false);
+    expect(alice.canI("list", "namespaces")).toBe(false);
+  });
+
+  it("cannot change its own limits, grant itself more, or escalate", () => {
+    const alice = user("team-a/alice");
+    for (const resource of ["resourcequotas", "limitranges", "networkpolicies", "roles", "rolebindings"])
+      expect([resource, alice.canI("update", resource, "team-a")]).toEqual([resource, false]);
+    expect(alice.canI("escalate", "roles", "team-a")).toBe(false);
+    expect(alice.canI("bind", "clusterroles", "team-a")).toBe(false);
+    expect(alice.canI("impersonate", "serviceaccounts", "team-a")).toBe(false);
+    expect(alice.canI("create", "endpoints", "team-a")).toBe(false);
+    expect(alice.canI("create", "endpointslices.discovery.k8s.io", "team-a")).toBe(false);
+    const escalation = alice.create(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "take-over" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ kind: "ServiceAccount", name: "team-a.alice", namespace: TENANT_USERS_NAMESPACE }],
+      },
+      "team-a",
+    );
+    expect(escalation.status).not.toBe(0);
+    expect(escalation.stderr).toMatch(/forbidden/i);
+  });
+
+  it("cannot read any user's token or mint a token of its own", () => {
+    const bob = user("team-a/bob");
+    expect(bob.canI("get", "secrets", TENANT_USERS_NAMESPACE)).toBe(false);
+    expect(bob.run(["-n", TENANT_USERS_NAMESPACE, "get", "secret", "team-a.alice-token"]).status).not.toBe(0);
+    expect(bob.canI("create", "serviceaccounts/token", TENANT_USERS_NAMESPACE)).toBe(false);
+    expect(bob.run(["-n", TENANT_USERS_NAMESPACE, "create", "token", "team-a.bob"]).status).not.toBe(0);
+    // No tenant namespace holds an identity that the RBAC binds.
+    expect(
+      admin.json<{ items: unknown[] }>([
+        "-n",
+        "team-a",
+        "get",
+        "serviceaccounts,secrets",
+        "-l",
+        "hetzner-k8s.io/tenant",
+      ]).items,
+    ).toEqual([]);
+  });
+
+  it("gets the limit range's defaults, and is refused above its maximum and the quota", () => {
+    const alice = user("team-a/alice");
+    alice.ok(["create", "-f", "-"], JSON.stringify(pod("defaults", "team-a")));
+    const created = admin.json<{
+      spec: { containers: { resources: Record<string, Record<string, string>> }[] };
+    }>(["-n", "team-a", "get", "pod", "defaults"]);
+    expect(created.spec.containers[0].resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "500m", memory: "512Mi" },
+    });
+    const tooBig = alice.create(pod("too-big", "team-a", { limits: { cpu: "3", memory: "1Gi" } }));
+    expect(tooBig.stderr).toMatch(/maximum cpu usage per Container is 2/);
+    // requests.cpu is 2 in team-a: three pods of one core each do not fit.
+    const oneCore = { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "1", memory: "128Mi" } };
+    expect(alice.create(pod("core-1", "team-a", oneCore)).status).toBe(0);
+    const second = alice.create(pod("core-2", "team-a", oneCore));
+    expect(second.stderr).toMatch(/exceeded quota: tenant-quota/);
+  });
+
+  it("runs pods only at the Pod Security level of its namespace", () => {
+    const alice = user("team-a/alice");
+    const root = alice.create(pod("as-root", "team-a", undefined, { runAsNonRoot: false }));
+    expect(root.stderr).toMatch(/violates PodSecurity "restricted/);
+    const carol = user("team-b/carol");
+    // baseline admits what restricted refuses, but not a privileged container.
+    expect(carol.create(pod("as-root", "team-b", undefined, { runAsNonRoot: false })).status).toBe(0);
+    const privileged = carol.create(pod("privileged", "team-b", undefined, { privileged: true }));
+    expect(privileged.stderr).toMatch(/violates PodSecurity "baseline/);
+  });
+
+  it("uses only the priority classes its entry allows; every other class is refused", () => {
+    const alice = user("team-a/alice");
+    // team-a may use default and low (the schema default); a pod without a class gets default.
+    expect(alice.create(pod("low", "team-a", undefined, {}, "low")).status).toBe(0);
+    for (const denied of ["high", "platform-critical", "system-cluster-critical", "system-node-critical"]) {
+      const refused = alice.create(pod(`at-${denied}`, "team-a", undefined, {}, denied));
+      expect([denied, refused.stderr]).toEqual([
+        denied,
+        expect.stringMatching(/exceeded quota: denied-priority-classes/),
+      ]);
+    }
+  });
+
+  it("creates the LoadBalancer Service it was granted, and no second one", () => {
+    const alice = user("team-a/alice");
+    expect(alice.create(service("web", "team-a", "LoadBalancer", [80, 443]))).toMatchObject({ status: 0 });
+    const second = alice.create(service("web-2", "team-a", "LoadBalancer", [80]));
+    expect(second.stderr).toMatch(/exceeded quota: tenant-quota.*services.loadbalancers/);
+    const carol = user("team-b/carol");
+    expect(carol.create(service("web", "team-b", "LoadBalancer", [80])).stderr).toMatch(/exceeded quota/);
+  });
+});
+
+describe("revoking a user's token (docs/runbooks/rotate-credentials.md)", () => {
+  it("invalidates the old kubeconfig and every token of the account, and hands out a new one", async () => {
+    const before = kubeconfigs["team-a/alice"];
+    const old = user("team-a/alice");
+    // A token minted for the account some other way (here by the admin) must die with it too.
+    const minted = admin.ok(["-n", TENANT_USERS_NAMESPACE, "create", "token", "team-a.alice"]).trim();
+    const mintedIdentity = Kubectl.fromKubeconfig("minted", before.replace(/token: .*/, `token: ${minted}`));
+    expect(mintedIdentity.canI("get", "pods", "team-a")).toBe(true);
+
+    const state = await stack.exportState();
+    const account = state.resources.find((resource) =>
+      resource.urn.endsWith("kubernetes:core/v1:ServiceAccount::tenant-users/team-a.alice"),
+    );
+    expect(account).toBeDefined();
+    const steps = await up(baseConfig(), [account?.urn as string]);
+    expect(opsOf(steps).sort()).toEqual(
+      [
+        "replace kubernetes:core/v1:ServiceAccount tenant-users/team-a.alice",
+        "replace kubernetes:core/v1:Secret tenant-users/team-a.alice-token",
+      ].sort(),
+    );
+
+    expect(kubeconfigs["team-a/alice"]).not.toEqual(before);
+    await waitFor("the new token to work", () => user("team-a/alice").canI("get", "pods", "team-a"));
+    for (const revoked of [old, mintedIdentity]) {
+      const answer = revoked.run(["auth", "can-i", "get", "pods", "-n", "team-a"]);
+      expect(answer.stderr).toMatch(/Unauthorized|must be logged in/);
+    }
+    // bob's token is untouched.
+    expect(user("team-a/bob").canI("get", "pods", "team-a")).toBe(true);
+  });
+});
+
+describe("edits, each its own pulumi up", () => {
+  it("adds a tenant without touching the others", async () => {
+    const steps = await up(
+      baseConfig((config) => {
+        config.tenants.push({
+          ...structuredClone(config.tenants[1]),
+          name: "team-c",
+          namespaces: ["team-c"],
+          users: ["dave"],
+        });
+      }),
+    );
+    const ops = changes(steps);
+    expect(ops.length).toBeGreaterThan(5);
+    for (const step of ops) {
+      expect(step.op).toBe("create");
+      expect(step.urn).toMatch(/::team-c$|::team-c\/|::tenant-users\/team-c\./);
+    }
+    expect(user("team-c/dave").canI("create", "pods", "team-c")).toBe(true);
+  });
+
+  it("changes a quota in place", async () => {
+    const steps = await up(
+      baseConfig((config) => {
+        config.tenants[0].quota.requestsCpu = "3";
+        config.tenants.push({
+          ...structuredClone(config.tenants[1]),
+          name: "team-c",
+          namespaces: ["team-c"],
+          users: ["dave"],
+        });
+      }),
+    );
+    expect(opsOf(steps)).toEqual(["update kubernetes:core/v1:ResourceQuota team-a/tenant-quota"]);
+    const updated = changes(steps)[0];
+    expect(Object.keys(updated.detailedDiff)).toEqual(["spec.hard.requests.cpu"]);
+    const quota = admin.json<{ spec: { hard: Record<string, string> } }>([
+      "-n",
+      "team-a",
+      "get",
+      "resourcequota",
+      "tenant-quota",
+    ]);
+    expect(quota.spec.hard["requests.cpu"]).toBe("3");
+  });
+
+  it("removes a tenant but keeps its namespaces and their workloads", async () => {
+    admin.ok(["-n", "team-b", "create", "configmap", "data", "--from-literal=keep=me"]);
+    const steps = await up(
+      baseConfig((config) => {
+        config.tenants[0].quota.requestsCpu = "3";
+        config.tenants[1] = {
+          ...structuredClone(config.tenants[1]),
+          name: "team-c",
+          namespaces: ["team-c"],
+          users: ["dave"],
+        };
+      }),
+    );
+    const ops = changes(steps);
+    expect(ops.every((step) => step.op === "delete")).toBe(true);
+    expect(ops.every((step) => /::team-b(-staging)?(\/|$)|::tenant-users\/team-b\./.test(step.urn))).toBe(
+      true,
+    );
+    expect(ops.map((step) => nameOf(step.urn))).toEqual(expect.arrayContaining(["team-b", "team-b-staging"]));
+    // The Namespace resources left the stack, the namespaces stayed in the cluster.
+    for (const namespace of ["team-b", "team-b-staging"])
+      expect(admin.json<{ status: { phase: string } }>(["get", "namespace", namespace]).status.phase).toBe(
+        "Active",
+      );
+    expect(admin.ok(["-n", "team-b", "get", "configmap", "data", "-o", "jsonpath={.data.keep}"])).toBe("me");
+    // carol's access went with the tenant.
+    expect(Object.keys(kubeconfigs)).not.toContain("team-b/carol");
+  });
+
+  it("deletes a tenant's namespaces only after allowDeletion was applied", async () => {
+    const withC = (allowDeletion: boolean) =>
+      baseConfig((config) => {
+        config.tenants[0].quota.requestsCpu = "3";
+        config.tenants[1] = {
+          ...structuredClone(config.tenants[1]),
+          name: "team-c",
+          namespaces: ["team-c"],
+          users: ["dave"],
+          allowDeletion,
+        };
+      });
+    const allow = await up(withC(true));
+    expect(opsOf(allow)).toEqual(["update kubernetes:core/v1:Namespace team-c"]);
+    const steps = await up(
+      baseConfig((config) => {
+        config.tenants[0].quota.requestsCpu = "3";
+        config.tenants.splice(1, 1);
+      }),
+    );
+    expect(changes(steps).every((step) => step.op === "delete")).toBe(true);
+    await waitFor(
+      "namespace team-c to be deleted",
+      () => admin.run(["get", "namespace", "team-c"]).status !== 0,
+    );
+  });
+
+  it("destroys cleanly", async () => {
+    const steps = await stack.destroy();
+    expect(changes(steps).every((step) => step.op === "delete")).toBe(true);
+    expect(admin.run(["get", "priorityclass", "high"]).status).not.toBe(0);
+  });
+});
