@@ -31,7 +31,7 @@ ANNOTATION=hetzner-k8s.io/managed-taints
 TAINT_PATTERN='^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$'
 
 kubectl() {
-  "${KUBECTL_COMMAND[@]}" --request-timeout="${API_TIMEOUT}s" "$@"
+  command "${KUBECTL_COMMAND[@]}" --request-timeout="${API_TIMEOUT}s" "$@"
 }
 
 # key:Effect identifies a taint; the value may change in place.

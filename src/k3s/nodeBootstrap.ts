@@ -53,7 +53,7 @@ export class NodeBootstrap extends pulumi.ComponentResource {
 
 /**
  * Parameters known before anything exists, so the plan shows exactly what each node will run. Only the
- * bootstrap carries the registration labels and taints (see K3sNodeModel.registration).
+ * bootstrap carries the registration taints (see K3sNodeModel.registration).
  */
 function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean): Record<string, string> {
   const { node } = args;

@@ -20,9 +20,9 @@ export interface K3sNodeModel {
    */
   config: Record<string, unknown>;
   /**
-   * Labels and taints the node registers with (k3s applies them only at registration). Only the bootstrap
-   * writes them; afterwards the Kubernetes layer keeps the labels current and `taints` the taints, so
-   * editing them restarts nothing.
+   * Taints the node registers with (k3s applies them only at registration). Only the bootstrap writes
+   * them; afterwards `taints` keeps them current and the Kubernetes layer the labels, so editing either
+   * restarts nothing.
    */
   registration: Record<string, unknown>;
   /**
@@ -56,10 +56,6 @@ export const K3S_PATHS = {
 /** k3s add-ons the platform layer replaces with its own (Hetzner CCM/CSI, local-path, ingress). */
 const DISABLED_COMPONENTS = ["servicelb", "local-storage", "traefik"];
 
-function nodeLabels(node: NodeModel): string[] {
-  return Object.entries(node.kubernetesLabels).map(([key, value]) => `${key}=${value}`);
-}
-
 function nodeTaints(node: NodeModel): string[] {
   return node.taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
 }
@@ -77,11 +73,13 @@ function agentSettings(node: NodeModel): Record<string, unknown> {
   };
 }
 
+/**
+ * The taints a node registers with, so no workload lands on it before they apply. Labels are not here:
+ * a label set at registration is co-owned by k3s's field manager, so removing it from the program's
+ * NodePatch would not remove it from the Node (seen in the real tier); the NodePatch alone sets them.
+ */
 function registrationSettings(node: NodeModel): Record<string, unknown> {
-  return {
-    "node-label": nodeLabels(node),
-    ...(node.taints.length > 0 && { "node-taint": nodeTaints(node) }),
-  };
+  return node.taints.length > 0 ? { "node-taint": nodeTaints(node) } : {};
 }
 
 /** Settings that must be identical on every server (k3s refuses a join otherwise) plus per-server ones. */

@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { certificateAuthorityOf, userKubeconfig } from "../model/kubeconfig";
-import { priorityClassManifests, tenantUsersNamespaceManifest, type TenantModel } from "../model/tenants";
+import {
+  priorityClassManifests,
+  TENANT_USERS_NAMESPACE,
+  tenantUsersNamespaceManifest,
+  type TenantModel,
+} from "../model/tenants";
 import type { Manifest } from "../model/platform/common";
 import { createManifest, manifestResourceName } from "../platform/manifests";
 
@@ -85,11 +90,14 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
           key("ServiceAccount", manifest.metadata.namespace, account),
         ) as k8s.core.v1.ServiceAccount)
       : undefined;
+    // Replacing a user's ServiceAccount must give it a new UID: created first under the same name, the
+    // "replacement" would be the old object, which the old one's deletion then removes.
+    const identity = manifest.metadata.namespace === TENANT_USERS_NAMESPACE;
     created.set(
       key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
       owner
         ? tokenSecret(manifest, owner, { parent, provider, dependsOn: after })
-        : createManifest(manifest, { parent, provider, dependsOn: after }),
+        : createManifest(manifest, { parent, provider, dependsOn: after, deleteBeforeReplace: identity }),
     );
   }
   const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);

@@ -113,6 +113,16 @@ describe("tenant validation", () => {
     expect(problemsWithTenant(0, (entry) => (entry.name = "local"))).toEqual([reserved("[0].name", "local")]);
   });
 
+  // Every tenant's users' ServiceAccounts and tokens live there.
+  it("rejects the users' identity namespace tenant-users", () => {
+    expect(problemsWithTenant(1, (entry) => (entry.namespaces = ["team-b", "tenant-users"]))).toEqual([
+      reserved("[1].namespaces[1]", "tenant-users"),
+    ]);
+    expect(problemsWithTenant(0, (entry) => (entry.name = "tenant-users"))).toEqual([
+      reserved("[0].name", "tenant-users"),
+    ]);
+  });
+
   it("accepts a namespace that merely contains a reserved word", () => {
     expect(problemsWithTenant(1, (entry) => (entry.namespaces = ["team-b", "my-kube-system"]))).toEqual([]);
   });

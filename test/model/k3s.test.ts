@@ -146,11 +146,30 @@ describe("k3s settings", () => {
       config.nodes[3].taints = [{ key: "dedicated", value: "db", effect: "NoSchedule" }];
     });
     const { config, registration } = node(model.nodes, "worker-1");
-    // Registration-only: k3s applies them when the node joins; the Kubernetes layer keeps them current.
-    expect(registration["node-label"]).toEqual(expect.arrayContaining(["node.kubernetes.io/pool=db"]));
-    expect(registration["node-taint"]).toEqual(["dedicated=db:NoSchedule"]);
+    // Taints at registration, so nothing lands on the node first; labels only through the NodePatch,
+    // which could not remove a label that k3s's field manager co-owns from registration.
+    expect(registration).toEqual({ "node-taint": ["dedicated=db:NoSchedule"] });
     expect(config["node-label"]).toBeUndefined();
+    // The same taints, kept current after registration by apply-node-taints.sh.
+    expect(node(model.nodes, "worker-1").taints).toEqual(["dedicated=db:NoSchedule"]);
+    expect(node(model.nodes, "cp-1").taints).toEqual([]);
     expect(node(model.nodes, "cp-1").config["flannel-backend"]).toBe("wireguard-native");
+  });
+
+  it("writes each taint as key[=value]:Effect, the value left out when there is none", () => {
+    const model = k3sNodes((config) => {
+      config.nodes[3].taints = [
+        { key: "dedicated", value: "db", effect: "NoSchedule" },
+        { key: "example.com/spot", effect: "PreferNoSchedule" },
+      ];
+    });
+    expect(node(model.nodes, "worker-1").taints).toEqual([
+      "dedicated=db:NoSchedule",
+      "example.com/spot:PreferNoSchedule",
+    ]);
+    expect(node(model.nodes, "worker-1").registration["node-taint"]).toEqual(
+      node(model.nodes, "worker-1").taints,
+    );
   });
 
   it("sends snapshots to S3-compatible storage when a bucket is configured, without credentials in the file", () => {

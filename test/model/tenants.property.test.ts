@@ -4,7 +4,7 @@ import { isReservedNamespace, checkTenants } from "../../src/config/tenantRules"
 import { PRIORITY_CLASSES, tenantSchema, type TenantConfig } from "../../src/config/tenantSchema";
 import { buildClusterModel } from "../../src/model/cluster";
 import { buildPool } from "../../src/model/pool";
-import { buildTenant } from "../../src/model/tenants";
+import { buildTenant, TENANT_USERS_NAMESPACE } from "../../src/model/tenants";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { shippedConfig } from "../helpers/plan";
 
@@ -169,7 +169,7 @@ describe("tenant model properties", () => {
     );
   });
 
-  it("every object of a tenant lives in one of its namespaces; only Namespaces are cluster-scoped", () => {
+  it("every object of a tenant lives in one of its namespaces but the users' identities, which live in tenant-users; only Namespaces are cluster-scoped", () => {
     fc.assert(
       fc.property(tenantArb(), ({ config }) => {
         const model = buildTenant(config);
@@ -178,21 +178,89 @@ describe("tenant model properties", () => {
           model.namespaces.map((namespace) => ["Namespace", namespace]),
         );
         for (const object of model.namespaceManifests) expect(object.metadata.namespace).toBeUndefined();
+        // Each user's ServiceAccount and token Secret, named after tenant and user, and nothing else.
+        const identities = config.users.flatMap((user) => [
+          `ServiceAccount ${config.name}.${user}`,
+          `Secret ${config.name}.${user}-token`,
+        ]);
         for (const object of model.objects) {
           expect(object.kind).not.toBe("Namespace");
-          expect(model.namespaces).toContain(object.metadata.namespace);
+          const what = `${object.kind} ${object.metadata.name}`;
+          if (identities.includes(what))
+            expect([what, object.metadata.namespace]).toEqual([what, TENANT_USERS_NAMESPACE]);
+          else
+            expect([what, model.namespaces.includes(object.metadata.namespace ?? "")]).toEqual([what, true]);
         }
-        // Identities live in the home namespace; per-namespace objects come once per namespace.
-        for (const object of model.objects.filter((entry) =>
-          ["ServiceAccount", "Secret"].includes(entry.kind),
-        ))
-          expect(object.metadata.namespace).toBe(model.namespaces[0]);
+        expect(
+          model.objects
+            .filter((object) => object.metadata.namespace === TENANT_USERS_NAMESPACE)
+            .map((object) => `${object.kind} ${object.metadata.name}`),
+        ).toEqual(identities);
+        expect(model.users.map((user) => user.identityNamespace)).toEqual(
+          config.users.map(() => TENANT_USERS_NAMESPACE),
+        );
+        // Per-namespace objects come once per namespace, the priority-class quota always among them.
         expect(model.objects.filter((object) => object.kind === "RoleBinding")).toHaveLength(
           config.users.length * model.namespaces.length,
         );
-        expect(model.objects.filter((object) => object.kind === "ResourceQuota")).toHaveLength(
-          model.namespaces.length * (config.priorityClasses.length === PRIORITY_CLASSES.length ? 1 : 2),
+        expect(
+          model.objects
+            .filter((object) => object.kind === "ResourceQuota")
+            .map((object) => `${object.metadata.namespace}/${object.metadata.name}`),
+        ).toEqual(
+          model.namespaces.flatMap((namespace) => [
+            `${namespace}/tenant-quota`,
+            `${namespace}/denied-priority-classes`,
+          ]),
         );
+      }),
+      RUNS,
+    );
+  });
+
+  it("every tenant quota denies exactly the priority classes the tenant may not use, and grants node ports for its load balancers", () => {
+    fc.assert(
+      fc.property(tenantArb(), ({ config }) => {
+        const model = buildTenant(config);
+        for (const namespace of model.namespaces) {
+          const byName = (name: string) =>
+            model.objects.find(
+              (object) =>
+                object.kind === "ResourceQuota" &&
+                object.metadata.namespace === namespace &&
+                object.metadata.name === name,
+            )?.spec as { hard: Record<string, string>; scopeSelector?: unknown };
+          expect(byName("denied-priority-classes")).toEqual({
+            hard: { pods: "0" },
+            scopeSelector: {
+              matchExpressions: [
+                config.priorityClasses.length > 0
+                  ? { scopeName: "PriorityClass", operator: "NotIn", values: config.priorityClasses }
+                  : { scopeName: "PriorityClass", operator: "Exists" },
+              ],
+            },
+          });
+          expect(byName("tenant-quota").hard["services.nodeports"]).toBe(
+            String(config.quota.nodePorts + 5 * config.quota.loadBalancers),
+          );
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("no two tenants' users share an identity in tenant-users", () => {
+    fc.assert(
+      fc.property(tenantListArb, (tenants) => {
+        const identities = tenants.flatMap((tenant) =>
+          buildTenant(tenant.config)
+            .objects.filter((object) => object.metadata.namespace === TENANT_USERS_NAMESPACE)
+            .map((object) => `${object.kind} ${object.metadata.name}`),
+        );
+        expect(identities).toHaveLength(
+          2 * tenants.reduce((sum, tenant) => sum + tenant.config.users.length, 0),
+        );
+        expect(new Set(identities).size).toBe(identities.length);
       }),
       RUNS,
     );

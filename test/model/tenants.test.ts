@@ -3,11 +3,14 @@ import { PRIORITY_CLASSES, tenantSchema, type TenantConfig } from "../../src/con
 import { certificateAuthorityOf, userKubeconfig } from "../../src/model/kubeconfig";
 import type { Manifest } from "../../src/model/platform/common";
 import {
+  BUILT_IN_PRIORITY_CLASSES,
   buildTenant,
+  NODE_PORTS_PER_LOAD_BALANCER,
   priorityClassManifests,
   TENANT_ROLE,
   TENANT_USERS_NAMESPACE,
   tenantRoleRules,
+  tenantUsersNamespaceManifest,
   type TenantModel,
 } from "../../src/model/tenants";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
@@ -138,36 +141,100 @@ describe("a tenant's quotas", () => {
         pods: "20",
         services: "3",
         "services.loadbalancers": "1",
-        "services.nodeports": "2",
+        // The 2 node ports granted, and the 5 the granted load balancer's Service takes.
+        "services.nodeports": "7",
       },
     });
   });
 
-  it("deny exactly the priority classes the tenant may not use", () => {
+  it("count the node ports every granted load balancer brings on top of the granted node ports", () => {
+    expect(NODE_PORTS_PER_LOAD_BALANCER).toBe(5);
+    const nodePorts = (loadBalancers: number, granted: number) => {
+      const model = buildTenant(
+        tenantConfig({
+          quota: {
+            requestsCpu: 1,
+            requestsMemory: "1Gi",
+            limitsCpu: 1,
+            limitsMemory: "1Gi",
+            loadBalancers,
+            nodePorts: granted,
+          },
+        }),
+      );
+      return model.namespaces.map(
+        (namespace) =>
+          (single(model, "ResourceQuota", namespace, "tenant-quota").spec as { hard: Record<string, string> })
+            .hard["services.nodeports"],
+      );
+    };
+    expect(nodePorts(0, 0)).toEqual(["0", "0"]);
+    expect(nodePorts(0, 3)).toEqual(["3", "3"]);
+    expect(nodePorts(2, 0)).toEqual(["10", "10"]);
+    expect(nodePorts(3, 1)).toEqual(["16", "16"]);
+  });
+
+  it("deny every priority class but those the tenant may use, Kubernetes' own and unknown ones included", () => {
     const model = buildTenant(tenantConfig());
     for (const namespace of model.namespaces) {
-      expect(single(model, "ResourceQuota", namespace, "denied-priority-classes").spec).toEqual({
-        hard: { pods: "0" },
-        scopeSelector: {
-          matchExpressions: [
-            { scopeName: "PriorityClass", operator: "In", values: ["platform-critical", "high"] },
-          ],
+      expect(single(model, "ResourceQuota", namespace, "denied-priority-classes")).toEqual({
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: {
+          name: "denied-priority-classes",
+          namespace,
+          labels: { ...MANAGED, [TENANT_LABEL]: "shop" },
+        },
+        spec: {
+          hard: { pods: "0" },
+          // NotIn the allowed ones: platform-critical, high, system-node-critical, system-cluster-critical
+          // and any class created later all count against a quota of zero pods.
+          scopeSelector: {
+            matchExpressions: [{ scopeName: "PriorityClass", operator: "NotIn", values: ["default", "low"] }],
+          },
         },
       });
     }
-    const none = buildTenant(tenantConfig({ priorityClasses: [] }));
-    const denied = single(none, "ResourceQuota", "shop", "denied-priority-classes").spec as {
-      scopeSelector: { matchExpressions: { values: string[] }[] };
-    };
-    expect(denied.scopeSelector.matchExpressions[0].values).toEqual([...PRIORITY_CLASSES]);
+    const one = buildTenant(tenantConfig({ priorityClasses: ["high"] }));
+    expect(single(one, "ResourceQuota", "shop", "denied-priority-classes").spec).toEqual({
+      hard: { pods: "0" },
+      scopeSelector: {
+        matchExpressions: [{ scopeName: "PriorityClass", operator: "NotIn", values: ["high"] }],
+      },
+    });
   });
 
-  it("deny no priority class when all are allowed", () => {
+  it("deny every priority class when the tenant may use none", () => {
+    const none = buildTenant(tenantConfig({ priorityClasses: [] }));
+    for (const namespace of none.namespaces) {
+      expect(single(none, "ResourceQuota", namespace, "denied-priority-classes").spec).toEqual({
+        hard: { pods: "0" },
+        scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] },
+      });
+    }
+  });
+
+  it("still deny Kubernetes' system classes when all of ours are allowed", () => {
+    expect(BUILT_IN_PRIORITY_CLASSES).toEqual(["system-node-critical", "system-cluster-critical"]);
     const model = buildTenant(tenantConfig({ priorityClasses: [...PRIORITY_CLASSES] }));
-    expect(objectsOf(model, "ResourceQuota").map((object) => object.metadata.name)).toEqual([
-      "tenant-quota",
-      "tenant-quota",
+    expect(
+      objectsOf(model, "ResourceQuota").map(
+        (object) => `${object.metadata.namespace}/${object.metadata.name}`,
+      ),
+    ).toEqual([
+      "shop/tenant-quota",
+      "shop/denied-priority-classes",
+      "shop-staging/tenant-quota",
+      "shop-staging/denied-priority-classes",
     ]);
+    for (const namespace of model.namespaces) {
+      const denied = single(model, "ResourceQuota", namespace, "denied-priority-classes").spec as {
+        scopeSelector: { matchExpressions: { operator: string; values?: string[] }[] };
+      };
+      expect(denied.scopeSelector.matchExpressions).toEqual([
+        { scopeName: "PriorityClass", operator: "NotIn", values: [...PRIORITY_CLASSES] },
+      ]);
+    }
   });
 
   it("limit containers with defaults and maxima", () => {
@@ -261,13 +328,38 @@ describe("a tenant's identities and RBAC", () => {
     const kinds = [...model.namespaceManifests, ...model.objects].map((object) => object.kind);
     expect(kinds).not.toContain("ClusterRole");
     expect(kinds).not.toContain("ClusterRoleBinding");
+    const accounts = model.users.map((user) => user.serviceAccount);
     for (const binding of objectsOf(model, "RoleBinding")) {
       expect((binding.roleRef as { kind: string }).kind).toBe("Role");
+      expect(model.namespaces).toContain(binding.metadata.namespace);
       for (const subject of binding.subjects as Subject[]) {
+        // Only the tenant's own users, whose accounts live outside every tenant namespace.
         expect(subject.kind).toBe("ServiceAccount");
-        expect(model.namespaces).toContain(subject.namespace);
+        expect(subject.namespace).toBe(TENANT_USERS_NAMESPACE);
+        expect(model.namespaces).not.toContain(subject.namespace);
+        expect(accounts).toContain(subject.name);
       }
     }
+  });
+
+  it("names each identity after its tenant and user, so tenants' users never share one", () => {
+    expect(model.users.map((user) => [user.serviceAccount, user.tokenSecret])).toEqual([
+      ["shop.alice", "shop.alice-token"],
+      ["shop.ci", "shop.ci-token"],
+    ]);
+    // The same user name in another tenant gets an identity of its own in the same namespace.
+    const other = buildTenant(tenantConfig({ name: "billing", namespaces: ["billing"] }));
+    const identities = (tenant: TenantModel) =>
+      tenant.objects
+        .filter((object) => object.metadata.namespace === TENANT_USERS_NAMESPACE)
+        .map((object) => `${object.kind} ${object.metadata.name}`);
+    expect(identities(other)).toEqual([
+      "ServiceAccount billing.alice",
+      "Secret billing.alice-token",
+      "ServiceAccount billing.ci",
+      "Secret billing.ci-token",
+    ]);
+    for (const identity of identities(other)) expect(identities(model)).not.toContain(identity);
   });
 
   it("grants no escalation, no wildcard and no writes to its own guard rails", () => {
@@ -309,8 +401,22 @@ describe("a tenant's identities and RBAC", () => {
       "roles",
       "rolebindings",
       "pods",
+      "endpoints",
     ])
       expect([resource, canRead(resource)]).toEqual([resource, true]);
+  });
+
+  // Hand-written Endpoints could send a Service's traffic to another tenant's pods (CVE-2021-25740).
+  it("lets users read endpoints but never write them", () => {
+    const rules = tenantRoleRules() as unknown as PolicyRule[];
+    const onEndpoints = rules.filter((rule) => rule.resources.includes("endpoints"));
+    expect(onEndpoints).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["pods/log", "pods/status", "events", "resourcequotas", "limitranges", "endpoints"],
+        verbs: ["get", "list", "watch"],
+      },
+    ]);
   });
 });
 
@@ -377,21 +483,31 @@ describe("a tenant's objects as a whole", () => {
         `NetworkPolicy ${namespace}/default-deny-ingress`,
         `NetworkPolicy ${namespace}/allow-tenant-and-platform`,
       ]),
-      "ServiceAccount shop/user-alice",
-      "Secret shop/user-alice-token",
-      "ServiceAccount shop/user-ci",
-      "Secret shop/user-ci-token",
+      `ServiceAccount ${TENANT_USERS_NAMESPACE}/shop.alice`,
+      `Secret ${TENANT_USERS_NAMESPACE}/shop.alice-token`,
+      `ServiceAccount ${TENANT_USERS_NAMESPACE}/shop.ci`,
+      `Secret ${TENANT_USERS_NAMESPACE}/shop.ci-token`,
     ]);
   });
 
-  it("live in the tenant's namespaces and carry its label; Namespaces are the only cluster-scoped objects", () => {
+  it("live in the tenant's namespaces, but the users' identities in the users' namespace; all carry its label; Namespaces are the only cluster-scoped objects", () => {
+    const identities = model.users.flatMap((user) => [
+      `ServiceAccount ${user.serviceAccount}`,
+      `Secret ${user.tokenSecret}`,
+    ]);
     for (const object of model.objects) {
-      expect([object.kind, model.namespaces.includes(object.metadata.namespace ?? "")]).toEqual([
-        object.kind,
-        true,
-      ]);
+      const what = `${object.kind} ${object.metadata.name}`;
+      const expected = identities.includes(what) ? [TENANT_USERS_NAMESPACE] : model.namespaces;
+      expect([what, expected.includes(object.metadata.namespace ?? "")]).toEqual([what, true]);
       expect(object.metadata.labels?.[TENANT_LABEL]).toBe("shop");
     }
+    // Exactly the identities live in the users' namespace, and nothing of them in the tenant's.
+    expect(
+      model.objects
+        .filter((object) => object.metadata.namespace === TENANT_USERS_NAMESPACE)
+        .map((object) => `${object.kind} ${object.metadata.name}`),
+    ).toEqual(identities);
+    expect(model.namespaces).not.toContain(TENANT_USERS_NAMESPACE);
     expect(model.namespaceManifests.map((object) => [object.kind, object.metadata.namespace])).toEqual([
       ["Namespace", undefined],
       ["Namespace", undefined],
@@ -401,6 +517,27 @@ describe("a tenant's objects as a whole", () => {
   it("match the official Kubernetes API schemas", () => {
     for (const object of [...model.namespaceManifests, ...model.objects])
       expect(() => validateAgainstSchema(object)).not.toThrow();
+  });
+});
+
+describe("the users' namespace", () => {
+  it("is tenant-users, restricted, and carries no tenant's label", () => {
+    const namespace = tenantUsersNamespaceManifest();
+    expect(TENANT_USERS_NAMESPACE).toBe("tenant-users");
+    expect(namespace).toEqual({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: TENANT_USERS_NAMESPACE,
+        labels: {
+          ...MANAGED,
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    });
+    expect(() => validateAgainstSchema(namespace)).not.toThrow();
   });
 });
 

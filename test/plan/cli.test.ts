@@ -19,7 +19,11 @@ describe("plan command", () => {
     expect(stdout).toMatch(/Nodes \(4\)/);
     expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx22\s+fsn1\s+10\.0\.1\.10/);
     expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
-    expect(stdout).toMatch(/Path to a ready cluster: 2 sequential SSH step/);
+    // The initial server; the other nodes and the kubeconfig; the nodes' taints.
+    expect(stdout).toContain(
+      "Path to a ready cluster: 3 sequential SSH step(s), whatever the number of nodes",
+    );
+    expect(stdout).toMatch(/^ {2}3\. in parallel: cp-2-taints, cp-3-taints, worker-1-taints$/m);
     expect(stdout).toContain("6443->6443/tcp to [cluster=dev,role=control-plane]");
     expect(stdout).toContain("allow in tcp/22 from 203.0.113.0/24");
     expect(stdout).toContain("Never public: etcd, kubelet");
@@ -35,6 +39,7 @@ describe("plan command", () => {
       resources: {
         urn: string;
         type: string;
+        name: string;
         parent: string | null;
         dependencies: string[];
         inputs: object;
@@ -46,8 +51,9 @@ describe("plan command", () => {
     const server = plan.resources.find((resource) => resource.type === "hcloud:index/server:Server");
     expect(server).toEqual(
       expect.objectContaining({
-        urn: expect.stringMatching(/^urn:pulumi:prod::hetzner-k8s::/),
-        parent: expect.stringContaining("NodeServer"),
+        urn: "urn:pulumi:prod::hetzner-k8s::hetzner-k8s:infra:HetznerInfrastructure$hetzner-k8s:infra:NodeServer$hcloud:index/server:Server::cp-1-server",
+        parent:
+          "urn:pulumi:prod::hetzner-k8s::hetzner-k8s:infra:HetznerInfrastructure$hetzner-k8s:infra:NodeServer::cp-1",
         dependencies: expect.arrayContaining([expect.stringContaining("placement-control-plane")]),
         secretInputs: [],
       }),
@@ -56,6 +62,21 @@ describe("plan command", () => {
     for (const resource of plan.resources) {
       for (const dependency of resource.dependencies) expect(urns).toContain(dependency);
     }
+    // Every URN is the engine's: its type part chains the types of all the resource's ancestors.
+    const byUrn = new Map(plan.resources.map((resource) => [resource.urn, resource]));
+    const chain = (urn: string | null): string[] => {
+      const resource = urn === null ? undefined : byUrn.get(urn);
+      return resource ? [...chain(resource.parent), resource.type] : [];
+    };
+    for (const resource of plan.resources) {
+      if (resource.parent !== null) expect(urns).toContain(resource.parent);
+      expect(resource.urn).toBe(
+        `urn:pulumi:prod::hetzner-k8s::${[...chain(resource.parent), resource.type].join("$")}::${resource.name}`,
+      );
+    }
+    expect(urns).toContain(
+      "urn:pulumi:prod::hetzner-k8s::hetzner-k8s:tenants:Tenants$hetzner-k8s:tenants:Tenant$kubernetes:core/v1:Namespace::payments",
+    );
     expect(plan.outputs.sshPrivateKey).toEqual({ secret: true, known: false, value: "[secret]" });
   });
 

@@ -21,9 +21,13 @@ const SHIPPED: ResourceSpec[] = [
   },
   {
     type: "kubernetes:core/v1:Secret",
-    name: "team-a/user-alice-token",
+    name: "tenant-users/team-a.alice-token",
     props: {
-      metadata: { name: "user-alice-token" },
+      metadata: {
+        name: "team-a.alice-token",
+        namespace: "tenant-users",
+        annotations: { "kubernetes.io/service-account.uid": UNKNOWN_STRING },
+      },
       stringData: { token: "abc" },
       type: "kubernetes.io/service-account-token",
     },
@@ -31,11 +35,11 @@ const SHIPPED: ResourceSpec[] = [
   },
   {
     type: "kubernetes:core/v1:ServiceAccount",
-    name: "team-a/user-alice",
+    name: "tenant-users/team-a.alice",
     props: {
-      metadata: { name: "user-alice" },
+      metadata: { name: "team-a.alice", namespace: "tenant-users" },
       automountServiceAccountToken: false,
-      secrets: [{ name: "user-alice-token" }],
+      secrets: [{ name: "team-a.alice-token" }],
     },
   },
   {

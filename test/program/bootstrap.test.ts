@@ -1,4 +1,5 @@
 import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
+import { readNodeScript } from "../../src/k3s/remoteScript";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
 import { addWorkers, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
 
@@ -12,18 +13,21 @@ describe("k3s bootstrap graph", () => {
     plan = await planStack("dev", (config) => addWorkers(config, 3, 14));
   });
 
-  it("opens at most two SSH sessions per node on create", () => {
-    const sessionsPerHost = new Map<string, number>();
+  it("opens one SSH session per node on its own server on create; the kubeconfig and every node's taints go through the initial server", () => {
+    const sessionsPerHost = new Map<string, string[]>();
     for (const resource of createCommands(plan)) {
-      const host = resource.dependencies.find((urn) => urn.includes("hcloud:index/server:Server"));
-      // kubeconfig runs on the initial server; the bootstrap commands depend on their own server.
-      const key = resource.name === "kubeconfig" ? "cp-1" : resource.name.replace(/-bootstrap$/, "");
-      if (resource.name !== "kubeconfig") expect(host).toContain(`::${key}-server`);
-      sessionsPerHost.set(key, (sessionsPerHost.get(key) ?? 0) + 1);
+      const hosts = resource.dependencies.filter((urn) => urn.includes("hcloud:index/server:Server"));
+      expect([resource.name, hosts.length]).toEqual([resource.name, 1]);
+      const host = hosts[0].split("::").at(-1) ?? "";
+      sessionsPerHost.set(host, [...(sessionsPerHost.get(host) ?? []), resource.name]);
     }
-    expect(Math.max(...sessionsPerHost.values())).toBeLessThanOrEqual(2);
-    expect(sessionsPerHost.get("cp-1")).toBe(2);
-    expect(sessionsPerHost.size).toBe(7);
+    const nodes = ["cp-1", "cp-2", "cp-3", "worker-1", "extra-1", "extra-2", "extra-3"];
+    expect(Object.fromEntries([...sessionsPerHost].map(([host, names]) => [host, names.sort()]))).toEqual({
+      "cp-1-server": ["cp-1-bootstrap", "kubeconfig", ...nodes.map((node) => `${node}-taints`)].sort(),
+      ...Object.fromEntries(
+        nodes.filter((node) => node !== "cp-1").map((node) => [`${node}-server`, [`${node}-bootstrap`]]),
+      ),
+    });
   });
 
   it("joins every other node after the first server, and no worker after another worker", () => {
@@ -54,9 +58,14 @@ describe("k3s bootstrap graph", () => {
   it("reaches a ready cluster in a number of sequential SSH steps that does not grow with the nodes", async () => {
     const small = bootstrapLevels(await planStack("dev"));
     const large = bootstrapLevels(await planStack("dev", (config) => addWorkers(config, 40, 14)));
-    expect(small.length).toBe(2);
+    // The initial server; every other node, the kubeconfig and the initial server's taints; the others' taints.
+    expect(small.map((level) => level.map((resource) => resource.name).sort())).toEqual([
+      ["cp-1-bootstrap"],
+      ["cp-1-taints", "cp-2-bootstrap", "cp-3-bootstrap", "kubeconfig", "worker-1-bootstrap"],
+      ["cp-2-taints", "cp-3-taints", "worker-1-taints"],
+    ]);
     expect(large.length).toBe(small.length);
-    expect(large[1].length).toBe(44);
+    expect(large.map((level) => level.length)).toEqual([1, 43 + 2, 43]);
   });
 
   it("joins extra servers one at a time on k3s versions without the concurrent join fix", async () => {
@@ -67,7 +76,13 @@ describe("k3s bootstrap graph", () => {
     expect(command(older, "worker-1-bootstrap").dependencies).not.toContain(
       command(older, "cp-2-bootstrap").urn,
     );
-    expect(bootstrapLevels(older).length).toBe(3);
+    // cp-1, then cp-2 and the workers, then cp-3; cp-3's taints wait for cp-3.
+    expect(bootstrapLevels(older).map((level) => level.map((resource) => resource.name).sort())).toEqual([
+      ["cp-1-bootstrap"],
+      ["cp-1-taints", "cp-2-bootstrap", "kubeconfig", "worker-1-bootstrap"],
+      ["cp-2-taints", "cp-3-bootstrap", "worker-1-taints"],
+      ["cp-3-taints"],
+    ]);
   });
 
   it("keeps the token, the runtime addresses and the kubeconfig secret", () => {
@@ -129,8 +144,12 @@ describe("k3s bootstrap graph", () => {
 });
 
 describe("node labels and taints", () => {
-  it("registers them with the bootstrap, keeps them out of the rolling reconfiguration, and patches them", async () => {
-    const plan = await planStack("prod");
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("prod");
+  });
+
+  it("registers them with the bootstrap, keeps them out of the rolling reconfiguration, and patches only the labels", () => {
     const bootstrap = command(plan, "db-1-bootstrap");
     const reconfigure = command(plan, "db-1-reconfigure");
     expect(bootstrap.inputs.create).toContain("dedicated=databases:NoSchedule");
@@ -141,9 +160,39 @@ describe("node labels and taints", () => {
         name: "prod-db-1",
         labels: expect.objectContaining({ "node.kubernetes.io/pool": "databases" }),
       },
-      spec: { taints: [{ key: "dedicated", value: "databases", effect: "NoSchedule" }] },
     });
+    // The taint list is one atomic field: a patch would take it over whole, so no patch sets it.
+    for (const entry of resourcesOfType(plan, "kubernetes:core/v1:NodePatch"))
+      expect([entry.name, entry.inputs.spec]).toEqual([entry.name, undefined]);
     expect(patch.dependencies).toContain(bootstrap.urn);
+  });
+
+  it("keeps each node's taints with apply-node-taints.sh on the initial server, once the node has joined", () => {
+    const initialBootstrap = command(plan, "cp-1-bootstrap");
+    const initialServer = resourceNamed(plan, TYPES.server, "cp-1-server");
+    const nodes = resourcesOfType(plan, TYPES.server).map((server) => server.name.replace(/-server$/, ""));
+    expect(nodes.length).toBeGreaterThan(1);
+    for (const node of nodes) {
+      const taints = command(plan, `${node}-taints`);
+      const bootstrap = command(plan, `${node}-bootstrap`);
+      // Under the node's NodeBootstrap component, as the bootstrap is.
+      expect(taints.parent).toBe(bootstrap.parent);
+      expect(taints.parent).toMatch(new RegExp(`hetzner-k8s:k3s:NodeBootstrap::${node}$`));
+      expect(taints.dependencies).toEqual(
+        expect.arrayContaining([initialServer.urn, initialBootstrap.urn, bootstrap.urn]),
+      );
+      expect(taints.dependencies.filter((urn) => urn.includes(TYPES.server))).toEqual([initialServer.urn]);
+      // Create and update run the same script; a taint edit re-runs it.
+      expect(taints.inputs.update).toBe(taints.inputs.create);
+      expect(taints.inputs.create).toContain(`export NODE_NAME='prod-${node}'`);
+      expect(taints.inputs.create).toContain("<<'__HETZNER_K8S_APPLY_NODE_TAINTS__'");
+      expect(taints.inputs.create).toContain(readNodeScript("apply-node-taints"));
+      expect(taints.inputs.delete).toBeUndefined();
+    }
+    expect(command(plan, "db-1-taints").inputs.create).toContain(
+      "export NODE_TAINTS='dedicated=databases:NoSchedule'",
+    );
+    expect(command(plan, "cp-1-taints").inputs.create).toContain("export NODE_TAINTS=''");
   });
 });
 

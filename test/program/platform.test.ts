@@ -1,5 +1,9 @@
-import type { Plan, PlannedResource } from "../../src/plan/evaluate";
-import { planStack, resourceNamed, resourcesOfType } from "../helpers/plan";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { buildClusterModel } from "../../src/model/cluster";
+import { evaluateProgram, type Evaluation, type Plan, type PlannedResource } from "../../src/plan/evaluate";
+import { defineKubernetesLayers } from "../../src/program";
+import { planStack, resourceNamed, resourcesOfType, shippedConfig } from "../helpers/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -120,5 +124,98 @@ describe("platform toggles", () => {
     expect((release(plan, "rancher").inputs.values as Record<string, unknown>).hostname).toBe(
       "rancher.k8s.example.com",
     );
+  });
+});
+
+/** The program's Kubernetes layers alone, as the real test tier runs them, evaluated under the plan's mocks. */
+function kubernetesLayers(options: {
+  ownProvider?: boolean;
+  builtInKindsOnly?: boolean;
+}): Promise<Evaluation> {
+  const config = shippedConfig("dev");
+  return evaluateProgram("dev", (opts) => {
+    const provider = options.ownProvider
+      ? new k8s.Provider("given", { kubeconfig: pulumi.secret("apiVersion: v1") })
+      : undefined;
+    const { tenants } = defineKubernetesLayers(
+      config,
+      buildClusterModel(config),
+      {
+        kubeconfig: pulumi.secret("apiVersion: v1"),
+        apiServerUrl: "https://203.0.113.9:6443",
+        hcloudToken: pulumi.secret("token"),
+        networkId: "4711",
+        ingressIpv4: "203.0.113.80",
+        registered: new Map(),
+        provider,
+        builtInKindsOnly: options.builtInKindsOnly,
+      },
+      opts,
+    );
+    return { tenantKubeconfigs: tenants.kubeconfigs };
+  });
+}
+
+/** Kinds that come from charts: releases and the custom resources their definitions bring. */
+const FROM_CHARTS = [
+  RELEASE,
+  "kubernetes:cert-manager.io/v1:Certificate",
+  "kubernetes:cert-manager.io/v1:ClusterIssuer",
+  "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+];
+
+const ofType = (evaluation: Evaluation, type: string) =>
+  evaluation.resources.filter((resource) => resource.type === type);
+
+const kubernetesObjects = (resources: PlannedResource[]) =>
+  resources
+    .filter((resource) => resource.type.startsWith("kubernetes:"))
+    .map((resource) => `${resource.type} ${resource.name}`)
+    .sort();
+
+describe("the Kubernetes layers on their own (defineKubernetesLayers)", () => {
+  let full: Plan;
+  beforeAll(async () => {
+    full = await planStack("dev");
+  });
+
+  it("declare the same platform, node metadata and tenants as the whole program", async () => {
+    const alone = await kubernetesLayers({});
+    expect(
+      alone.resources
+        .filter((resource) => resource.type.startsWith("hetzner-k8s:"))
+        .map((resource) => resource.urn),
+    ).toEqual([
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:k3s:NodeMetadata::node-metadata",
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:platform:Platform::platform",
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:tenants:Tenants::tenants",
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:tenants:Tenants$hetzner-k8s:tenants:Tenant::team-a",
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:tenants:Tenants$hetzner-k8s:tenants:Tenant::team-b",
+    ]);
+    expect(kubernetesObjects(alone.resources)).toEqual(kubernetesObjects(full.resources));
+    expect(ofType(alone, "pulumi:providers:kubernetes").map((entry) => entry.urn)).toEqual([
+      "urn:pulumi:dev::hetzner-k8s::hetzner-k8s:platform:Platform$pulumi:providers:kubernetes::cluster",
+    ]);
+  });
+
+  it("install through a provider they are given instead of building one", async () => {
+    const alone = await kubernetesLayers({ ownProvider: true });
+    const providers = ofType(alone, "pulumi:providers:kubernetes");
+    expect(providers.map((entry) => entry.urn)).toEqual([
+      "urn:pulumi:dev::hetzner-k8s::pulumi:providers:kubernetes::given",
+    ]);
+    const objects = alone.resources.filter((resource) => resource.type.startsWith("kubernetes:"));
+    expect(objects.length).toBeGreaterThan(20);
+    for (const resource of objects)
+      expect([resource.name, resource.options.provider]).toEqual([resource.name, providers[0].urn]);
+  });
+
+  it("create only objects of built-in kinds when asked: no release, no custom resource, no release password", async () => {
+    const alone = await kubernetesLayers({ ownProvider: true, builtInKindsOnly: true });
+    expect(kubernetesObjects(alone.resources)).toEqual(
+      kubernetesObjects(full.resources.filter((resource) => !FROM_CHARTS.includes(resource.type))),
+    );
+    expect(ofType(alone, "random:index/randomPassword:RandomPassword")).toEqual([]);
+    for (const type of FROM_CHARTS) expect(ofType(alone, type)).toEqual([]);
   });
 });

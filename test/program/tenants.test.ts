@@ -1,10 +1,15 @@
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
-import { planStack, resourcesOfType } from "../helpers/plan";
+import { UNKNOWN } from "../../src/plan/values";
+import { planStack, resourcesOfType, shippedConfig } from "../helpers/plan";
 
 const TENANTS = "hetzner-k8s:tenants:Tenants";
 const TENANT = "hetzner-k8s:tenants:Tenant";
 const TENANT_LABEL = "hetzner-k8s.io/tenant";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
+const USERS_NAMESPACE = "tenant-users";
+/** The engine's URN prefix of what the Tenants component holds, and of what a Tenant component holds. */
+const UNDER_TENANTS = `urn:pulumi:dev::hetzner-k8s::${TENANTS}$`;
+const UNDER_TENANT = `${UNDER_TENANTS}${TENANT}$`;
 
 /** Kinds that live inside a namespace; a tenant may own nothing else but its Namespaces. */
 const NAMESPACED_KINDS = [
@@ -83,6 +88,14 @@ describe("tenants in the program (dev stack)", () => {
     const components = resourcesOfType(plan, TENANT);
     expect(components.map((component) => component.name).sort()).toEqual(["team-a", "team-b"]);
     for (const component of components) expect(component.parent).toBe(tenants.urn);
+    // URNs as the engine gives them: the type part chains the types of every ancestor.
+    expect(tenants.urn).toBe(`urn:pulumi:dev::hetzner-k8s::${TENANTS}::tenants`);
+    expect(components.map((component) => component.urn).sort()).toEqual([
+      `${UNDER_TENANTS}${TENANT}::team-a`,
+      `${UNDER_TENANTS}${TENANT}::team-b`,
+    ]);
+    for (const resource of allTenantResources(plan))
+      expect(resource.urn).toBe(`${UNDER_TENANT}${resource.type}::${resource.name}`);
   });
 
   it("gives team-a its namespace, quotas, limits, role, bindings, identities and network policies", () => {
@@ -91,10 +104,10 @@ describe("tenants in the program (dev stack)", () => {
       "kubernetes:core/v1:Namespace team-a",
       "kubernetes:core/v1:ResourceQuota team-a/denied-priority-classes",
       "kubernetes:core/v1:ResourceQuota team-a/tenant-quota",
-      "kubernetes:core/v1:Secret team-a/user-alice-token",
-      "kubernetes:core/v1:Secret team-a/user-bob-token",
-      "kubernetes:core/v1:ServiceAccount team-a/user-alice",
-      "kubernetes:core/v1:ServiceAccount team-a/user-bob",
+      "kubernetes:core/v1:Secret tenant-users/team-a.alice-token",
+      "kubernetes:core/v1:Secret tenant-users/team-a.bob-token",
+      "kubernetes:core/v1:ServiceAccount tenant-users/team-a.alice",
+      "kubernetes:core/v1:ServiceAccount tenant-users/team-a.bob",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/allow-tenant-and-platform",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/default-deny-ingress",
       "kubernetes:rbac.authorization.k8s.io/v1:Role team-a/tenant-workloads",
@@ -103,7 +116,7 @@ describe("tenants in the program (dev stack)", () => {
     ]);
   });
 
-  it("gives team-b the same in both its namespaces, and its identity in the first", () => {
+  it("gives team-b the same in both its namespaces, and its user's identity in tenant-users", () => {
     const resources = resourcesOf(plan, "team-b");
     const count = (type: string) => resources.filter((resource) => resource.type === type).length;
     expect(
@@ -119,8 +132,17 @@ describe("tenants in the program (dev stack)", () => {
       "networking.k8s.io/v1:NetworkPolicy": 4,
     });
     const token = resources.find((resource) => resource.type === "kubernetes:core/v1:Secret");
-    expect(token?.name).toBe("team-b/user-carol-token");
+    expect(token?.name).toBe("tenant-users/team-b.carol-token");
     expect(token?.inputs.type).toBe("kubernetes.io/service-account-token");
+    const account = resources.find((resource) => resource.type === "kubernetes:core/v1:ServiceAccount");
+    expect(account?.name).toBe("tenant-users/team-b.carol");
+    // Bound in both namespaces to the account in tenant-users.
+    for (const binding of resources.filter(
+      (resource) => resource.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    ))
+      expect(binding.inputs.subjects).toEqual([
+        { kind: "ServiceAccount", name: "team-b.carol", namespace: USERS_NAMESPACE },
+      ]);
     const namespaces = resources.filter((resource) => resource.type === NAMESPACE);
     for (const namespace of namespaces) {
       expect(metadataOf(namespace).labels).toMatchObject({
@@ -138,6 +160,27 @@ describe("tenants in the program (dev stack)", () => {
       `${NAMESPACE} team-b`,
       `${NAMESPACE} team-b-staging`,
     ]);
+  });
+
+  it("creates the users' namespace once, outside every tenant, restricted and with no tenant's label", () => {
+    const [tenants] = resourcesOfType(plan, TENANTS);
+    const namespaces = resourcesOfType(plan, NAMESPACE).filter(
+      (resource) => metadataOf(resource).name === USERS_NAMESPACE,
+    );
+    expect(namespaces.map((namespace) => [namespace.urn, namespace.parent])).toEqual([
+      [`${UNDER_TENANTS}${NAMESPACE}::${USERS_NAMESPACE}`, tenants.urn],
+    ]);
+    expect(metadataOf(namespaces[0]).labels).toEqual({
+      "app.kubernetes.io/managed-by": "hetzner-k8s",
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
+    // Every identity waits for it.
+    for (const resource of allTenantResources(plan).filter(
+      (entry) => metadataOf(entry).namespace === USERS_NAMESPACE,
+    ))
+      expect(resource.dependencies).toContain(namespaces[0].urn);
   });
 
   it("creates the priority classes once, outside every tenant", () => {
@@ -171,9 +214,9 @@ describe("tenants in the program (dev stack)", () => {
       (resource) => resource.type === "kubernetes:core/v1:Secret",
     );
     expect(secrets.map((secret) => secret.name).sort()).toEqual([
-      "team-a/user-alice-token",
-      "team-a/user-bob-token",
-      "team-b/user-carol-token",
+      "tenant-users/team-a.alice-token",
+      "tenant-users/team-a.bob-token",
+      "tenant-users/team-b.carol-token",
     ]);
     for (const secret of secrets) {
       const account = (secret.inputs.metadata as { annotations: Record<string, string> }).annotations[
@@ -192,25 +235,63 @@ describe("tenants in the program (dev stack)", () => {
     }
   });
 
+  // Replacing a user's ServiceAccount (the revocation runbook) gives it a new UID: the token Secret bound
+  // to the old UID is deleted first and created again, so the new kubeconfig carries a new token.
+  it("binds each token Secret to its ServiceAccount's UID and replaces it when that changes", () => {
+    const secrets = allTenantResources(plan).filter(
+      (resource) => resource.type === "kubernetes:core/v1:Secret",
+    );
+    expect(secrets).toHaveLength(3);
+    for (const secret of secrets) {
+      const { annotations } = secret.inputs.metadata as { annotations: Record<string, string> };
+      expect([secret.name, annotations]).toEqual([
+        secret.name,
+        {
+          "kubernetes.io/service-account.name": metadataOf(secret).name.replace(/-token$/, ""),
+          // The ServiceAccount's uid output, known once it exists.
+          "kubernetes.io/service-account.uid": UNKNOWN,
+        },
+      ]);
+      expect([secret.name, secret.options.replaceOnChanges, secret.options.deleteBeforeReplace]).toEqual([
+        secret.name,
+        ["metadata.annotations"],
+        true,
+      ]);
+    }
+    // Nothing else of a tenant is replaced on its own.
+    for (const resource of allTenantResources(plan).filter((entry) => !secrets.includes(entry)))
+      expect([resource.name, resource.options.replaceOnChanges]).toEqual([resource.name, []]);
+  });
+
   it("creates every tenant resource and the priority classes through the cluster's Kubernetes provider", () => {
     const providers = resourcesOfType(plan, "pulumi:providers:kubernetes");
     expect(providers).toHaveLength(1);
-    const underTenants = plan.resources.filter(
-      (resource) => resource.type.startsWith("kubernetes:") && resource.urn.includes(`${TENANTS}$`),
+    // Every Kubernetes object anywhere below the Tenants component: its URN chains the Tenants type.
+    const all = plan.resources.filter(
+      (resource) => resource.type.startsWith("kubernetes:") && resource.urn.startsWith(UNDER_TENANTS),
     );
-    const all = [...allTenantResources(plan), ...underTenants];
-    expect(all.length).toBe(13 + 18 + 4); // team-a, team-b, the priority classes
+    expect(all.length).toBe(13 + 18 + 4 + 1); // team-a, team-b, the priority classes, the users' namespace
+    expect(all).toEqual(expect.arrayContaining(allTenantResources(plan)));
     for (const resource of all)
       expect([resource.name, resource.options.provider]).toEqual([resource.name, providers[0].urn]);
   });
 
-  it("owns nothing cluster-scoped but its Namespaces, each object in one of the tenant's namespaces", () => {
+  it("owns nothing cluster-scoped but its Namespaces, each object in one of the tenant's namespaces but its users' identities, in tenant-users", () => {
     for (const component of resourcesOfType(plan, TENANT)) {
       const resources = resourcesOf(plan, component.name);
       const namespaces = resources
         .filter((resource) => resource.type === NAMESPACE)
         .map((resource) => metadataOf(resource).name);
       expect(namespaces.length).toBeGreaterThan(0);
+      expect(namespaces).not.toContain(USERS_NAMESPACE);
+      const users =
+        shippedConfig("dev").tenants.find((tenant) => tenant.name === component.name)?.users ?? [];
+      expect(users.length).toBeGreaterThan(0);
+      const identities = users.flatMap((user) => [
+        `ServiceAccount ${component.name}.${user}`,
+        `Secret ${component.name}.${user}-token`,
+      ]);
+      const inUsersNamespace: string[] = [];
       for (const resource of resources) {
         const kind = String(resource.inputs.kind);
         const where = `${component.name}: ${resource.type} ${resource.name}`;
@@ -220,9 +301,13 @@ describe("tenants in the program (dev stack)", () => {
           expect(metadataOf(resource).labels?.[TENANT_LABEL]).toBe(component.name);
         } else {
           expect([where, NAMESPACED_KINDS.includes(kind)]).toEqual([where, true]);
-          expect([where, namespaces.includes(metadataOf(resource).namespace ?? "")]).toEqual([where, true]);
+          const namespace = metadataOf(resource).namespace ?? "";
+          if (namespace === USERS_NAMESPACE) inUsersNamespace.push(`${kind} ${metadataOf(resource).name}`);
+          else expect([where, namespaces.includes(namespace)]).toEqual([where, true]);
         }
       }
+      // In tenant-users: exactly the users' ServiceAccounts and token Secrets, named after tenant and user.
+      expect(inUsersNamespace.sort()).toEqual(identities.sort());
     }
   });
 
@@ -283,7 +368,12 @@ describe("tenants in the program (dev stack)", () => {
     expect(changes.removed).toEqual([]);
     expect(changes.changed).toEqual([]);
     expect(changes.added).toEqual([component.urn, ...own.map((resource) => resource.urn)].sort());
-    expect(own.length).toBe(2 * 8 + 2); // per namespace: 2 quotas, limits, role, binding, 2 policies, namespace
+    // Per namespace: 2 quotas, limits, role, binding, 2 policies, namespace; and dave's identity.
+    expect(own.length).toBe(2 * 8 + 2);
+    expect(summary(own.filter((resource) => metadataOf(resource).namespace === USERS_NAMESPACE))).toEqual([
+      "kubernetes:core/v1:Secret tenant-users/team-c.dave-token",
+      "kubernetes:core/v1:ServiceAccount tenant-users/team-c.dave",
+    ]);
     const namespaces = own.filter((resource) => resource.type === NAMESPACE);
     expect(namespaces.map((resource) => [resource.name, resource.options.retainOnDelete])).toEqual([
       ["team-c", false],

@@ -46,8 +46,8 @@ const taintsOf = (name: string) =>
 /** What k3s's kubelet registers: its own labels, the configured ones, the configured taints and the cloud taint. */
 function registerAsKubelet(config: StackConfig): void {
   for (const node of buildClusterModel(config).k3s.nodes) {
-    const registration = node.registration as { "node-label": string[]; "node-taint"?: string[] };
-    const labels = Object.fromEntries(registration["node-label"].map((label) => label.split("=")));
+    const registration = node.registration as { "node-label"?: string[]; "node-taint"?: string[] };
+    const labels = Object.fromEntries((registration["node-label"] ?? []).map((label) => label.split("=")));
     const taints = [...(registration["node-taint"] ?? []), `${UNINITIALIZED}=true:NoSchedule`].map((text) => {
       const [keyValue, effect] = text.split(":");
       const [key, value] = keyValue.split("=");
@@ -62,7 +62,8 @@ function registerAsKubelet(config: StackConfig): void {
       },
       spec: { taints },
     };
-    admin.ok(["apply", "--server-side", "--field-manager=k3s", "-f", "-"], JSON.stringify(manifest));
+    // The kubelet creates its Node (a create, not an apply), under k3s's field manager.
+    admin.ok(["create", "--field-manager=k3s", "-f", "-"], JSON.stringify(manifest));
   }
 }
 
@@ -161,7 +162,7 @@ describe("node labels and taints on registered Nodes", () => {
     );
   });
 
-  it("removes a label and a taint it set, registration ones included, and nothing else", async () => {
+  it("removes a label and a taint it set, the registration taint included, and nothing else", async () => {
     // Another party's taint, e.g. a cordon or an operator's maintenance taint.
     admin.ok(["taint", "node", worker, "maintenance=planned:NoSchedule"]);
     const config = nodesConfig((c) => {

@@ -36,7 +36,8 @@ export function modelManifests(model: ClusterModel, config: StackConfig): Manife
 /** The live object must hold every field the manifest sets; the API server may add more. */
 function missingFields(expected: unknown, live: unknown, path: string): string[] {
   if (expected === null || typeof expected !== "object") {
-    return expected === live
+    // The API server leaves out a false boolean (omitempty), e.g. PriorityClass.globalDefault.
+    return expected === live || (expected === false && live === undefined)
       ? []
       : [`${path}: expected ${JSON.stringify(expected)}, live ${JSON.stringify(live)}`];
   }

@@ -16,6 +16,8 @@ export function stackConfig(stack: "dev" | "prod", edit?: (config: StackConfig) 
   return parseStackConfig(raw);
 }
 
+const SKIP_AWAIT = "pulumi.com/skipAwait";
+
 /** Placeholders for what only Hetzner assigns; the objects that carry them are checked by value. */
 export const HETZNER_PLACEHOLDERS = {
   networkId: "4711",
@@ -31,6 +33,17 @@ export const HETZNER_PLACEHOLDERS = {
 export function kubernetesLayersProgram(config: StackConfig): InlineProgram {
   return async () => {
     const env = realEnvironment();
+    // No kubelet runs here, so a Deployment never becomes available: the provider is told not to wait
+    // for it (the one input the tier adds; objects are compared with the model, not with this).
+    pulumi.runtime.registerResourceTransform((args) => {
+      if (args.type !== "kubernetes:apps/v1:Deployment") return undefined;
+      const props = args.props as { metadata?: { annotations?: Record<string, string> } };
+      const metadata = {
+        ...props.metadata,
+        annotations: { ...props.metadata?.annotations, [SKIP_AWAIT]: "true" },
+      };
+      return { props: { ...args.props, metadata }, opts: args.opts };
+    });
     const kubeconfig = pulumi.secret(env.adminKubeconfig);
     const provider = new k8s.Provider("cluster", { kubeconfig });
     const model = buildClusterModel(config);

@@ -61,7 +61,12 @@ export class RealStack {
   async up(program: InlineProgram, replace?: string[]): Promise<RunResult> {
     this.stack.workspace.program = program;
     const steps: Step[] = [];
-    const result = await this.stack.up({ onEvent: collect(steps), color: "never", replace });
+    const result = await this.stack.up({
+      onEvent: collect(steps),
+      color: "never",
+      replace,
+      onOutput: progress,
+    });
     const outputs = Object.fromEntries(
       Object.entries(result.outputs).map(([key, output]) => [key, output.value as unknown]),
     );
@@ -71,13 +76,13 @@ export class RealStack {
   async preview(program: InlineProgram): Promise<Step[]> {
     this.stack.workspace.program = program;
     const steps: Step[] = [];
-    await this.stack.preview({ onEvent: collect(steps), color: "never" });
+    await this.stack.preview({ onEvent: collect(steps), color: "never", onOutput: progress });
     return steps;
   }
 
   async destroy(): Promise<Step[]> {
     const steps: Step[] = [];
-    await this.stack.destroy({ onEvent: collect(steps), color: "never" });
+    await this.stack.destroy({ onEvent: collect(steps), color: "never", onOutput: progress });
     return steps;
   }
 
@@ -94,6 +99,11 @@ export class RealStack {
   async remove(): Promise<void> {
     await this.stack.workspace.removeStack(this.stack.name, { force: true });
   }
+}
+
+/** REAL_TIER_VERBOSE=1 shows the engine's own progress, for a run that hangs or fails. */
+function progress(text: string): void {
+  if (process.env.REAL_TIER_VERBOSE) process.stderr.write(text);
 }
 
 function collect(steps: Step[]): (event: EngineEvent) => void {
