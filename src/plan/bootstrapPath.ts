@@ -13,9 +13,20 @@ export function createCommands(plan: Plan): PlannedResource[] {
   );
 }
 
-/** Commands grouped by how many commands must finish before them: level 0 starts first. */
+/**
+ * Commands that keep the nodes' taints current (`<node>-taints`). A node registers with its taints, so
+ * a new cluster is ready without them; they run once every node is up, all in parallel.
+ */
+export function isTaintsCommand(resource: PlannedResource): boolean {
+  return resource.name.endsWith("-taints");
+}
+
+/**
+ * Commands on the path to a ready cluster, grouped by how many commands must finish before them: level 0
+ * starts first.
+ */
 export function bootstrapLevels(plan: Plan): PlannedResource[][] {
-  const commands = createCommands(plan);
+  const commands = createCommands(plan).filter((resource) => !isTaintsCommand(resource));
   const byUrn = new Map(commands.map((resource) => [resource.urn, resource]));
   const depth = new Map<string, number>();
   const depthOf = (resource: PlannedResource): number => {

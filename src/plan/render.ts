@@ -1,4 +1,4 @@
-import { bootstrapLevels } from "./bootstrapPath";
+import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
 import { poolSection, tenantsSection } from "./renderTenants";
 import type { Plan, PlannedResource } from "./evaluate";
 import { SECRET, UNKNOWN } from "./values";
@@ -119,6 +119,11 @@ function bootstrapSection(plan: Plan): string[] {
     const names = level.map((resource) => resource.name).join(", ");
     lines.push(`  ${index + 1}. ${level.length > 1 ? "in parallel: " : ""}${names}`);
   });
+  const taints = createCommands(plan).filter(isTaintsCommand);
+  if (taints.length > 0)
+    lines.push(
+      `  then, in parallel, each node's taints: ${taints.map((resource) => resource.name).join(", ")}`,
+    );
   return lines;
 }
 

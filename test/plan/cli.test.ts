@@ -19,11 +19,13 @@ describe("plan command", () => {
     expect(stdout).toMatch(/Nodes \(4\)/);
     expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx22\s+fsn1\s+10\.0\.1\.10/);
     expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
-    // The initial server; the other nodes and the kubeconfig; the nodes' taints.
+    // The initial server; the other nodes and the kubeconfig; then the nodes' taints, off the path.
     expect(stdout).toContain(
-      "Path to a ready cluster: 3 sequential SSH step(s), whatever the number of nodes",
+      "Path to a ready cluster: 2 sequential SSH step(s), whatever the number of nodes",
     );
-    expect(stdout).toMatch(/^ {2}3\. in parallel: cp-2-taints, cp-3-taints, worker-1-taints$/m);
+    expect(stdout).toMatch(
+      /^ {2}then, in parallel, each node's taints: cp-1-taints, cp-2-taints, cp-3-taints, worker-1-taints$/m,
+    );
     expect(stdout).toContain("6443->6443/tcp to [cluster=dev,role=control-plane]");
     expect(stdout).toContain("allow in tcp/22 from 203.0.113.0/24");
     expect(stdout).toContain("Never public: etcd, kubelet");

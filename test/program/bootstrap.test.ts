@@ -58,14 +58,14 @@ describe("k3s bootstrap graph", () => {
   it("reaches a ready cluster in a number of sequential SSH steps that does not grow with the nodes", async () => {
     const small = bootstrapLevels(await planStack("dev"));
     const large = bootstrapLevels(await planStack("dev", (config) => addWorkers(config, 40, 14)));
-    // The initial server; every other node, the kubeconfig and the initial server's taints; the others' taints.
+    // The initial server; every other node and the kubeconfig. Nodes register with their taints, so the
+    // taints commands that follow are not on the path to a ready cluster.
     expect(small.map((level) => level.map((resource) => resource.name).sort())).toEqual([
       ["cp-1-bootstrap"],
-      ["cp-1-taints", "cp-2-bootstrap", "cp-3-bootstrap", "kubeconfig", "worker-1-bootstrap"],
-      ["cp-2-taints", "cp-3-taints", "worker-1-taints"],
+      ["cp-2-bootstrap", "cp-3-bootstrap", "kubeconfig", "worker-1-bootstrap"],
     ]);
     expect(large.length).toBe(small.length);
-    expect(large.map((level) => level.length)).toEqual([1, 43 + 2, 43]);
+    expect(large.map((level) => level.length)).toEqual([1, 43 + 1]);
   });
 
   it("joins extra servers one at a time on k3s versions without the concurrent join fix", async () => {
@@ -76,12 +76,11 @@ describe("k3s bootstrap graph", () => {
     expect(command(older, "worker-1-bootstrap").dependencies).not.toContain(
       command(older, "cp-2-bootstrap").urn,
     );
-    // cp-1, then cp-2 and the workers, then cp-3; cp-3's taints wait for cp-3.
+    // cp-1, then cp-2 and the workers, then cp-3.
     expect(bootstrapLevels(older).map((level) => level.map((resource) => resource.name).sort())).toEqual([
       ["cp-1-bootstrap"],
-      ["cp-1-taints", "cp-2-bootstrap", "kubeconfig", "worker-1-bootstrap"],
-      ["cp-2-taints", "cp-3-bootstrap", "worker-1-taints"],
-      ["cp-3-taints"],
+      ["cp-2-bootstrap", "kubeconfig", "worker-1-bootstrap"],
+      ["cp-3-bootstrap"],
     ]);
   });
 

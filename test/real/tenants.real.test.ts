@@ -23,6 +23,17 @@ function baseConfig(edit?: (config: StackConfig) => void): StackConfig {
   });
 }
 
+/** A third tenant modelled on team-b, with one namespace and one user. */
+function teamC(config: StackConfig, allowDeletion = false): StackConfig["tenants"][number] {
+  return {
+    ...structuredClone(config.tenants[1]),
+    name: "team-c",
+    namespaces: ["team-c"],
+    users: ["dave"],
+    allowDeletion,
+  };
+}
+
 let stack: RealStack;
 let kubeconfigs: Record<string, string>;
 const user = (name: string) => Kubectl.fromKubeconfig(name, kubeconfigs[name]);
@@ -219,12 +230,7 @@ describe("edits, each its own pulumi up", () => {
   it("adds a tenant without touching the others", async () => {
     const steps = await up(
       baseConfig((config) => {
-        config.tenants.push({
-          ...structuredClone(config.tenants[1]),
-          name: "team-c",
-          namespaces: ["team-c"],
-          users: ["dave"],
-        });
+        config.tenants.push(teamC(config));
       }),
     );
     const ops = changes(steps);
@@ -240,12 +246,7 @@ describe("edits, each its own pulumi up", () => {
     const steps = await up(
       baseConfig((config) => {
         config.tenants[0].quota.requestsCpu = "3";
-        config.tenants.push({
-          ...structuredClone(config.tenants[1]),
-          name: "team-c",
-          namespaces: ["team-c"],
-          users: ["dave"],
-        });
+        config.tenants.push(teamC(config));
       }),
     );
     expect(opsOf(steps)).toEqual(["update kubernetes:core/v1:ResourceQuota team-a/tenant-quota"]);
@@ -266,12 +267,7 @@ describe("edits, each its own pulumi up", () => {
     const steps = await up(
       baseConfig((config) => {
         config.tenants[0].quota.requestsCpu = "3";
-        config.tenants[1] = {
-          ...structuredClone(config.tenants[1]),
-          name: "team-c",
-          namespaces: ["team-c"],
-          users: ["dave"],
-        };
+        config.tenants[1] = teamC(config);
       }),
     );
     const ops = changes(steps);
@@ -294,13 +290,7 @@ describe("edits, each its own pulumi up", () => {
     const withC = (allowDeletion: boolean) =>
       baseConfig((config) => {
         config.tenants[0].quota.requestsCpu = "3";
-        config.tenants[1] = {
-          ...structuredClone(config.tenants[1]),
-          name: "team-c",
-          namespaces: ["team-c"],
-          users: ["dave"],
-          allowDeletion,
-        };
+        config.tenants[1] = teamC(config, allowDeletion);
       });
     // allowDeletion is a resource option (retainOnDelete), not an input: the engine records it with
     // no step of its own.
