@@ -24,7 +24,10 @@ export const quotaSchema = z.strictObject({
   persistentVolumeClaims: z.number().int().min(0).default(0),
   pods: z.number().int().min(0).default(50),
   services: z.number().int().min(0).default(10),
-  /** LoadBalancer Services buy Hetzner load balancers: none unless granted. */
+  /**
+   * LoadBalancer Services buy Hetzner load balancers: none unless granted. Each brings five node ports
+   * (NODE_PORTS_PER_LOAD_BALANCER), which Kubernetes counts for a LoadBalancer Service's ports.
+   */
   loadBalancers: z.number().int().min(0).default(0),
   /** NodePorts open a port on every node: none unless granted. */
   nodePorts: z.number().int().min(0).default(0),
