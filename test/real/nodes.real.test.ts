@@ -104,6 +104,9 @@ const worker = "dev-worker-1";
 
 beforeAll(async () => {
   stack = await RealStack.create("nodes");
+  // Another file's NodePatches may have left Nodes behind (server-side apply creates a missing object):
+  // start from none, as a new cluster does.
+  admin.ok(["delete", "nodes", "--all", "--wait"]);
   registerAsKubelet(nodesConfig());
 });
 
