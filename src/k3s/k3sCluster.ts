@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { K3sModel } from "../model/k3s";
+import { taintsCommandName, type K3sModel } from "../model/k3s";
 import { NodeBootstrap, sshConnection } from "./nodeBootstrap";
 import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
 
@@ -110,6 +110,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     },
   );
   const initialServer = args.servers.get(initial.name) as hcloud.Server;
+  const initialBootstrap = nodes.get(initial.name)?.bootstrap as command.remote.Command;
   for (const node of args.model.nodes) {
     const bootstrap = nodes.get(node.name) as NodeBootstrap;
     // Taints go through kubectl on the initial server, one at a time (see apply-node-taints.sh); a change
@@ -120,11 +121,11 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       secretsOnStdin: false,
     });
     new command.remote.Command(
-      `${node.name}-taints`,
+      taintsCommandName(node.name),
       { connection: sshConnection(initialServer, args.sshPrivateKey), create: apply, update: apply },
       {
         parent: bootstrap,
-        dependsOn: [bootstrap.bootstrap, nodes.get(initial.name)?.bootstrap as command.remote.Command],
+        dependsOn: [bootstrap.bootstrap, initialBootstrap],
       },
     );
   }

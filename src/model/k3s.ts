@@ -5,6 +5,16 @@ import type { NodeModel } from "./nodes";
 
 /** How each node runs k3s, computed from config and the node models alone. */
 
+/** Name of a node's command that keeps its taints current (see K3sNodeModel.taints). */
+export function taintsCommandName(nodeName: string): string {
+  return `${nodeName}-taints`;
+}
+
+/** Whether a command name is one of taintsCommandName's. */
+export function isTaintsCommandName(name: string): boolean {
+  return name.endsWith("-taints");
+}
+
 export type K3sRole = "server" | "agent";
 
 export interface K3sNodeModel {

@@ -23,11 +23,7 @@ export const TENANT_USERS_NAMESPACE = "tenant-users";
  * Five covers HTTP, HTTPS and a few more ports per load balancer.
  */
 export const NODE_PORTS_PER_LOAD_BALANCER = 5;
-/**
- * Priority classes Kubernetes creates itself. They outrank every class of ours, so tenants never get them:
- * a pod at system-cluster-critical could preempt the platform.
- */
-export const BUILT_IN_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"];
+
 /** Namespaces whose pods may always reach tenant pods: the ingress controller and Prometheus. */
 export const PLATFORM_CLIENT_NAMESPACES = ["traefik", MONITORING_NAMESPACE];
 
@@ -101,12 +97,13 @@ function quota(tenant: TenantConfig, namespace: string): Manifest {
 }
 
 /**
- * A quota of zero pods for every priority class but those the tenant may use: Kubernetes' own system
- * classes and any class created later (by a chart, say) are denied as well as ours. The Priority admission
+ * A quota of zero pods for every priority class but those the tenant may use: Kubernetes' own
+ * system-node-critical and system-cluster-critical (which outrank every class of ours) and any class
+ * created later (by a chart, say) are denied as well as ours. The Priority admission
  * plugin fills in the default class before quota admission, so a pod without a class counts as "default".
  */
 function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest {
-  const allowed = tenant.priorityClasses.filter((name) => !BUILT_IN_PRIORITY_CLASSES.includes(name));
+  const allowed = tenant.priorityClasses;
   return {
     apiVersion: "v1",
     kind: "ResourceQuota",

@@ -1,3 +1,4 @@
+import { isTaintsCommandName } from "../model/k3s";
 import type { Plan, PlannedResource } from "./evaluate";
 
 /**
@@ -18,7 +19,7 @@ export function createCommands(plan: Plan): PlannedResource[] {
  * a new cluster is ready without them; they run once every node is up, all in parallel.
  */
 export function isTaintsCommand(resource: PlannedResource): boolean {
-  return resource.name.endsWith("-taints");
+  return isTaintsCommandName(resource.name);
 }
 
 /**

@@ -96,7 +96,7 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
     created.set(
       key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
       owner
-        ? tokenSecret(manifest, owner, { parent, provider, dependsOn: after })
+        ? tokenSecret(manifest, owner, { parent, provider, dependsOn: [...after, owner] })
         : createManifest(manifest, { parent, provider, dependsOn: after, deleteBeforeReplace: identity }),
     );
   }
@@ -147,7 +147,6 @@ function tokenSecret(
     },
     {
       ...opts,
-      dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), owner],
       replaceOnChanges: ["metadata.annotations"],
       deleteBeforeReplace: true,
     },

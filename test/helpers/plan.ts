@@ -15,13 +15,17 @@ export function shippedConfig(stack: "dev" | "prod"): StackConfig {
   return parseStackConfig(shippedRawConfig(stack));
 }
 
-/** Evaluates the real program for a shipped stack, optionally edited first. */
-export function planStack(stack: "dev" | "prod", edit?: (config: StackConfig) => void): Promise<Plan> {
+/** A shipped stack's config, edited and then validated again as the program would validate it. */
+export function editedConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
-  // Re-validate the edited config, as the program would.
   const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return evaluatePlan(stack, parseStackConfig(raw));
+  return parseStackConfig(raw);
+}
+
+/** Evaluates the real program for a shipped stack, optionally edited first. */
+export function planStack(stack: "dev" | "prod", edit?: (config: StackConfig) => void): Promise<Plan> {
+  return evaluatePlan(stack, editedConfig(stack, edit));
 }
 
 export function resourcesOfType(plan: Plan, type: string): PlannedResource[] {

@@ -3,7 +3,6 @@ import { PRIORITY_CLASSES, tenantSchema, type TenantConfig } from "../../src/con
 import { certificateAuthorityOf, userKubeconfig } from "../../src/model/kubeconfig";
 import type { Manifest } from "../../src/model/platform/common";
 import {
-  BUILT_IN_PRIORITY_CLASSES,
   buildTenant,
   NODE_PORTS_PER_LOAD_BALANCER,
   priorityClassManifests,
@@ -215,7 +214,6 @@ describe("a tenant's quotas", () => {
   });
 
   it("still deny Kubernetes' system classes when all of ours are allowed", () => {
-    expect(BUILT_IN_PRIORITY_CLASSES).toEqual(["system-node-critical", "system-cluster-critical"]);
     const model = buildTenant(tenantConfig({ priorityClasses: [...PRIORITY_CLASSES] }));
     expect(
       objectsOf(model, "ResourceQuota").map(

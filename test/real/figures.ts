@@ -6,11 +6,12 @@
 import type { StackConfig } from "../../src/config/schema";
 import { evaluatePlan } from "../../src/plan/evaluate";
 import { Kubectl } from "./harness/kubectl";
-import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { editedConfig } from "../helpers/plan";
+import { kubernetesLayersProgram } from "./harness/program";
 import { RealStack } from "./harness/stack";
 
 function manyTenants(count: number): StackConfig {
-  return stackConfig("prod", (config) => {
+  return editedConfig("prod", (config) => {
     config.tenants = Array.from({ length: count }, (_, index) => ({
       ...structuredClone(config.tenants[0]),
       name: `bench-${index + 1}`,
@@ -69,8 +70,8 @@ function print(row: string[]): void {
 
 async function main(): Promise<void> {
   print(["CASE", "TENANTS", "CREATED", "UP s", "DESTROY s", "PLANNED", "PLAN s", "UP/PLAN"]);
-  print(await measure("dev", stackConfig("dev")));
-  print(await measure("prod", stackConfig("prod")));
+  print(await measure("dev", editedConfig("dev")));
+  print(await measure("prod", editedConfig("prod")));
   print(await measure("tenants-200", manyTenants(200), false));
 }
 

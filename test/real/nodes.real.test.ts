@@ -3,7 +3,8 @@ import * as path from "node:path";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
 import { Kubectl } from "./harness/kubectl";
-import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { editedConfig } from "../helpers/plan";
+import { kubernetesLayersProgram } from "./harness/program";
 import { changes, nameOf, RealStack } from "./harness/stack";
 
 /**
@@ -29,7 +30,7 @@ interface LiveNode {
 
 /** dev's nodes without tenants; worker-1 with a label and a taint of its own. */
 function nodesConfig(edit?: (config: StackConfig) => void): StackConfig {
-  return stackConfig("dev", (config) => {
+  return editedConfig("dev", (config) => {
     config.tenants = [];
     config.nodes[3].labels = { "workload/class": "batch" };
     config.nodes[3].taints = [{ key: "dedicated", value: "batch", effect: "NoSchedule" }];
@@ -183,6 +184,23 @@ describe("node labels and taints on registered Nodes", () => {
       expect.arrayContaining(["spot:PreferNoSchedule", "maintenance=planned:NoSchedule"]),
     );
     expect(taintsOf(worker)).not.toContain("dedicated=batch:NoSchedule");
+  });
+
+  it("refuses a taint it cannot read, naming the variable, and changes nothing", () => {
+    const before = taintsOf(worker);
+    const result = spawnSync("bash", [SCRIPT], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        KUBECONFIG: admin.kubeconfigPath,
+        KUBECTL: "kubectl",
+        NODE_NAME: worker,
+        NODE_TAINTS: "no-effect",
+      },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("NODE_TAINTS: 'no-effect' is not key[=value]:Effect");
+    expect(taintsOf(worker)).toEqual(before);
   });
 
   it("leaves the Nodes and what others set on them when the stack is destroyed", async () => {

@@ -1,5 +1,6 @@
 import { evaluatePlan } from "../../src/plan/evaluate";
-import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { editedConfig } from "../helpers/plan";
+import { kubernetesLayersProgram } from "./harness/program";
 import { RealStack } from "./harness/stack";
 
 /**
@@ -14,7 +15,7 @@ const TIER_ONLY = /::pulumi:pulumi:Stack::|::pulumi:providers:kubernetes::cluste
 describe("the offline plan", () => {
   it("names every resource with the URN and type the real engine gives it", async () => {
     const stackName = "plan-urns";
-    const config = stackConfig("dev");
+    const config = editedConfig("dev");
     const stack = await RealStack.create(stackName);
     try {
       const steps = await stack.preview(kubernetesLayersProgram(config));

@@ -3,7 +3,8 @@ import { buildClusterModel } from "../../src/model/cluster";
 import { TENANT_USERS_NAMESPACE } from "../../src/model/tenants";
 import { expectLiveMatchesModel, modelManifests } from "./harness/live";
 import { Kubectl } from "./harness/kubectl";
-import { kubernetesLayersProgram, stackConfig } from "./harness/program";
+import { editedConfig } from "../helpers/plan";
+import { kubernetesLayersProgram } from "./harness/program";
 import { changes, nameOf, RealStack, type Step } from "./harness/stack";
 import { pod, service, waitFor } from "./harness/workloads";
 
@@ -17,7 +18,7 @@ const admin = Kubectl.admin();
 
 /** dev's tenants, with a load balancer for team-a. */
 function baseConfig(edit?: (config: StackConfig) => void): StackConfig {
-  return stackConfig("dev", (config) => {
+  return editedConfig("dev", (config) => {
     config.tenants[0].quota.loadBalancers = 1;
     edit?.(config);
   });

@@ -13,6 +13,13 @@ ldflags='-s -w'
 
 log() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# tools_go DIR PACKAGE...: the wrapper module's tools.go, which makes `go mod tidy` keep the main
+# packages to build and their dependencies.
+tools_go() {
+  local dir="$1"; shift
+  { printf '//go:build tools\n\npackage tools\n\nimport (\n'; printf '\t_ "%s"\n' "$@"; printf ')\n'; } >"$dir/tools.go"
+}
+
 # The npm @pulumi/kubernetes asks the engine for this provider version.
 sdk_provider_version() {
   node -e 'process.stdout.write(require(process.argv[1]).version)' \
@@ -43,7 +50,7 @@ require (
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 MOD
-  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' >"$src/tools.go"
+  tools_go "$src" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   (cd "$src" && go mod tidy && go build -trimpath -o "$out/pulumi" \
      -ldflags "$ldflags -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_CLI_VERSION" \
      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
@@ -98,7 +105,7 @@ build_kubernetes() {
     # its published release of the same patch.
     grep -oE '^\s*k8s.io/[a-z0-9-]+ => ./staging' "$upstream" | awk -v v="$staging" '{print "replace " $1 " => " $1 " " v}'
   } >"$src/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' >"$src/tools.go"
+  tools_go "$src" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
   local minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
   local stamp="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   (cd "$src" && go mod tidy >/dev/null
@@ -116,7 +123,7 @@ build_etcd() {
   local src="$cache/src/etcd-$ETCD_VERSION"
   rm -rf "$src" "$out" && mkdir -p "$src" "$out"
   printf 'module hetzner-k8s/real/etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" >"$src/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' >"$src/tools.go"
+  tools_go "$src" go.etcd.io/etcd/server/v3
   (cd "$src" && go mod tidy >/dev/null && go build -trimpath -o "$out/etcd" -ldflags "$ldflags" go.etcd.io/etcd/server/v3)
   finish "$out"
   echo "$out"

@@ -1,20 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../../src/config/load";
 import type { StackConfig } from "../../../src/config/schema";
 import { buildClusterModel } from "../../../src/model/cluster";
 import { defineKubernetesLayers } from "../../../src/program";
-import { shippedConfig } from "../../helpers/plan";
 import { realEnvironment } from "./environment";
 import type { InlineProgram } from "./stack";
-
-/** A shipped stack's config, edited and validated again as `pulumi up` would validate it. */
-export function stackConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
-  const config = structuredClone(shippedConfig(stack));
-  edit?.(config);
-  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return parseStackConfig(raw);
-}
 
 const SKIP_AWAIT = "pulumi.com/skipAwait";
 

@@ -90,10 +90,8 @@ export class RealStack {
   async exportState(): Promise<{
     resources: { urn: string; type: string; outputs?: Record<string, unknown> }[];
   }> {
-    const deployment = await this.stack.exportStack();
-    return (deployment.deployment as { resources?: [] }).resources
-      ? (deployment.deployment as { resources: [] })
-      : { resources: [] };
+    const { deployment } = await this.stack.exportStack();
+    return { resources: (deployment as { resources?: [] }).resources ?? [] };
   }
 
   async remove(): Promise<void> {
