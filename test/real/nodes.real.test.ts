@@ -82,20 +82,25 @@ function initializeAsCloudController(serverName: string): void {
   admin.ok(["taint", "node", serverName, `${UNINITIALIZED}:NoSchedule-`]);
 }
 
-/** The taints command of the program, as the initial server runs it (with the real kubectl). */
-function applyTaints(config: StackConfig, nodeName: string): string {
-  const node = buildClusterModel(config).k3s.nodes.find((n) => n.name === nodeName);
-  if (!node) throw new Error(`no node ${nodeName}`);
-  const result = spawnSync("bash", [SCRIPT], {
+/** scripts/apply-node-taints.sh with the real kubectl, as the initial server runs it. */
+function runTaintsScript(serverName: string, taints: string) {
+  return spawnSync("bash", [SCRIPT], {
     encoding: "utf8",
     env: {
       ...process.env,
       KUBECONFIG: admin.kubeconfigPath,
       KUBECTL: "kubectl",
-      NODE_NAME: node.serverName,
-      NODE_TAINTS: node.taints.join("\n"),
+      NODE_NAME: serverName,
+      NODE_TAINTS: taints,
     },
   });
+}
+
+/** The taints command of the program for one node of the config. */
+function applyTaints(config: StackConfig, nodeName: string): string {
+  const node = buildClusterModel(config).k3s.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new Error(`no node ${nodeName}`);
+  const result = runTaintsScript(node.serverName, node.taints.join("\n"));
   if (result.status !== 0) throw new Error(`apply-node-taints.sh failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -188,16 +193,7 @@ describe("node labels and taints on registered Nodes", () => {
 
   it("refuses a taint it cannot read, naming the variable, and changes nothing", () => {
     const before = taintsOf(worker);
-    const result = spawnSync("bash", [SCRIPT], {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        KUBECONFIG: admin.kubeconfigPath,
-        KUBECTL: "kubectl",
-        NODE_NAME: worker,
-        NODE_TAINTS: "no-effect",
-      },
-    });
+    const result = runTaintsScript(worker, "no-effect");
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("NODE_TAINTS: 'no-effect' is not key[=value]:Effect");
     expect(taintsOf(worker)).toEqual(before);
