@@ -1,14 +1,18 @@
 import { readHcloudToken } from "./src/config/credentials";
-import { readLastDeployedNodes } from "./src/config/lastDeployment";
+import { readLastDeployment } from "./src/config/lastDeployment";
 import { readPulumiStackConfig } from "./src/config/pulumiConfig";
+import { assertDeployableSources } from "./src/config/sourceRules";
 import { assertSafeTransition } from "./src/config/transition";
 import { defineCluster } from "./src/program";
 
 // Validation runs first and throws, listing every problem, before any cloud resource is registered:
-// the config on its own, then the change from the last deployment (fixed roles, etcd quorum).
+// the config on its own, the firewall sources a real deployment needs, then the change from the last
+// deployment (fixed roles and placement, etcd quorum, k3s upgrade path).
 export = (async () => {
-  const config = readPulumiStackConfig();
+  const last = await readLastDeployment();
+  const config = readPulumiStackConfig(last.nodes);
   const hcloudToken = readHcloudToken();
-  assertSafeTransition(await readLastDeployedNodes(), config);
+  assertDeployableSources(config);
+  assertSafeTransition(last, config);
   return defineCluster(config, { hcloudToken });
 })();

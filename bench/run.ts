@@ -25,7 +25,7 @@ function benchConfig(nodes: number, tenants: number): StackConfig {
   config.nodes = Array.from({ length: nodes }, (_, index) => ({
     name: `node-${index + 1}`,
     role: index < 3 ? ("control-plane" as const) : ("worker" as const),
-    serverType: "cx32",
+    serverType: "cx33",
     privateIp: `10.0.${Math.floor((index + 10) / 250)}.${((index + 10) % 250) + 1}`,
     ...(index % 4 === 3 && { volumeSizeGb: 50 }),
   }));

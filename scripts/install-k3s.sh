@@ -19,7 +19,9 @@ set -euo pipefail
 #   AWS_SECRET_ACCESS_KEY  environment to upload etcd snapshots to S3-compatible storage. Kept in
 #                          /etc/rancher/k3s/etcd-s3.env, loaded by the k3s.service drop-in 50-etcd-s3.conf;
 #                          both files are removed when the variables are absent
-#   K3S_INSTALL_URL        installer to download (default https://get.k3s.io)
+#   K3S_INSTALL_URL        installer to download (default: the install.sh of the K3S_VERSION tag in
+#                          k3s-io/k3s, so the installer is the one released with that version; it downloads
+#                          the release's binary and checks it against the release's sha256 sums)
 #   READY_TIMEOUT          seconds to wait for the node to become ready (default 300)
 #   INSTALL_TIMEOUT        seconds the installer may run, download included (default 600)
 #   IFACE_TIMEOUT          seconds to wait for the interface with PRIVATE_IP to appear (default 120)
@@ -77,7 +79,7 @@ AUDIT_POLICY_YAML="${K3S_AUDIT_POLICY_YAML:-}"
 EXTRA_TLS_SANS="${K3S_EXTRA_TLS_SANS:-}"
 S3_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-}"
 S3_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-}"
-INSTALL_URL="${K3S_INSTALL_URL:-https://get.k3s.io}"
+INSTALL_URL="${K3S_INSTALL_URL:-https://raw.githubusercontent.com/k3s-io/k3s/${VERSION}/install.sh}"
 READY_TIMEOUT="${READY_TIMEOUT:-300}"
 INSTALL_TIMEOUT="${INSTALL_TIMEOUT:-600}"
 IFACE_TIMEOUT="${IFACE_TIMEOUT:-120}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 set -euo pipefail
 # Prepares a freshly booted Hetzner server for k3s: waits for cloud-init, loads the kernel modules and
-# sysctls Kubernetes networking needs, and (optionally) formats and mounts the node's own volume.
+# sysctls Kubernetes networking needs, and (optionally) formats, mounts and grows the node's own volume.
 #
 # Run as root over SSH: `NODE_NAME='...' [VAR='...'] bash -s < prepare-node.sh`.
 # All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
@@ -10,11 +10,19 @@ set -euo pipefail
 #   VOLUME_DEVICE       optional block device of the node's volume, e.g. /dev/disk/by-id/scsi-0HC_Volume_123
 #   VOLUME_MOUNT        where to mount it (default /var/lib/hetzner-k8s/volume)
 #   VOLUME_LABEL        ext4 label for a blank volume (default hk-volume, at most 16 characters)
-#   DEVICE_TIMEOUT      seconds to wait for the volume device to appear (default 120)
+#   VOLUME_SIZE_GB      optional size of the volume in Hetzner's GB (which are GiB); the script waits, up to
+#                       DEVICE_TIMEOUT, until the kernel sees at least that size before it decides whether
+#                       the filesystem must grow
+#   VOLUME_ONLY         1 = only the volume steps, for a node that is already up (no cloud-init wait, kernel
+#                       modules or sysctls; needs VOLUME_DEVICE); default 0
+#   DEVICE_TIMEOUT      seconds to wait for the volume device to appear, or to reach VOLUME_SIZE_GB (default 120)
 #   POLL_INTERVAL       seconds between polls (default 5)
 #   HK_ROOT             prefix for every file the script reads or writes (tests point it at a temp dir)
 #
-# Idempotent: a second run with the same inputs writes nothing, formats nothing, mounts nothing.
+# An ext4 filesystem smaller than its device (the volume was grown) is grown online to fill it; nothing is
+# ever shrunk, and only a device blkid reports as blank is ever formatted.
+#
+# Idempotent: a second run with the same inputs writes nothing, formats nothing, mounts nothing, grows nothing.
 
 ROOT="${HK_ROOT:-}"
 CHANGES=0
@@ -65,6 +73,8 @@ POLL_INTERVAL="${POLL_INTERVAL:-5}"
 VOLUME_DEVICE="${VOLUME_DEVICE:-}"
 VOLUME_MOUNT="${VOLUME_MOUNT:-/var/lib/hetzner-k8s/volume}"
 VOLUME_LABEL="${VOLUME_LABEL:-hk-volume}"
+VOLUME_SIZE_GB="${VOLUME_SIZE_GB:-}"
+VOLUME_ONLY="${VOLUME_ONLY:-0}"
 require_number CLOUD_INIT_TIMEOUT "$CLOUD_INIT_TIMEOUT"
 require_number DEVICE_TIMEOUT "$DEVICE_TIMEOUT"
 require_number POLL_INTERVAL "$POLL_INTERVAL"
@@ -73,6 +83,12 @@ require_number POLL_INTERVAL "$POLL_INTERVAL"
 if [[ -n $VOLUME_DEVICE ]]; then
   [[ $VOLUME_MOUNT == /* ]] || fail check-env "VOLUME_MOUNT must be an absolute path, got '$VOLUME_MOUNT'"
   ((${#VOLUME_LABEL} <= 16)) || fail check-env "VOLUME_LABEL '$VOLUME_LABEL' is longer than ext4's 16 characters"
+fi
+[[ -z $VOLUME_SIZE_GB || $VOLUME_SIZE_GB =~ ^[1-9][0-9]{0,5}$ ]] ||
+  fail check-env "VOLUME_SIZE_GB must be a whole number of GB, got '$VOLUME_SIZE_GB'"
+[[ $VOLUME_ONLY == 0 || $VOLUME_ONLY == 1 ]] || fail check-env "VOLUME_ONLY must be 0 or 1, got '$VOLUME_ONLY'"
+if ((VOLUME_ONLY)) && [[ -z $VOLUME_DEVICE ]]; then
+  fail check-env "VOLUME_ONLY=1 prepares only the volume, so it needs VOLUME_DEVICE"
 fi
 
 # --- cloud-init -------------------------------------------------------------------------------------------
@@ -229,6 +245,93 @@ ensure_mounted() {
   CHANGES=$((CHANGES + 1))
 }
 
+# --- volume size ------------------------------------------------------------------------------------------
+# Hetzner's volume sizes are GiB (the Hetzner CSI driver converts them with 1024^3).
+GIB=$((1024 * 1024 * 1024))
+DEVICE_BYTES=0
+
+# The kernel reads a SCSI disk's capacity when the disk appears: a Hetzner volume grown while attached keeps
+# its old size on the server until the disk is rescanned. A rescan changes nothing when the size is the same.
+RESCAN=""
+find_rescan() {
+  local disk
+  disk=$(basename "$(readlink -f "$VOLUME_DEVICE")")
+  RESCAN="$ROOT/sys/block/$disk/device/rescan"
+  if [[ -e $RESCAN ]]; then
+    log volume-grow "asking the kernel to re-read the capacity of $disk"
+  else
+    log volume-grow "$disk is not a SCSI disk with a rescan file; using the size the kernel knows"
+    RESCAN=""
+  fi
+}
+
+read_device_size() {
+  if [[ -n $RESCAN ]]; then
+    printf '1\n' >"$RESCAN" || fail volume-grow "could not write to ${RESCAN#"$ROOT"} to rescan $VOLUME_DEVICE"
+  fi
+  DEVICE_BYTES=$(blockdev --getsize64 "$VOLUME_DEVICE") || fail volume-grow "blockdev cannot read the size of $VOLUME_DEVICE"
+  [[ $DEVICE_BYTES =~ ^[0-9]+$ ]] || fail volume-grow "blockdev reported '$DEVICE_BYTES' as the size of $VOLUME_DEVICE"
+}
+
+device_has_volume_size() {
+  read_device_size
+  ((DEVICE_BYTES >= VOLUME_SIZE_GB * GIB))
+}
+
+# Sets FS_BLOCKS, FS_BLOCK_SIZE and FS_GROUP_BLOCKS from the ext4 superblock.
+read_ext4_geometry() {
+  local out line
+  out=$(dumpe2fs -h "$VOLUME_DEVICE" 2>/dev/null) || fail volume-grow "dumpe2fs cannot read the ext4 superblock on $VOLUME_DEVICE"
+  FS_BLOCKS="" FS_BLOCK_SIZE="" FS_GROUP_BLOCKS=""
+  while IFS= read -r line; do
+    case $line in
+    "Block count:"*) FS_BLOCKS=${line##* } ;;
+    "Block size:"*) FS_BLOCK_SIZE=${line##* } ;;
+    "Blocks per group:"*) FS_GROUP_BLOCKS=${line##* } ;;
+    esac
+  done <<<"$out"
+  [[ $FS_BLOCKS =~ ^[0-9]+$ && $FS_BLOCK_SIZE =~ ^[1-9][0-9]*$ && $FS_GROUP_BLOCKS =~ ^[1-9][0-9]*$ ]] ||
+    fail volume-grow "dumpe2fs gave no block count, block size and blocks per group for $VOLUME_DEVICE"
+}
+
+# Runs after ensure_mounted: ext4 grows online only while mounted, and an unmounted resize2fs would first
+# demand a full e2fsck.
+ensure_grown() {
+  find_rescan
+  if [[ -n $VOLUME_SIZE_GB ]]; then
+    # Rescans until the kernel sees the size the volume was given: failing beats reporting "already fills"
+    # for a filesystem that was never grown because the kernel still had the old size.
+    wait_until "$DEVICE_TIMEOUT" device_has_volume_size ||
+      fail volume-grow "$VOLUME_DEVICE has $DEVICE_BYTES bytes after ${DEVICE_TIMEOUT}s (DEVICE_TIMEOUT), less than the volume's $VOLUME_SIZE_GB GB (VOLUME_SIZE_GB); is the resize finished?"
+  else
+    read_device_size
+  fi
+  if [[ $FS_TYPE != ext4 ]]; then
+    log volume-grow "$VOLUME_DEVICE holds $FS_TYPE; only ext4 is grown here, so it keeps its size"
+    return 0
+  fi
+  read_ext4_geometry
+  local device_blocks=$((DEVICE_BYTES / FS_BLOCK_SIZE)) before=$((FS_BLOCKS * FS_BLOCK_SIZE))
+  ((device_blocks >= FS_BLOCKS)) ||
+    fail volume-grow "$VOLUME_DEVICE ($DEVICE_BYTES bytes) is smaller than its ext4 filesystem ($before bytes); refusing to touch it"
+  # resize2fs leaves a tail too small for a block group unused, so a smaller difference is "already full"
+  # (and a second run does not resize again); Hetzner volumes grow by whole GiB, many groups at a time.
+  if ((device_blocks - FS_BLOCKS < FS_GROUP_BLOCKS)); then
+    log volume-grow "the ext4 filesystem already fills $VOLUME_DEVICE ($DEVICE_BYTES bytes); not resizing"
+    return 0
+  fi
+  log volume-grow "growing the ext4 filesystem on $VOLUME_DEVICE online from $before to $DEVICE_BYTES bytes"
+  # Without a size, resize2fs grows to the device's size, which the check above shows is larger. Its output
+  # (a version banner on stderr, progress) only matters when it fails.
+  local out
+  out=$(resize2fs "$VOLUME_DEVICE" 2>&1) || fail volume-grow "resize2fs on $VOLUME_DEVICE failed: $out"
+  read_ext4_geometry
+  ((FS_BLOCKS * FS_BLOCK_SIZE > before)) ||
+    fail volume-grow "resize2fs succeeded but the filesystem on $VOLUME_DEVICE is still $before bytes"
+  log volume-grow "the ext4 filesystem on $VOLUME_DEVICE now has $((FS_BLOCKS * FS_BLOCK_SIZE)) bytes"
+  CHANGES=$((CHANGES + 1))
+}
+
 prepare_volume() {
   if ! wait_until "$DEVICE_TIMEOUT" test -e "$VOLUME_DEVICE"; then
     fail volume-wait "device $VOLUME_DEVICE did not appear within ${DEVICE_TIMEOUT}s (DEVICE_TIMEOUT); is the volume attached?"
@@ -236,11 +339,19 @@ prepare_volume() {
   ensure_filesystem
   ensure_fstab_entry
   ensure_mounted
+  ensure_grown
 }
 
-wait_for_cloud_init
-load_kernel_modules
-apply_sysctls
+PREPARED=node
+if ((VOLUME_ONLY)); then
+  # The node is already up (its bootstrap ran): only the volume can have changed since.
+  log volume "VOLUME_ONLY=1: preparing only the volume"
+  PREPARED=volume
+else
+  wait_for_cloud_init
+  load_kernel_modules
+  apply_sysctls
+fi
 if [[ -n $VOLUME_DEVICE ]]; then
   prepare_volume
 else
@@ -248,7 +359,7 @@ else
 fi
 
 if ((CHANGES == 0)); then
-  log finish "node already prepared; nothing changed"
+  log finish "$PREPARED already prepared; nothing changed"
 else
-  log finish "node prepared ($CHANGES changes)"
+  log finish "$PREPARED prepared ($CHANGES changes)"
 fi

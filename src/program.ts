@@ -1,12 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
+import { deployedSettingsOf } from "./config/transition";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { K3sCluster } from "./k3s/k3sCluster";
 import { NodeMetadata } from "./k3s/nodeMetadata";
 import { Platform } from "./platform/platform";
 import { Tenants } from "./tenants/tenants";
 import { buildClusterModel, type ClusterModel } from "./model/cluster";
+import { withServer } from "./model/kubeconfig";
 import { KUBE_API_PORT } from "./model/network";
 
 /**
@@ -31,7 +33,12 @@ export function defineCluster(
   const api = infra.loadBalancers.get("api");
   const ingress = infra.loadBalancers.get("ingress");
   if (!api) throw new Error("the API load balancer is missing");
-  const apiHost = config.apiHostname || externalApiAddress(model, infra);
+  // The program itself always talks to an address it created (the API load balancer, or a node with a
+  // firewalled API): a DNS name for apiHostname cannot resolve before the servers it points at exist.
+  const programApiUrl = pulumi.interpolate`https://${externalApiAddress(model, infra)}:${KUBE_API_PORT}`;
+  const apiServerUrl = config.apiHostname
+    ? pulumi.output(`https://${config.apiHostname}:${KUBE_API_PORT}`)
+    : programApiUrl;
 
   const k3s = new K3sCluster(
     "k3s",
@@ -45,7 +52,7 @@ export function defineCluster(
         ]),
       ),
       sshPrivateKey: infra.sshPrivateKey,
-      apiServerUrl: pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`,
+      apiServerUrl,
       extraTlsSans: api.publicIpv4.apply((ip) => (ip ? [ip] : [])),
       joinVia: [api],
       s3AccessKey: pulumi.secret(config.etcdS3AccessKey),
@@ -56,17 +63,22 @@ export function defineCluster(
     opts,
   );
 
-  const apiServerUrl = pulumi.interpolate`https://${apiHost}:${KUBE_API_PORT}`;
   const { platform, tenants } = defineKubernetesLayers(
     config,
     model,
     {
       kubeconfig: k3s.kubeconfig,
+      programApiUrl,
       apiServerUrl,
       hcloudToken: credentials.hcloudToken,
       networkId: infra.network.id,
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
-      registered: new Map([...k3s.nodes].map(([name, node]) => [name, node.bootstrap])),
+      registered: new Map(
+        [...k3s.nodes].map(([name, node]) => [
+          name,
+          [node.bootstrap, ...(node.prepareVolume ? [node.prepareVolume] : [])],
+        ]),
+      ),
     },
     opts,
   );
@@ -84,8 +96,11 @@ export function defineCluster(
       location: node.location,
       privateIp: node.privateIp,
       deleteProtection: node.deleteProtection,
+      volumeSizeGb: node.volumeSizeGb ?? 0,
       publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address,
     })),
+    /** What the next `pulumi up` checks its changes against (see config/transition.ts). */
+    deployment: deployedSettingsOf(config),
     sshPrivateKey: infra.sshPrivateKey,
     rancherUrl: platform.rancherUrl,
     rancherBootstrapPassword: platform.rancherBootstrapPassword,
@@ -115,13 +130,15 @@ export type ClusterOutputs = ReturnType<typeof defineCluster>;
 export interface KubernetesLayersArgs {
   /** Admin kubeconfig of the cluster (secret). */
   kubeconfig: pulumi.Input<string>;
+  /** API address the program's own Kubernetes provider uses in place of the kubeconfig's. */
+  programApiUrl?: pulumi.Input<string>;
   /** API address written into tenant kubeconfigs. */
   apiServerUrl: pulumi.Input<string>;
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
   ingressIpv4: pulumi.Input<string | undefined>;
-  /** Each node's bootstrap: its Node object exists once that has finished. */
-  registered: Map<string, pulumi.Resource>;
+  /** What each node's Node object waits for: its bootstrap, and the command that mounts its volume. */
+  registered: Map<string, pulumi.Resource[]>;
   /** Use this provider instead of one built from the kubeconfig (the real test tier passes its own). */
   provider?: k8s.Provider;
   /** Create only objects of Kubernetes' built-in kinds (see PlatformArgs.builtInKindsOnly). */
@@ -144,7 +161,13 @@ export function defineKubernetesLayers(
     {
       config,
       cluster: model,
-      kubeconfig: args.kubeconfig,
+      kubeconfig: args.programApiUrl
+        ? pulumi.secret(
+            pulumi
+              .all([args.kubeconfig, args.programApiUrl])
+              .apply(([kubeconfig, url]) => withServer(kubeconfig, url)),
+          )
+        : args.kubeconfig,
       hcloudToken: args.hcloudToken,
       networkId: args.networkId,
       ingressIpv4: args.ingressIpv4,

@@ -5,9 +5,27 @@
 export const VERSIONS = {
   /** Hetzner image for every server; changing it never replaces an existing server. */
   serverImage: "ubuntu-24.04",
-  /** k3s release installed on new nodes; `k3sVersion` in the stack overrides it. */
-  k3s: "v1.33.5+k3s1",
+  /**
+   * k3s release installed on new nodes; `k3sVersion` in the stack overrides it. Kubernetes 1.35 is
+   * supported upstream until February 2027 and is the newest minor the pinned Rancher line accepts
+   * (rancher chart 2.14.x declares `kubeVersion: < 1.36.0-0`, read at tag v2.14.4). 1.36 needs Rancher 2.15.
+   */
+  k3s: "v1.35.6+k3s1",
 } as const;
+
+/**
+ * Every k3s release the program accepts as `k3sVersion`, newest per line last. Read from the k3s
+ * release notes (docs.k3s.io/release-notes/v1.3x.X and the GitHub releases of k3s-io/k3s) on
+ * 2026-12-02. Lines before 1.33 are out of support and not offered; 1.33 and 1.34 stay so that a
+ * cluster on them can be upgraded one minor at a time. A newer release is one line here.
+ */
+export const K3S_RELEASES = [
+  ...["v1.33.0", "v1.33.1", "v1.33.2", "v1.33.3", "v1.33.4", "v1.33.5", "v1.33.6"],
+  ...["v1.34.1", "v1.34.2"],
+  ...["v1.35.0+k3s1", "v1.35.0+k3s3", "v1.35.1", "v1.35.2", "v1.35.3", "v1.35.4", "v1.35.5", "v1.35.6"],
+  ...["v1.36.0", "v1.36.1", "v1.36.2", "v1.36.3"],
+  ...["v1.37.0", "v1.37.1"],
+].map((release) => (release.includes("+") ? release : `${release}+k3s1`));
 
 export interface ChartPin {
   repo: string;
@@ -15,7 +33,10 @@ export interface ChartPin {
   version: string;
 }
 
-/** Helm charts of the platform layer. Rancher 2.14 is the newest line that supports Kubernetes 1.33. */
+/**
+ * Helm charts of the platform layer. Rancher 2.14 supports Kubernetes up to 1.35 (its chart's
+ * kubeVersion), which bounds the k3s pin above.
+ */
 export const CHARTS = {
   hcloudCloudControllerManager: {
     repo: "https://charts.hetzner.cloud",
@@ -32,6 +53,9 @@ export const CHARTS = {
     version: "88.5.3",
   },
 } as const satisfies Record<string, ChartPin>;
+
+/** Newest Kubernetes minor the pinned Rancher chart installs on (its kubeVersion: < 1.36.0-0). */
+export const RANCHER_MAX_KUBERNETES_MINOR = 35;
 
 /** Images the program deploys itself (not through a chart). */
 export const IMAGES = {

@@ -1,49 +1,80 @@
 import type { ConfigProblem } from "./errors";
 import { SECRET_CONFIG_KEYS, type StackConfig } from "./schema";
+import { CHARTS, K3S_RELEASES, RANCHER_MAX_KUBERNETES_MINOR, VERSIONS } from "../versions";
 
 /** Rules for the k3s settings of the stack config: versions, schedules, snapshot storage, secrets. */
 
 const K3S_VERSION = /^v1\.(\d+)\.(\d+)\+k3s(\d+)$/;
-/** Oldest Kubernetes minor release the bootstrap supports (older ones are out of k3s support). */
-export const MIN_K3S_MINOR = 30;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const CRON_FIELD = /^[\d*/,-]+$/;
 
 export interface K3sVersion {
   minor: number;
   patch: number;
+  /** The k3s build of that Kubernetes patch (the N of +k3sN). */
+  build: number;
 }
 
 export function parseK3sVersion(text: string): K3sVersion | undefined {
   const match = K3S_VERSION.exec(text);
-  return match ? { minor: Number(match[1]), patch: Number(match[2]) } : undefined;
+  return match ? { minor: Number(match[1]), patch: Number(match[2]), build: Number(match[3]) } : undefined;
+}
+
+/** Negative when a is older than b, zero when equal, positive when newer. */
+export function compareK3sVersions(a: K3sVersion, b: K3sVersion): number {
+  return a.minor - b.minor || a.patch - b.patch || a.build - b.build;
 }
 
 /**
- * k3s fixed concurrent joins of etcd members in v1.31.12, v1.32.8 and v1.33.4 (k3s issue 12794).
- * Older releases must join extra servers one at a time.
+ * k3s fixed concurrent joins of etcd members in v1.31.13, v1.32.9 and v1.33.5 (k3s issue 12794; the
+ * fix shipped one patch after the releases its pull requests were first tagged for). Older releases
+ * must join extra servers one at a time.
  */
 export function supportsConcurrentServerJoins(version: K3sVersion): boolean {
-  const firstFixedPatch: Record<number, number> = { 31: 12, 32: 8, 33: 4 };
+  const firstFixedPatch: Record<number, number> = { 31: 13, 32: 9, 33: 5 };
   if (version.minor > 33) return true;
   const fixed = firstFixedPatch[version.minor];
   return fixed !== undefined && version.patch >= fixed;
 }
 
-export function checkK3sConfig(config: StackConfig, secretKeys: ReadonlySet<string>): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const version = parseK3sVersion(config.k3sVersion);
+function newestRelease(): string {
+  return K3S_RELEASES[K3S_RELEASES.length - 1];
+}
+
+function checkK3sVersion(text: string): ConfigProblem[] {
+  const version = parseK3sVersion(text);
   if (!version) {
-    problems.push({
-      path: ["k3sVersion"],
-      message: `"${config.k3sVersion}" is not a k3s release (expected e.g. v1.33.5+k3s1)`,
-    });
-  } else if (version.minor < MIN_K3S_MINOR) {
-    problems.push({
-      path: ["k3sVersion"],
-      message: `${config.k3sVersion} is too old (v1.${MIN_K3S_MINOR} or later)`,
-    });
+    return [
+      { path: ["k3sVersion"], message: `"${text}" is not a k3s release (expected e.g. ${VERSIONS.k3s})` },
+    ];
   }
+  if (!K3S_RELEASES.includes(text)) {
+    const line = K3S_RELEASES.filter((release) => parseK3sVersion(release)?.minor === version.minor);
+    const known = line.length > 0 ? `; known v1.${version.minor} releases: ${line.join(", ")}` : "";
+    return [
+      {
+        path: ["k3sVersion"],
+        message:
+          `${text} is not a k3s release this program knows (K3S_RELEASES in src/versions.ts, ` +
+          `v1.33 to ${newestRelease()})${known}`,
+      },
+    ];
+  }
+  if (version.minor > RANCHER_MAX_KUBERNETES_MINOR) {
+    return [
+      {
+        path: ["k3sVersion"],
+        message:
+          `${text} is newer than Rancher ${CHARTS.rancher.version} supports (Kubernetes up to ` +
+          `1.${RANCHER_MAX_KUBERNETES_MINOR}): stay on v1.${RANCHER_MAX_KUBERNETES_MINOR} until the Rancher pin moves`,
+      },
+    ];
+  }
+  return [];
+}
+
+export function checkK3sConfig(config: StackConfig, secretKeys: ReadonlySet<string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [...checkK3sVersion(config.k3sVersion)];
   if (config.apiHostname !== "" && !DNS_NAME.test(config.apiHostname)) {
     problems.push({ path: ["apiHostname"], message: `"${config.apiHostname}" is not a DNS name` });
   }

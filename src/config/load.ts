@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { ConfigError, PROJECT, type ConfigProblem } from "./errors";
 import { checkK3sConfig } from "./k3sRules";
+import { checkNodeLabels } from "./nodeLabelRules";
 import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
+import { checkSourceScope } from "./sourceRules";
 import { checkTenantPool, checkTenants } from "./tenantRules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
+import type { PreviousNode } from "./transition";
 
 /**
  * Turns raw stack config (from the Pulumi runtime or a stack file) into a validated StackConfig,
@@ -25,8 +28,13 @@ const STRING_KEYS = new Set<string>(
 /**
  * @param secretKeys keys (without namespace) whose values were stored encrypted; credentials that were
  * not are rejected so that they never sit in a stack file in plain text.
+ * @param running the nodes of the last deployment (a server that exists needs no new order).
  */
-export function parseStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
+export function parseStackConfig(
+  raw: RawConfig,
+  secretKeys: ReadonlySet<string> = new Set(),
+  running: readonly PreviousNode[] = [],
+): StackConfig {
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
@@ -50,10 +58,12 @@ export function parseStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string>
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const ruleProblems = [
-    ...checkStackConfig(parsed.data),
+    ...checkStackConfig(parsed.data, new Map(running.map((node) => [node.name, node]))),
     ...checkK3sConfig(parsed.data, secretKeys),
     ...checkPlatformConfig(parsed.data),
     ...checkTenants(parsed.data),
+    ...checkSourceScope(parsed.data),
+    ...checkNodeLabels(parsed.data),
   ];
   // The pool is only worth comparing once every node and tenant is valid on its own.
   if (ruleProblems.length === 0) ruleProblems.push(...checkTenantPool(parsed.data));

@@ -3,8 +3,10 @@ import {
   LOAD_BALANCER_TYPES,
   LOCATIONS,
   NETWORK_ZONES,
+  REMOVED_SERVER_TYPES,
   SERVER_TYPES,
   type Location,
+  type ServerType,
 } from "./catalogue";
 import type { ConfigProblem } from "./errors";
 import {
@@ -35,7 +37,20 @@ const SSH_KEY =
 
 type Problems = ConfigProblem[];
 
-export function checkStackConfig(config: StackConfig): ConfigProblem[] {
+/** A server the last deployment runs, by node name: its type and location need no new order. */
+export interface RunningServer {
+  serverType?: string;
+  location?: string;
+}
+
+/**
+ * @param running the servers of the last deployment: a node that keeps its server keeps its type, even one
+ * Hetzner no longer sells (it can then be replaced by a new node, one at a time).
+ */
+export function checkStackConfig(
+  config: StackConfig,
+  running: ReadonlyMap<string, RunningServer> = new Map(),
+): ConfigProblem[] {
   const problems: Problems = [];
   const zone = checkLocation(config, problems);
   checkLoadBalancer(config, problems);
@@ -43,7 +58,9 @@ export function checkStackConfig(config: StackConfig): ConfigProblem[] {
   checkSshKeys(config, problems);
   const subnet = checkCidrs(config, problems);
   checkNodeCount(config, problems);
-  config.nodes.forEach((node, index) => checkNode(config, node, index, zone, problems));
+  config.nodes.forEach((node, index) =>
+    checkNode(config, node, index, zone, running.get(node.name), problems),
+  );
   checkDuplicateNames(config, problems);
   if (subnet) checkAddresses(config, subnet, problems);
   return problems;
@@ -64,12 +81,32 @@ function checkLocation(config: StackConfig, problems: Problems): string | undefi
 }
 
 function checkLoadBalancer(config: StackConfig, problems: Problems): void {
-  if (!(LOAD_BALANCER_TYPES as readonly string[]).includes(config.loadBalancerType)) {
+  const name = config.loadBalancerType;
+  const type = Object.hasOwn(LOAD_BALANCER_TYPES, name) ? LOAD_BALANCER_TYPES[name] : undefined;
+  if (!type) {
     problems.push({
       path: ["loadBalancerType"],
-      message: `unknown load balancer type "${config.loadBalancerType}" (expected one of ${LOAD_BALANCER_TYPES.join(", ")})`,
+      message: `unknown load balancer type "${name}" (expected one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")})`,
     });
+    return;
   }
+  // The targets buildLoadBalancers (src/model/network.ts) attaches: both load balancers are of this type, the
+  // API one's label selector matches the control-plane nodes, the ingress one's every node of the cluster.
+  // Each server a selector matches counts against the type's target limit.
+  const controlPlane = config.nodes.filter((node) => node.role === "control-plane").length;
+  const [loadBalancer, targets, matched] = config.ingressEnabled
+    ? ["ingress", config.nodes.length, "every node"]
+    : ["API", controlPlane, "the control-plane nodes"];
+  if (targets <= type.maxTargets) return;
+  const larger = Object.entries(LOAD_BALANCER_TYPES)
+    .filter(([, other]) => other.maxTargets >= targets)
+    .map(([other, { maxTargets }]) => `${other} (${maxTargets} targets)`);
+  problems.push({
+    path: ["loadBalancerType"],
+    message:
+      `${name} takes at most ${type.maxTargets} targets, but the ${loadBalancer} load balancer targets ${matched} ` +
+      `(${targets}); ${larger.length > 0 ? `use ${larger.join(" or ")}` : "no load balancer type takes that many"}`,
+  });
 }
 
 function checkSources(config: StackConfig, problems: Problems): void {
@@ -164,6 +201,7 @@ function checkNode(
   node: NodeConfig,
   index: number,
   zone: string | undefined,
+  running: RunningServer | undefined,
   problems: Problems,
 ): void {
   const at = (key: string) => ["nodes", index, key];
@@ -178,15 +216,9 @@ function checkNode(
       });
     }
   }
-  const serverType = SERVER_TYPES[node.serverType];
-  if (!serverType) {
-    problems.push({ path: at("serverType"), message: `unknown server type "${node.serverType}"` });
-  } else if (isLocation(location) && !serverType.locations.includes(location)) {
-    problems.push({
-      path: at("serverType"),
-      message: `"${node.serverType}" is not offered in ${location} (offered in ${serverType.locations.join(", ")})`,
-    });
-  }
+  const keepsServer = running?.serverType === node.serverType && running.location === location;
+  const serverTypeProblem = keepsServer ? undefined : checkServerType(node.serverType, location);
+  if (serverTypeProblem) problems.push({ path: at("serverType"), message: serverTypeProblem });
   const size = node.volumeSizeGb;
   if (size !== undefined && (size < HETZNER_LIMITS.volumeMinGb || size > HETZNER_LIMITS.volumeMaxGb)) {
     problems.push({
@@ -201,6 +233,74 @@ function checkNode(
       problems.push({ path: ["nodes", index, "taints", taintIndex], message: `duplicate taint ${id}` });
     }
     taintKeys.add(id);
+  });
+}
+
+function lookUp<T>(types: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(types, name) ? types[name] : undefined;
+}
+
+/** `"cx23" (2 vCPU, 4 GB RAM, 40 GB disk)`, and where it is sold when that is not `location`. */
+function describeReplacement(
+  name: string,
+  location: string,
+  types: Readonly<Record<string, ServerType>>,
+): string {
+  const type = lookUp(types, name);
+  if (!type) return `"${name}"`;
+  const sizes = `"${name}" (${type.vcpus} vCPU, ${type.memoryGb} GB RAM, ${type.diskGb} GB disk)`;
+  return isLocation(location) && !type.locations.includes(location)
+    ? `${sizes}, offered in ${type.locations.join(", ")}`
+    : sizes;
+}
+
+/**
+ * Whether a new server of this type can start in this location, judged by the catalogue as of its date:
+ * a removed type and a type Hetzner stopped selling in the location are refused with the type to use.
+ */
+function checkServerType(name: string, location: string): string | undefined {
+  const gone = lookUp(REMOVED_SERVER_TYPES, name);
+  if (gone) {
+    const { lastOrderDay, replacement } = gone.removal;
+    return (
+      `"${name}" is no longer sold: Hetzner stopped selling it after ${lastOrderDay} and removed it from its ` +
+      `API; use ${describeReplacement(replacement, location, SERVER_TYPES)}`
+    );
+  }
+  const type = lookUp(SERVER_TYPES, name);
+  if (!type) return `unknown server type "${name}"`;
+  if (!isLocation(location) || type.locations.includes(location)) return undefined;
+  if (type.retired?.locations.includes(location)) {
+    const { lastOrderDay, replacement } = type.retired;
+    return (
+      `"${name}" is no longer sold in ${location}: Hetzner stopped selling it there after ${lastOrderDay} ` +
+      `(still offered in ${type.locations.join(", ")}); use ${describeReplacement(replacement, location, SERVER_TYPES)}`
+    );
+  }
+  return `"${name}" is not offered in ${location} (offered in ${type.locations.join(", ")})`;
+}
+
+/**
+ * Deprecated server types: Hetzner still starts them until the last order day, so they are not problems
+ * that stop a deployment. Same shape as problems (the exact key and a message), for the plan and the
+ * program to print as warnings. `types` is the catalogue to judge by (tests pass their own).
+ */
+export function checkServerTypeNotices(
+  config: StackConfig,
+  types: Readonly<Record<string, ServerType>> = SERVER_TYPES,
+): ConfigProblem[] {
+  return config.nodes.flatMap((node, index) => {
+    const deprecation = lookUp(types, node.serverType)?.deprecation;
+    if (!deprecation) return [];
+    const location = node.location ?? config.location;
+    return [
+      {
+        path: ["nodes", index, "serverType"],
+        message:
+          `"${node.serverType}" is deprecated: Hetzner starts new servers of it until ${deprecation.lastOrderDay} ` +
+          `(announced ${deprecation.announced}); move to ${describeReplacement(deprecation.replacement, location, types)}`,
+      },
+    ];
   });
 }
 

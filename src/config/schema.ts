@@ -65,6 +65,8 @@ export const stackConfigSchema = z.strictObject({
   serviceCidr: z.string().default("10.43.0.0/16"),
   sshAllowedSources: requiredList("the addresses allowed to reach SSH, e.g. 203.0.113.7/32"),
   apiAllowedSources: requiredList("the addresses allowed to reach the Kubernetes API, e.g. 203.0.113.7/32"),
+  /** Allow 0.0.0.0/0 or ::/0 for SSH: open to the whole internet only as a written decision. */
+  sshAllowAnywhere: z.boolean().default(false),
   apiExposure: z
     .enum(["load-balancer", "firewalled"], { error: 'must be "load-balancer" or "firewalled"' })
     .default("load-balancer"),

@@ -1,9 +1,11 @@
 import { ConfigError, type ConfigProblem } from "./errors";
+import { compareK3sVersions, parseK3sVersion } from "./k3sRules";
 import type { StackConfig } from "./schema";
 
 /**
- * Rules about changing a running cluster, checked against the nodes of the last deployment. They guard
- * what a single config cannot show: a node's role changing, or etcd losing quorum.
+ * Rules about changing a running cluster, checked against the last deployment. They guard what a single
+ * config cannot show: a node's role or placement changing, etcd losing quorum, a k3s version k3s cannot
+ * upgrade to, or a network setting a running k3s cannot change.
  */
 
 export interface PreviousNode {
@@ -11,32 +13,162 @@ export interface PreviousNode {
   role: "control-plane" | "worker";
   /** Whether the server had Hetzner's delete protection in the last deployment. */
   deleteProtection?: boolean;
+  /** Placement and size as deployed; absent in deployments older than these checks. */
+  location?: string;
+  privateIp?: string;
+  serverType?: string;
+  /** Size of the node's own volume; 0 when it had none. */
+  volumeSizeGb?: number;
 }
 
-/** The nodes of a config as a last deployment would have recorded them (with effective protection). */
+/** Cluster-wide settings of the last deployment that a running cluster cannot change. */
+export interface DeployedSettings {
+  k3sVersion: string;
+  clusterName: string;
+  networkCidr: string;
+  nodeSubnetCidr: string;
+  podCidr: string;
+  serviceCidr: string;
+}
+
+export interface LastDeployment {
+  nodes: PreviousNode[];
+  /** Absent for a first deployment and for deployments older than these checks. */
+  settings?: DeployedSettings;
+}
+
+export const FIRST_DEPLOYMENT: LastDeployment = { nodes: [] };
+
+const FIXED_SETTINGS = ["clusterName", "networkCidr", "nodeSubnetCidr", "podCidr", "serviceCidr"] as const;
+
+/** The settings of a config as a deployment records them (the `deployment` stack output). */
+export function deployedSettingsOf(config: StackConfig): DeployedSettings {
+  return {
+    k3sVersion: config.k3sVersion,
+    clusterName: config.clusterName,
+    networkCidr: config.networkCidr,
+    nodeSubnetCidr: config.nodeSubnetCidr,
+    podCidr: config.podCidr,
+    serviceCidr: config.serviceCidr,
+  };
+}
+
+/** The nodes of a config as a last deployment would have recorded them (with effective values). */
 export function deployedNodesOf(config: StackConfig): PreviousNode[] {
   return config.nodes.map((node) => ({
     name: node.name,
     role: node.role,
     deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+    location: node.location ?? config.location,
+    privateIp: node.privateIp,
+    serverType: node.serverType,
+    volumeSizeGb: node.volumeSizeGb ?? 0,
   }));
+}
+
+/** A config as its deployment would be recorded: what the plan and the console compare an edit with. */
+export function deploymentOf(config: StackConfig): LastDeployment {
+  return { nodes: deployedNodesOf(config), settings: deployedSettingsOf(config) };
 }
 
 export function etcdQuorum(members: number): number {
   return Math.floor(members / 2) + 1;
 }
 
+/** Per-node fields that only a new server can change. */
+function checkNodeFields(previous: PreviousNode, config: StackConfig, index: number): ConfigProblem[] {
+  const node = config.nodes[index];
+  const problems: ConfigProblem[] = [];
+  const path = (field: string) => ["nodes", index, field];
+  const replaceHint = `add a new node with the new value, let it join, then remove ${node.name}`;
+  const location = node.location ?? config.location;
+  if (previous.location !== undefined && previous.location !== location) {
+    problems.push({
+      path: path("location"),
+      message: `${node.name} runs in ${previous.location}; a server cannot move (${replaceHint})`,
+    });
+  }
+  if (previous.privateIp !== undefined && previous.privateIp !== node.privateIp) {
+    problems.push({
+      path: path("privateIp"),
+      message:
+        `${node.name} was created with ${previous.privateIp}; k3s and etcd keep a node's address, so it ` +
+        `cannot change on a running node (${replaceHint})`,
+    });
+  }
+  if (previous.serverType !== undefined && previous.serverType !== node.serverType) {
+    problems.push({
+      path: path("serverType"),
+      message:
+        `${node.name} is a ${previous.serverType}; Hetzner resizes a server by powering it off hard, ` +
+        `without a drain (${replaceHint}: docs/runbooks/add-node.md, then remove-node.md)`,
+    });
+  }
+  const size = node.volumeSizeGb ?? 0;
+  if (previous.volumeSizeGb !== undefined && previous.volumeSizeGb > 0 && size < previous.volumeSizeGb) {
+    problems.push({
+      path: path("volumeSizeGb"),
+      message:
+        size === 0
+          ? `${node.name} has a ${previous.volumeSizeGb} GB volume holding its local-volume data; removing ` +
+            "it would detach that data from the node (move the data, then remove the node)"
+          : `${node.name}'s volume has ${previous.volumeSizeGb} GB; Hetzner volumes only grow (keep ${previous.volumeSizeGb} or more)`,
+    });
+  }
+  return problems;
+}
+
+function checkSettings(previous: DeployedSettings | undefined, config: StackConfig): ConfigProblem[] {
+  if (!previous) return [];
+  const problems: ConfigProblem[] = FIXED_SETTINGS.filter((key) => previous[key] !== config[key]).map(
+    (key) => ({
+      path: [key],
+      message:
+        `was ${previous[key]} in the last deployment; a running cluster cannot change it ` +
+        "(create a new stack with the new value and move the workloads)",
+    }),
+  );
+  problems.push(...checkK3sUpgrade(previous.k3sVersion, config.k3sVersion));
+  return problems;
+}
+
+/** k3s supports upgrades one minor at a time and no downgrades (etcd's data format moves forward). */
+export function checkK3sUpgrade(from: string, to: string): ConfigProblem[] {
+  const before = parseK3sVersion(from);
+  const after = parseK3sVersion(to);
+  if (!before || !after) return [];
+  if (compareK3sVersions(after, before) < 0) {
+    return [
+      {
+        path: ["k3sVersion"],
+        message: `${to} is older than the running ${from}; k3s cannot be downgraded (restore an etcd snapshot instead, docs/runbooks/backup-restore-etcd.md)`,
+      },
+    ];
+  }
+  if (after.minor > before.minor + 1) {
+    return [
+      {
+        path: ["k3sVersion"],
+        message: `${to} skips a minor release from the running ${from}; upgrade to the newest v1.${before.minor + 1} release first, then to ${to}`,
+      },
+    ];
+  }
+  return [];
+}
+
 export function checkNodeTransition(previous: readonly PreviousNode[], config: StackConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const before = new Map(previous.map((node) => [node.name, node.role]));
+  const before = new Map(previous.map((node) => [node.name, node]));
   config.nodes.forEach((node, index) => {
-    const role = before.get(node.name);
-    if (role !== undefined && role !== node.role) {
+    const deployed = before.get(node.name);
+    if (deployed === undefined) return;
+    if (deployed.role !== node.role) {
       problems.push({
         path: ["nodes", index, "role"],
-        message: `${node.name} was created as ${role}; a node's role is fixed (add a new ${node.role} node, then remove this one)`,
+        message: `${node.name} was created as ${deployed.role}; a node's role is fixed (add a new ${node.role} node, then remove this one)`,
       });
     }
+    problems.push(...checkNodeFields(deployed, config, index));
   });
 
   const kept = new Set(config.nodes.map((node) => node.name));
@@ -69,8 +201,12 @@ export function checkNodeTransition(previous: readonly PreviousNode[], config: S
   return problems;
 }
 
+export function checkTransition(last: LastDeployment, config: StackConfig): ConfigProblem[] {
+  return [...checkSettings(last.settings, config), ...checkNodeTransition(last.nodes, config)];
+}
+
 /** Throws a ConfigError listing every unsafe change, before any resource is registered. */
-export function assertSafeTransition(previous: readonly PreviousNode[], config: StackConfig): void {
-  const problems = checkNodeTransition(previous, config);
+export function assertSafeTransition(last: LastDeployment, config: StackConfig): void {
+  const problems = checkTransition(last, config);
   if (problems.length > 0) throw new ConfigError(problems);
 }

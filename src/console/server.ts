@@ -9,7 +9,7 @@ import { PROJECT, type ConfigProblem } from "../config/errors";
 import { formatIpv4, parseCidr, parseIpv4 } from "../config/ipv4";
 import { FIRST_NODE_HOST } from "../config/rules";
 import type { StackConfig } from "../config/schema";
-import { etcdQuorum, type PreviousNode } from "../config/transition";
+import { deploymentOf, etcdQuorum, type LastDeployment } from "../config/transition";
 import { buildClusterModel } from "../model/cluster";
 import { bundleAssets, renderPage, type Assets } from "./bundle";
 import { readCommittedVersion, type CommittedVersion } from "./committed";
@@ -140,10 +140,11 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
   const startText = readFileSync(stackFile, "utf8");
   const committed: CommittedVersion = await readCommittedVersion(stackFile, startText);
   const committedValidation = validateStackText(committed.text, projectDir);
-  const committedNodes: PreviousNode[] | undefined = committedValidation.ok
-    ? committedValidation.config.nodes.map((node) => ({ name: node.name, role: node.role }))
+  // The committed stack file stands for the last deployment: an edit obeys the rules `pulumi up` applies.
+  const committedDeployment: LastDeployment | undefined = committedValidation.ok
+    ? deploymentOf(committedValidation.config)
     : undefined;
-  const store = new StackStore(stackFile, projectDir, () => committedNodes);
+  const store = new StackStore(stackFile, projectDir, () => committedDeployment);
   const planner = new Planner(options.stack);
   const poller = new LivePoller(options.kubeconfig, options.livePollMs ?? 5000);
   poller.start();
@@ -173,7 +174,8 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
     const committedByName = new Map(
       committedValidation.ok ? committedValidation.config.nodes.map((node) => [node.name, node]) : [],
     );
-    const controlPlane = committedNodes?.filter((node) => node.role === "control-plane").length ?? 0;
+    const controlPlane =
+      committedDeployment?.nodes.filter((node) => node.role === "control-plane").length ?? 0;
     return {
       ...base,
       valid: true,

@@ -15,7 +15,7 @@ import { parseDocument, type Document, type ToStringOptions } from "yaml";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors";
 import { parseStackConfig } from "../config/load";
 import type { StackConfig } from "../config/schema";
-import { assertSafeTransition, type PreviousNode } from "../config/transition";
+import { assertSafeTransition, type LastDeployment } from "../config/transition";
 import { readStackConfig, readStackSecretKeys } from "../plan/stackFile";
 
 /**
@@ -73,12 +73,16 @@ export function toConsoleProblems(problems: readonly ConfigProblem[], focus?: Ed
 export function validateStackFile(
   stackFile: string,
   projectDir: string,
-  previousNodes?: readonly PreviousNode[],
+  lastDeployment?: LastDeployment,
   focus?: EditFocus,
 ): Validation {
   try {
-    const config = parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile));
-    if (previousNodes) assertSafeTransition(previousNodes, config);
+    const config = parseStackConfig(
+      readStackConfig(stackFile, projectDir),
+      readStackSecretKeys(stackFile),
+      lastDeployment?.nodes,
+    );
+    if (lastDeployment) assertSafeTransition(lastDeployment, config);
     return { ok: true, config };
   } catch (error) {
     if (error instanceof ConfigError)
@@ -129,7 +133,7 @@ export class StackStore {
     readonly stackFile: string,
     readonly projectDir: string,
     /** The nodes of the committed version, which edits must change safely from (undefined: none known). */
-    private readonly previousNodes: () => readonly PreviousNode[] | undefined,
+    private readonly lastDeployment: () => LastDeployment | undefined,
   ) {}
 
   readText(): string {
@@ -181,7 +185,7 @@ export class StackStore {
     );
     writeFileDurably(temp, text, statSync(this.stackFile).mode & 0o777);
     try {
-      const result = validateStackFile(temp, this.projectDir, this.previousNodes(), focus);
+      const result = validateStackFile(temp, this.projectDir, this.lastDeployment(), focus);
       const problems = [...toConsoleProblems(extraProblems, focus), ...(result.ok ? [] : result.problems)];
       if (problems.length > 0) return { ok: false, status: 400, problems };
       renameSync(temp, this.stackFile);

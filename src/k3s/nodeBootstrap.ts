@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import type * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import type { K3sNodeModel } from "../model/k3s";
+import { volumeCommandName, type K3sNodeModel } from "../model/k3s";
 import { exportLines, readNodeScript, remoteScript } from "./remoteScript";
 
 /** SSH to a node as root with the stack's own key, retrying while the server boots. */
@@ -15,7 +15,7 @@ export interface NodeBootstrapArgs {
   version: string;
   server: hcloud.Server;
   volume?: hcloud.Volume;
-  /** Detached only after the drain, so no pod still writes to the volume. */
+  /** Detached only after the drain, so no pod still writes to the volume; the volume command waits for it. */
   volumeAttachment?: hcloud.VolumeAttachment;
   sshPrivateKey: pulumi.Input<string>;
   /** `export` lines with the cluster token and snapshot credentials, already secret. */
@@ -34,19 +34,27 @@ export interface NodeBootstrapArgs {
 }
 
 /**
- * Three commands per node. `bootstrap` prepares the node and installs k3s (the only SSH session on
- * create). `reconfigure` runs nothing on create; when the k3s version or settings change it re-runs the
- * installer on this node after the previous node finished, so changes roll one node at a time.
- * `drain` runs nothing until the node is removed; then, before the server is destroyed, it cordons,
- * drains and deletes the node from another control-plane node.
+ * Three commands per node, four with a volume. `bootstrap` prepares the node and installs k3s.
+ * `reconfigure` runs nothing on create; when the k3s version or settings change it re-runs the installer
+ * on this node after the previous node finished, so changes roll one node at a time. `drain` runs
+ * nothing until the node is removed; then, before the server is destroyed, it cordons, drains and
+ * deletes the node from another control-plane node. `prepare-volume` (nodes with a volume) runs the
+ * volume part of prepare-node.sh after the bootstrap, and again whenever the volume is replaced or grows:
+ * the bootstrap never re-runs, so without it a volume added later would never be mounted, nor a grown
+ * one's filesystem grown.
  */
 export class NodeBootstrap extends pulumi.ComponentResource {
   readonly bootstrap: command.remote.Command;
   readonly reconfigure: command.remote.Command;
+  readonly prepareVolume?: command.remote.Command;
 
   constructor(name: string, args: NodeBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:k3s:NodeBootstrap", name, {}, opts);
-    ({ bootstrap: this.bootstrap, reconfigure: this.reconfigure } = createNodeCommands(name, args, this));
+    ({
+      bootstrap: this.bootstrap,
+      reconfigure: this.reconfigure,
+      prepareVolume: this.prepareVolume,
+    } = createNodeCommands(name, args, this));
     this.registerOutputs({});
   }
 }
@@ -126,6 +134,11 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
     { parent, dependsOn: [bootstrap, ...(args.rollsAfter ? [args.rollsAfter] : [])] },
   );
 
+  const prepareVolume =
+    args.volume && args.volumeAttachment
+      ? createVolumeCommand(name, args, args.volume, args.volumeAttachment, bootstrap, parent)
+      : undefined;
+
   if (args.drainFrom) {
     const drain = args.drainOnRemoval
       ? remoteScript({
@@ -149,5 +162,42 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
       },
     );
   }
-  return { bootstrap, reconfigure };
+  return { bootstrap, reconfigure, prepareVolume };
+}
+
+function createVolumeCommand(
+  name: string,
+  args: NodeBootstrapArgs,
+  volume: hcloud.Volume,
+  attachment: hcloud.VolumeAttachment,
+  bootstrap: command.remote.Command,
+  parent: pulumi.Resource,
+): command.remote.Command {
+  // Built from the volume's own outputs, so the command's inputs change, and it runs, when the volume
+  // appears (create), is replaced (another device) or grows (another size). An edited prepare-node.sh or a
+  // new SSH connection re-runs it too, harmlessly: the script is idempotent.
+  const script = pulumi.all([volume.linuxDevice, volume.size]).apply(([device, size]) =>
+    remoteScript({
+      environment: {
+        NODE_NAME: args.node.serverName,
+        VOLUME_ONLY: "1",
+        VOLUME_DEVICE: device,
+        VOLUME_SIZE_GB: String(size),
+      },
+      scripts: [{ name: "prepare-node", text: readNodeScript("prepare-node") }],
+      secretsOnStdin: false,
+    }),
+  );
+  return new command.remote.Command(
+    volumeCommandName(name),
+    {
+      connection: sshConnection(args.server, args.sshPrivateKey),
+      create: script,
+      update: script,
+      logging: "stdoutAndStderr",
+    },
+    // After the bootstrap, which prepares a new node's volume itself, so the script never runs twice at
+    // once on a node; after the attachment, without which the device never appears.
+    { parent, dependsOn: [bootstrap, volume, attachment] },
+  );
 }

@@ -1,12 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeModel } from "../model/nodes";
+import { HAS_VOLUME_LABEL } from "../model/platform/storage";
 
 export interface NodeMetadataArgs {
   nodes: NodeModel[];
   provider: k8s.Provider;
-  /** Each node's bootstrap: its Node object exists once that has finished. */
-  registered: Map<string, pulumi.Resource>;
+  /**
+   * What each node's patch waits for: its bootstrap (the Node object exists once that has finished) and,
+   * for a node with a volume, the command that mounts it.
+   */
+  registered: Map<string, pulumi.Resource[]>;
 }
 
 /**
@@ -32,9 +36,24 @@ export class NodeMetadata extends pulumi.ComponentResource {
             annotations: { "pulumi.com/patchForce": "true" },
           },
         },
-        { parent: this, provider: args.provider, dependsOn: registered ? [registered] : [] },
+        { parent: this, provider: args.provider, dependsOn: registered ? patchAfter(node, registered) : [] },
       );
     }
     this.registerOutputs({});
   }
+}
+
+/**
+ * What a Node's patch waits for. The volume label steers the local-volume storage class onto the node, so
+ * it may only be set once the volume is mounted: before that, that class's data would land on the root
+ * disk under the mount point. A volume added to a running node is mounted by its volume command, not by
+ * the bootstrap, which never re-runs; the program passes that command with the bootstrap.
+ */
+function patchAfter(node: NodeModel, registered: pulumi.Resource[]): pulumi.Resource[] {
+  if (node.kubernetesLabels[HAS_VOLUME_LABEL] === "true" && registered.length < 2) {
+    throw new Error(
+      `node ${node.name} is labelled ${HAS_VOLUME_LABEL}=true but has no command that mounts its volume`,
+    );
+  }
+  return registered;
 }

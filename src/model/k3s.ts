@@ -2,6 +2,9 @@ import { parseK3sVersion, supportsConcurrentServerJoins } from "../config/k3sRul
 import type { StackConfig } from "../config/schema";
 import { KUBE_API_PORT } from "./network";
 import type { NodeModel } from "./nodes";
+import { KUBELET_RESERVE } from "./pool";
+
+const MIB = 2 ** 20;
 
 /** How each node runs k3s, computed from config and the node models alone. */
 
@@ -13,6 +16,19 @@ export function taintsCommandName(nodeName: string): string {
 /** Whether a command name is one of taintsCommandName's. */
 export function isTaintsCommandName(name: string): boolean {
   return name.endsWith("-taints");
+}
+
+/**
+ * Name of the command that formats (if blank), mounts and grows a node's own volume whenever the volume
+ * appears, is replaced or grows; only nodes with a volume have one.
+ */
+export function volumeCommandName(nodeName: string): string {
+  return `${nodeName}-prepare-volume`;
+}
+
+/** Whether a command name is one of volumeCommandName's. */
+export function isVolumeCommandName(name: string): boolean {
+  return name.endsWith("-prepare-volume");
 }
 
 export type K3sRole = "server" | "agent";
@@ -70,14 +86,23 @@ function nodeTaints(node: NodeModel): string[] {
   return node.taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
 }
 
+/** `system-reserved=cpu=250m,memory=512Mi` and its kube-reserved sibling for a node's role. */
+export function kubeletReservations(role: NodeModel["role"]): string[] {
+  const reserve = KUBELET_RESERVE[role];
+  const amounts = (part: { cpu: number; memory: number }) =>
+    `cpu=${Math.round(part.cpu * 1000)}m,memory=${Math.round(part.memory / MIB)}Mi`;
+  return [`system-reserved=${amounts(reserve.system)}`, `kube-reserved=${amounts(reserve.kube)}`];
+}
+
 /** Settings every node shares, servers and agents alike. */
 function agentSettings(node: NodeModel): Record<string, unknown> {
   return {
     "node-name": node.serverName,
     "node-ip": node.privateIp,
     "token-file": K3S_PATHS.token,
-    // The Hetzner cloud controller (platform layer) sets provider IDs and addresses.
-    "kubelet-arg": ["cloud-provider=external"],
+    // The Hetzner cloud controller (platform layer) sets provider IDs and addresses; the reservations
+    // are the pool's (model/pool.ts), so quotas promise only what pods can really get.
+    "kubelet-arg": ["cloud-provider=external", ...kubeletReservations(node.role)],
     // Metrics bind on every interface; the firewall keeps them off the public one.
     "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
   };

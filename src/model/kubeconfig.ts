@@ -16,6 +16,27 @@ export function certificateAuthorityOf(adminKubeconfig: string): string {
   }
 }
 
+interface KubeconfigClusters {
+  clusters?: { cluster?: Record<string, unknown> }[];
+}
+
+/**
+ * The same kubeconfig pointed at another address of the same API server (its CA and credentials kept).
+ * Text that is not a kubeconfig with clusters comes back unchanged: the provider reports it.
+ */
+export function withServer(kubeconfig: string, server: string): string {
+  let parsed: KubeconfigClusters | null;
+  try {
+    parsed = parse(kubeconfig) as KubeconfigClusters | null;
+  } catch {
+    return kubeconfig;
+  }
+  const clusters = Array.isArray(parsed?.clusters) ? parsed.clusters : [];
+  if (clusters.length === 0) return kubeconfig;
+  for (const entry of clusters) entry.cluster = { ...entry.cluster, server };
+  return stringify(parsed);
+}
+
 export interface UserKubeconfigArgs {
   clusterName: string;
   server: string;

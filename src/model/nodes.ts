@@ -1,4 +1,4 @@
-import { NETWORK_ZONES, SERVER_TYPES, type Location } from "../config/catalogue";
+import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../config/errors";
 import { parseCidr, parseIpv4, type Cidr } from "../config/ipv4";
 import type { NodeConfig, StackConfig, Taint } from "../config/schema";
@@ -57,7 +57,9 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
   const privateIp = node.privateIp ?? "";
   const ip = parseIpv4(privateIp);
   if (ip === undefined) throw new Error(`unvalidated config: node ${node.name} has no private IP`);
-  const serverType = SERVER_TYPES[node.serverType];
+  const serverType = serverSizeOf(node.serverType);
+  if (!serverType)
+    throw new Error(`unvalidated config: node ${node.name} has unknown server type ${node.serverType}`);
   const location = (node.location ?? config.location) as Location;
   return {
     name: node.name,
@@ -77,8 +79,7 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
       ...node.labels,
       [`${PROJECT}.io/node`]: node.name,
       [`${PROJECT}.io/role`]: node.role,
-      "topology.kubernetes.io/region": NETWORK_ZONES[location],
-      "topology.kubernetes.io/zone": location,
+      // topology.kubernetes.io/region and zone are the Hetzner cloud controller's (location, datacenter).
       // The local-volume storage class schedules only onto nodes with a volume of their own.
       ...(node.volumeSizeGb !== undefined && { [`${PROJECT}.io/volume`]: "true" }),
     },

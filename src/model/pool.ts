@@ -1,4 +1,4 @@
-import { SERVER_TYPES } from "../config/catalogue";
+import { serverSizeOf } from "../config/catalogue";
 import { GIB, parseQuantity } from "../config/quantity";
 import type { StackConfig } from "../config/schema";
 import type { TenantConfig } from "../config/tenantSchema";
@@ -13,12 +13,27 @@ export type PoolResource = "cpu" | "memory" | "storage";
 export const POOL_RESOURCES: readonly PoolResource[] = ["cpu", "memory", "storage"];
 
 /**
- * Kept back on every node for the OS, k3s and the platform's DaemonSets; control-plane nodes also run
- * etcd and the API server. Storage: the OS, container images and logs on the local disk.
+ * What the kubelet keeps back on every node (its system-reserved and kube-reserved), so that pods
+ * cannot starve the OS or k3s: control-plane nodes also run etcd and the API server. The pool counts
+ * the same amounts, so a tenant's promise is what the scheduler can really place.
  */
+export const KUBELET_RESERVE = {
+  "control-plane": { system: { cpu: 0.25, memory: 0.5 * GIB }, kube: { cpu: 0.75, memory: 1.5 * GIB } },
+  worker: { system: { cpu: 0.25, memory: 0.5 * GIB }, kube: { cpu: 0.25, memory: 0.5 * GIB } },
+} as const;
+
+/** The disk kept for the OS, container images and logs (the kubelet sees it as used, not reserved). */
+const LOCAL_DISK_RESERVE = 30 * GIB;
+
+function reserveOf(role: keyof typeof KUBELET_RESERVE) {
+  const { system, kube } = KUBELET_RESERVE[role];
+  return { cpu: system.cpu + kube.cpu, memory: system.memory + kube.memory, storage: LOCAL_DISK_RESERVE };
+}
+
+/** Kept back on every node, per role: the kubelet's reservations and the local disk's share. */
 export const SYSTEM_RESERVE = {
-  "control-plane": { cpu: 1, memory: 2 * GIB, storage: 30 * GIB },
-  worker: { cpu: 0.5, memory: 1 * GIB, storage: 30 * GIB },
+  "control-plane": reserveOf("control-plane"),
+  worker: reserveOf("worker"),
 } as const;
 
 export type Amounts = Record<PoolResource, number>;
@@ -60,7 +75,7 @@ export function buildPool(config: StackConfig): PoolModel {
   const capacity = zero();
   const reserved = zero();
   for (const node of config.nodes) {
-    const type = SERVER_TYPES[node.serverType];
+    const type = serverSizeOf(node.serverType);
     if (!type) continue;
     add(capacity, {
       cpu: type.vcpus,

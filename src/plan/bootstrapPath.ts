@@ -1,4 +1,4 @@
-import { isTaintsCommandName } from "../model/k3s";
+import { isTaintsCommandName, isVolumeCommandName } from "../model/k3s";
 import type { Plan, PlannedResource } from "./evaluate";
 
 /**
@@ -23,11 +23,22 @@ export function isTaintsCommand(resource: PlannedResource): boolean {
 }
 
 /**
+ * Commands that format, mount and grow a node's own volume (`<node>-prepare-volume`). A new node's
+ * bootstrap already prepares its volume, so on create they only confirm it, after the bootstrap and in
+ * parallel with everything else; they matter when a volume is added to a running node or grows.
+ */
+export function isVolumeCommand(resource: PlannedResource): boolean {
+  return isVolumeCommandName(resource.name);
+}
+
+/**
  * Commands on the path to a ready cluster, grouped by how many commands must finish before them: level 0
  * starts first.
  */
 export function bootstrapLevels(plan: Plan): PlannedResource[][] {
-  const commands = createCommands(plan).filter((resource) => !isTaintsCommand(resource));
+  const commands = createCommands(plan).filter(
+    (resource) => !isTaintsCommand(resource) && !isVolumeCommand(resource),
+  );
   const byUrn = new Map(commands.map((resource) => [resource.urn, resource]));
   const depth = new Map<string, number>();
   const depthOf = (resource: PlannedResource): number => {

@@ -1,8 +1,14 @@
 import { Command } from "commander";
 import * as path from "node:path";
-import { ConfigError } from "../config/errors";
+import { ConfigError, formatProblem } from "../config/errors";
 import { parseStackConfig } from "../config/load";
-import { assertSafeTransition, deployedNodesOf } from "../config/transition";
+import { checkDeployableSources } from "../config/sourceRules";
+import {
+  assertSafeTransition,
+  deploymentOf,
+  FIRST_DEPLOYMENT,
+  type LastDeployment,
+} from "../config/transition";
 import { diffPlans, renderDiff, summarizeDiff } from "./diff";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
@@ -24,8 +30,8 @@ interface PlanOptions {
 }
 
 /** Reads and validates a stack file the way `pulumi up` would see it. */
-function loadConfig(stackFile: string, projectDir: string) {
-  return parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile));
+function loadConfig(stackFile: string, projectDir: string, last: LastDeployment = FIRST_DEPLOYMENT) {
+  return parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile), last.nodes);
 }
 
 export async function runPlanCommand(argv: string[], projectDir: string): Promise<number> {
@@ -53,20 +59,24 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
   let config;
   let edited;
   try {
-    config = loadConfig(stackFile, projectDir);
-    if (options.previous) {
-      const previous = loadConfig(path.resolve(options.previous), projectDir);
-      assertSafeTransition(deployedNodesOf(previous), config);
-    }
+    const previous = options.previous
+      ? deploymentOf(loadConfig(path.resolve(options.previous), projectDir))
+      : undefined;
+    config = loadConfig(stackFile, projectDir, previous);
+    if (previous) assertSafeTransition(previous, config);
     if (options.diff) {
-      edited = loadConfig(path.resolve(options.diff), projectDir);
+      edited = loadConfig(path.resolve(options.diff), projectDir, deploymentOf(config));
       // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.
-      assertSafeTransition(deployedNodesOf(config), edited);
+      assertSafeTransition(deploymentOf(config), edited);
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(error.lines.join("\n") + "\n");
     return EXIT_INVALID_CONFIG;
+  }
+  // The example stacks hold documentation addresses: the plan still runs, and says what a deployment refuses.
+  for (const problem of checkDeployableSources(edited ?? config)) {
+    process.stderr.write(`warning: ${formatProblem(problem)} (pulumi preview and up refuse this)\n`);
   }
   const plan = await evaluatePlan(options.stack, config);
   if (edited && options.diff) {

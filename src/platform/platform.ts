@@ -65,7 +65,12 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 
 function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
   const { config, cluster } = args;
-  const provider = args.provider ?? new k8s.Provider("cluster", { kubeconfig: args.kubeconfig }, { parent });
+  // The identifier is the cluster's name, which never changes: a new API address in the kubeconfig (a
+  // removed first control-plane node, a new load balancer) then updates the provider instead of
+  // replacing it and, with it, every object in the cluster.
+  const provider =
+    args.provider ??
+    new k8s.Provider("cluster", { kubeconfig: args.kubeconfig, clusterIdentifier: cluster.name }, { parent });
   const wanted = (manifest: Manifest) => !args.builtInKindsOnly || isBuiltInKind(manifest);
   // The passwords only feed Helm releases.
   const releases = !args.builtInKindsOnly;

@@ -71,7 +71,7 @@ export function manyNodes(count: number, controlPlane: number, firstIp = "10.0.1
   return Array.from({ length: count }, (_, index) => ({
     name: `node-${index}`,
     role: index < controlPlane ? "control-plane" : "worker",
-    serverType: "cx22",
+    serverType: "cx23",
     privateIp: formatIpv4(first + index),
   }));
 }

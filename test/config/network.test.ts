@@ -95,7 +95,7 @@ describe("node private IPs", () => {
 
   it("requires an address and suggests the next free one", () => {
     const lines = problemsAfter((_, nodes) =>
-      nodes.push({ name: "worker-2", role: "worker", serverType: "cx32" }),
+      nodes.push({ name: "worker-2", role: "worker", serverType: "cx33" }),
     );
     expect(lines).toEqual([
       "hetzner-k8s:nodes[4].privateIp: required: the node's fixed address in 10.0.1.0/24; the next free address is 10.0.1.14",
@@ -105,7 +105,7 @@ describe("node private IPs", () => {
   it("suggests distinct addresses for several nodes without one", () => {
     const lines = problemsAfter((_, nodes) => {
       delete nodes[3].privateIp;
-      nodes.push({ name: "worker-2", role: "worker", serverType: "cx32" });
+      nodes.push({ name: "worker-2", role: "worker", serverType: "cx33" });
     });
     expect(lines).toEqual([
       expect.stringMatching(
@@ -120,7 +120,7 @@ describe("node private IPs", () => {
   it("suggests an address after the highest in use, never a gap a removed node left", () => {
     const lines = problemsAfter((_, nodes) => {
       nodes[3].privateIp = "10.0.1.20";
-      nodes.push({ name: "worker-2", role: "worker", serverType: "cx32" });
+      nodes.push({ name: "worker-2", role: "worker", serverType: "cx33" });
     });
     expect(lines).toEqual([expect.stringMatching(/next free address is 10\.0\.1\.21$/)]);
   });

@@ -23,10 +23,10 @@ describe("node server types and locations", () => {
   it("checks the offer against the node's own location, not the cluster's", () => {
     const lines = problemsAfter((_, nodes) => {
       nodes[3].location = "ash";
-      nodes[3].serverType = "cx32";
+      nodes[3].serverType = "cx33";
     });
     expect(lines).toContain(
-      'hetzner-k8s:nodes[3].serverType: "cx32" is not offered in ash (offered in fsn1, nbg1, hel1)',
+      'hetzner-k8s:nodes[3].serverType: "cx33" is not offered in ash (offered in fsn1, nbg1, hel1)',
     );
   });
 
@@ -94,7 +94,7 @@ describe("node counts and quorum", () => {
 
   it("rejects an even control-plane count (4 control-plane of 5 nodes)", () => {
     const lines = problemsAfter((_, nodes) =>
-      nodes.push({ name: "cp-4", role: "control-plane", serverType: "cx22", privateIp: "10.0.1.14" }),
+      nodes.push({ name: "cp-4", role: "control-plane", serverType: "cx23", privateIp: "10.0.1.14" }),
     );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^hetzner-k8s:nodes: 4 control-plane node\(s\); /);
@@ -117,10 +117,12 @@ describe("node counts and quorum", () => {
     expect(lines).toEqual([expect.stringMatching(/^hetzner-k8s:nodes: 11 control-plane node\(s\); /)]);
   });
 
-  // 101 addresses from .10 need more than a /24; a /17 subnet inside the default /16 network holds them.
+  // 101 addresses from .10 need more than a /24; a /17 subnet inside the default /16 network holds them,
+  // and only lb31 takes that many ingress targets.
   const inBigSubnet = (count: number) =>
     problemsAfter((raw) => {
       raw[key("nodeSubnetCidr")] = "10.0.0.0/17";
+      raw[key("loadBalancerType")] = "lb31";
       raw[key("nodes")] = manyNodes(count, 3, "10.0.0.10");
     });
 

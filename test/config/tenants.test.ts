@@ -5,7 +5,7 @@ import { key, parsedAfter, problemsAfter } from "./fixtures";
  * Validation of `hetzner-k8s:tenants` and `hetzner-k8s:overcommit`, against the shipped dev stack:
  *   tenants[0] team-a: namespace team-a, users [alice, bob], requests 2 cores / 4Gi, limits 4 / 8Gi, storage 20Gi
  *   tenants[1] team-b: namespaces [team-b, team-b-staging], users [carol], requests 1 / 2Gi, limits 2 / 4Gi, 10Gi
- * Its pool: 3 × cx22 control plane + 1 × cx32 worker = 10 cores, minus 3 × 1 + 0.5 reserved = 6.5 cores.
+ * Its pool: 3 × cx23 control plane + 1 × cx33 worker = 10 cores, minus 3 × 1 + 0.5 reserved = 6.5 cores.
  */
 
 type RawTenant = Record<string, unknown>;

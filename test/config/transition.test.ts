@@ -1,13 +1,18 @@
 import { ConfigError, formatProblem } from "../../src/config/errors";
-import { parseNodesOutput } from "../../src/config/lastDeployment";
+import { parseDeploymentOutputs, parseNodesOutput } from "../../src/config/lastDeployment";
 import {
   assertSafeTransition,
+  checkK3sUpgrade,
   checkNodeTransition,
+  checkTransition,
   deployedNodesOf,
+  deploymentOf,
   etcdQuorum,
+  type DeployedSettings,
+  type LastDeployment,
   type PreviousNode,
 } from "../../src/config/transition";
-import { parsedAfter } from "./fixtures";
+import { key, parsedAfter, removeKey, type RawNode } from "./fixtures";
 
 const DEV_NODES: PreviousNode[] = [
   { name: "cp-1", role: "control-plane" },
@@ -40,7 +45,7 @@ describe("changes from the last deployment", () => {
   it("refuses to change a node's role", () => {
     const config = parsedAfter((_, nodes) => {
       nodes[3].role = "control-plane";
-      nodes.push({ name: "cp-4", role: "control-plane", serverType: "cx22", privateIp: "10.0.1.14" });
+      nodes.push({ name: "cp-4", role: "control-plane", serverType: "cx23", privateIp: "10.0.1.14" });
     });
     expect(checkNodeTransition(DEV_NODES, config).map(formatProblem)).toEqual([
       "hetzner-k8s:nodes[3].role: worker-1 was created as worker; a node's role is fixed (add a new control-plane node, then remove this one)",
@@ -73,18 +78,26 @@ describe("changes from the last deployment", () => {
       ["cp-3", true],
       ["worker-1", false],
     ]);
-    const problems = checkNodeTransition(protectedNodes, serverNodes(["cp-1", "cp-2", "cp-4"]));
+    // serverNodes renumbers the addresses; the placement rules have their own tests below.
+    const problems = checkNodeTransition(
+      protectedNodes.map(({ name, role, deleteProtection }) => ({ name, role, deleteProtection })),
+      serverNodes(["cp-1", "cp-2", "cp-4"]),
+    );
     expect(problems.map(formatProblem)).toEqual([
       "hetzner-k8s:nodes: cp-3 still had delete protection in the last deployment: set deleteProtection: false on the entry and pulumi up, then remove it",
     ]);
-    const unprotected = protectedNodes.map((node) =>
-      node.name === "cp-3" ? { ...node, deleteProtection: false } : node,
-    );
+    const unprotected = protectedNodes.map(({ name, role, deleteProtection }) => ({
+      name,
+      role,
+      deleteProtection: name === "cp-3" ? false : deleteProtection,
+    }));
     expect(checkNodeTransition(unprotected, serverNodes(["cp-1", "cp-2", "cp-4"]))).toEqual([]);
   });
 
   it("throws a ConfigError naming the key", () => {
-    expect(() => assertSafeTransition(DEV_NODES, serverNodes(["cp-7", "cp-8", "cp-9"]))).toThrow(ConfigError);
+    expect(() => assertSafeTransition({ nodes: DEV_NODES }, serverNodes(["cp-7", "cp-8", "cp-9"]))).toThrow(
+      ConfigError,
+    );
   });
 
   it.each([
@@ -99,15 +112,15 @@ describe("changes from the last deployment", () => {
 });
 
 describe("the nodes output of the last deployment", () => {
-  it("reads names and roles and ignores anything else", () => {
+  it("reads names, roles and placement and ignores anything else", () => {
     expect(
       parseNodesOutput([
-        { name: "cp-1", role: "control-plane", privateIp: "10.0.1.10" },
+        { name: "cp-1", role: "control-plane", privateIp: "10.0.1.10", publicIpv4: "x", volumeSizeGb: "big" },
         { name: "odd", role: "gateway" },
         null,
         "text",
       ]),
-    ).toEqual([{ name: "cp-1", role: "control-plane" }]);
+    ).toEqual([{ name: "cp-1", role: "control-plane", privateIp: "10.0.1.10" }]);
     expect(parseNodesOutput([{ name: "w", role: "worker", deleteProtection: false }])).toEqual([
       { name: "w", role: "worker", deleteProtection: false },
     ]);
@@ -115,5 +128,128 @@ describe("the nodes output of the last deployment", () => {
 
   it("treats a stack without that output as a first deployment", () => {
     expect(parseNodesOutput(undefined)).toEqual([]);
+    expect(parseDeploymentOutputs(undefined, undefined)).toEqual({ nodes: [] });
+  });
+
+  it("reads the settings a deployment recorded, and nothing incomplete", () => {
+    const config = parsedAfter(() => undefined);
+    const recorded = JSON.parse(JSON.stringify(deploymentOf(config))) as unknown as LastDeployment;
+    expect(parseDeploymentOutputs(recorded.nodes, recorded.settings)).toEqual(deploymentOf(config));
+    expect(parseDeploymentOutputs([], { k3sVersion: "v1.35.6+k3s1" })).toEqual({ nodes: [] });
+  });
+});
+
+describe("placement and size of a deployed node", () => {
+  const last = () => deploymentOf(parsedAfter(() => undefined));
+  const edited = (edit: (nodes: RawNode[]) => void) => parsedAfter((_, nodes) => edit(nodes));
+  const worker = (nodes: RawNode[]) => nodes.find((node) => node.name === "worker-1") as RawNode;
+
+  it("accepts growing a volume and adding a node, and changes to what a server does not hold", () => {
+    expect(
+      checkTransition(
+        last(),
+        edited((nodes) => (worker(nodes).volumeSizeGb = 40)),
+      ),
+    ).toEqual([]);
+    expect(
+      checkTransition(
+        last(),
+        edited((nodes) =>
+          nodes.push({ name: "worker-2", role: "worker", serverType: "cx33", privateIp: "10.0.1.14" }),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["location", "nbg1", "a server cannot move (add a new node with the new value, let it join, then remove"],
+    ["privateIp", "10.0.1.40", "worker-1 was created with 10.0.1.13; k3s and etcd keep a node's address"],
+    ["serverType", "ccx13", "Hetzner resizes a server by powering it off hard"],
+    ["volumeSizeGb", 10, "Hetzner volumes only grow (keep 20 or more)"],
+  ])("refuses to change %s of a running node", (field, value, message) => {
+    const problems = checkTransition(
+      last(),
+      edited((nodes) => (worker(nodes)[field] = value)),
+    );
+    expect(problems.map(formatProblem)).toEqual([expect.stringContaining(`hetzner-k8s:nodes[3].${field}: `)]);
+    expect(problems[0].message).toContain(message);
+  });
+
+  it("refuses to take a volume away from a node", () => {
+    const problems = checkTransition(
+      last(),
+      edited((nodes) => removeKey(worker(nodes), "volumeSizeGb")),
+    );
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringContaining("hetzner-k8s:nodes[3].volumeSizeGb: worker-1 has a 20 GB volume"),
+    ]);
+  });
+
+  it("refuses moving every control-plane node at once, which replaced them all", () => {
+    const problems = checkTransition(
+      last(),
+      edited((nodes) =>
+        nodes.filter((node) => node.role === "control-plane").forEach((node) => (node.location = "hel1")),
+      ),
+    );
+    expect(problems.map((problem) => problem.path.join("."))).toEqual([
+      "nodes.0.location",
+      "nodes.1.location",
+      "nodes.2.location",
+    ]);
+  });
+});
+
+describe("cluster settings and the k3s version of a deployment", () => {
+  const last = () => deploymentOf(parsedAfter(() => undefined));
+
+  it.each([
+    ["clusterName", "dev2"],
+    ["networkCidr", "10.0.0.0/15"],
+    ["podCidr", "10.52.0.0/16"],
+    ["serviceCidr", "10.53.0.0/16"],
+  ])("refuses to change %s of a running cluster", (setting, value) => {
+    const problems = checkTransition(
+      last(),
+      parsedAfter((raw) => (raw[key(setting)] = value)),
+    );
+    expect(problems.map((problem) => problem.path.join("."))).toContain(setting);
+    expect(problems.find((problem) => problem.path[0] === setting)?.message).toContain("create a new stack");
+  });
+
+  it("ignores settings a deployment did not record", () => {
+    expect(
+      checkTransition(
+        { nodes: last().nodes },
+        parsedAfter((raw) => (raw[key("clusterName")] = "dev2")),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["v1.35.6+k3s1", "v1.35.6+k3s1", undefined],
+    ["v1.34.2+k3s1", "v1.35.6+k3s1", undefined],
+    ["v1.35.0+k3s1", "v1.35.0+k3s3", undefined],
+    ["v1.35.6+k3s1", "v1.35.5+k3s1", "k3s cannot be downgraded"],
+    ["v1.35.0+k3s3", "v1.35.0+k3s1", "k3s cannot be downgraded"],
+    ["v1.35.1+k3s1", "v1.34.2+k3s1", "k3s cannot be downgraded"],
+    ["v1.33.6+k3s1", "v1.35.6+k3s1", "upgrade to the newest v1.34 release first"],
+  ])("from %s to %s: %s", (from, to, refusal) => {
+    const problems = checkK3sUpgrade(from, to);
+    if (refusal === undefined) expect(problems).toEqual([]);
+    else expect(problems.map(formatProblem)).toEqual([expect.stringContaining(refusal)]);
+  });
+
+  it("checks the k3s upgrade against the recorded version", () => {
+    const previous = {
+      ...last(),
+      settings: { ...(last().settings as DeployedSettings), k3sVersion: "v1.33.6+k3s1" },
+    };
+    expect(
+      checkTransition(
+        previous,
+        parsedAfter(() => undefined),
+      ).map(formatProblem),
+    ).toEqual([expect.stringContaining("hetzner-k8s:k3sVersion: v1.35.6+k3s1 skips a minor release")]);
   });
 });

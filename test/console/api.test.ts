@@ -106,7 +106,7 @@ describe("console API", () => {
     const { status } = await call("POST", "/api/nodes", {
       name: "worker-2",
       role: "worker",
-      serverType: "cx32",
+      serverType: "cx33",
       privateIp: "10.0.1.14",
       volumeSizeGb: 30,
     });
@@ -124,7 +124,7 @@ describe("console API", () => {
       at += 1;
     }
     expect(after).toContain(
-      "    - name: worker-2\n      role: worker\n      serverType: cx32\n      privateIp: 10.0.1.14\n      volumeSizeGb: 30\n",
+      "    - name: worker-2\n      role: worker\n      serverType: cx33\n      privateIp: 10.0.1.14\n      volumeSizeGb: 30\n",
     );
     expect(after).toContain(`secure: ${SECURE_CIPHERTEXT}`);
     expect(parseStack().nodes.map((node) => node.name)).toContain("worker-2");
@@ -189,7 +189,7 @@ describe("console API", () => {
         await call("POST", "/api/nodes", {
           name: "worker-2",
           role: "worker",
-          serverType: "cx32",
+          serverType: "cx33",
           privateIp: "10.0.1.15",
         })
       ).status,
@@ -198,7 +198,7 @@ describe("console API", () => {
 
   it("refuses writes without the CSRF token or from another origin", async () => {
     const before = stackText();
-    const node = { name: "worker-3", role: "worker", serverType: "cx32", privateIp: "10.0.1.16" };
+    const node = { name: "worker-3", role: "worker", serverType: "cx33", privateIp: "10.0.1.16" };
     const noToken = await fetch(`${server.url}/api/nodes`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },

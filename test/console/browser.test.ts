@@ -90,13 +90,13 @@ describe("console in Chromium", () => {
     await page.locator("#add-node-form").waitFor();
     expect(await page.inputValue('[name="privateIp"]')).toBe("10.0.1.14");
     await page.fill('[name="name"]', "worker-2");
-    await page.selectOption('[name="serverType"]', "cpx31");
+    await page.selectOption('[name="serverType"]', "cpx32");
     await page.fill('[name="volumeSizeGb"]', "40");
     await page.click('#add-node-form button[type="submit"]');
     await page.locator(".flash").waitFor();
     const text = stackText();
     expect(text).toContain("- name: worker-2");
-    expect(text).toContain("serverType: cpx31");
+    expect(text).toContain("serverType: cpx32");
     expect(text).toContain("# Workers: add more below, each with its own name and address.");
     expect(await page.locator("#servers-table").textContent()).toContain("worker-2");
     await page.screenshot({ path: path.join(SHOTS, "servers.png"), fullPage: true });

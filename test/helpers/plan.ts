@@ -60,7 +60,7 @@ export function addWorkers(config: StackConfig, count: number, firstHost: number
     config.nodes.push({
       name: `extra-${index + 1}`,
       role: "worker",
-      serverType: "cx22",
+      serverType: "cx23",
       privateIp: `10.0.1.${firstHost + index}`,
     });
   }

@@ -1,4 +1,5 @@
 import { parseK3sVersion, supportsConcurrentServerJoins } from "../../src/config/k3sRules";
+import { SYSTEM_RESERVE } from "../../src/model/pool";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
 import type { K3sNodeModel } from "../../src/model/k3s";
@@ -18,12 +19,13 @@ function node(nodes: K3sNodeModel[], name: string): K3sNodeModel {
 
 describe("k3s versions", () => {
   it.each([
-    ["v1.31.11+k3s1", false],
-    ["v1.31.12+k3s1", true],
-    ["v1.32.7+k3s1", false],
-    ["v1.32.8+k3s1", true],
-    ["v1.33.3+k3s1", false],
-    ["v1.33.4+k3s1", true],
+    // The fix for k3s issue 12794 shipped in v1.31.13, v1.32.9 and v1.33.5.
+    ["v1.31.12+k3s1", false],
+    ["v1.31.13+k3s1", true],
+    ["v1.32.8+k3s1", false],
+    ["v1.32.9+k3s1", true],
+    ["v1.33.4+k3s1", false],
+    ["v1.33.5+k3s1", true],
     ["v1.34.0+k3s1", true],
     ["v1.30.14+k3s1", false],
   ])("%s joins extra servers concurrently: %s", (text, expected) => {
@@ -77,7 +79,7 @@ describe("k3s roles and join order", () => {
       config.nodes.unshift({
         name: "early-worker",
         role: "worker",
-        serverType: "cx22",
+        serverType: "cx23",
         privateIp: "10.0.1.30",
       });
     });
@@ -100,6 +102,27 @@ describe("k3s roles and join order", () => {
 });
 
 describe("k3s settings", () => {
+  it("reserves for the system and k3s exactly what the pool keeps back on each role", () => {
+    const reserved = (text: string) => {
+      const cpu = Number(/cpu=(\d+)m/.exec(text)?.[1]) / 1000;
+      const memory = Number(/memory=(\d+)Mi/.exec(text)?.[1]) * 2 ** 20;
+      return { cpu, memory };
+    };
+    for (const [name, role] of [
+      ["cp-1", "control-plane"],
+      ["worker-1", "worker"],
+    ] as const) {
+      const args = node(k3sNodes().nodes, name).config["kubelet-arg"] as string[];
+      const parts = ["system-reserved=", "kube-reserved="].map((flag) =>
+        reserved(args.find((arg) => arg.startsWith(flag)) ?? ""),
+      );
+      expect({
+        cpu: parts[0].cpu + parts[1].cpu,
+        memory: parts[0].memory + parts[1].memory,
+      }).toEqual({ cpu: SYSTEM_RESERVE[role].cpu, memory: SYSTEM_RESERVE[role].memory });
+    }
+  });
+
   it("configures servers for the private network, external cloud provider, encryption, audit and metrics", () => {
     const { config } = node(k3sNodes().nodes, "cp-2");
     expect(config).toMatchObject({
@@ -113,7 +136,11 @@ describe("k3s settings", () => {
       "flannel-backend": "vxlan",
       disable: ["servicelb", "local-storage", "traefik"],
       "disable-cloud-controller": true,
-      "kubelet-arg": ["cloud-provider=external"],
+      "kubelet-arg": [
+        "cloud-provider=external",
+        "system-reserved=cpu=250m,memory=512Mi",
+        "kube-reserved=cpu=750m,memory=1536Mi",
+      ],
       "secrets-encryption": true,
       "etcd-expose-metrics": true,
       "kube-controller-manager-arg": ["bind-address=0.0.0.0"],

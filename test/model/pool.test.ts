@@ -12,8 +12,8 @@ function config(stack: "dev" | "prod", edit?: (config: StackConfig) => void): St
 }
 
 /**
- * Figures worked out by hand from the catalogue. Dev: cp-1..3 are cx22 (2 vCPU, 4 GB, 40 GB disk) as control
- * plane, worker-1 is a cx32 (4 vCPU, 8 GB, 80 GB disk) with a 20 GB volume.
+ * Figures worked out by hand from the catalogue. Dev: cp-1..3 are cx23 (2 vCPU, 4 GB, 40 GB disk) as control
+ * plane, worker-1 is a cx33 (4 vCPU, 8 GB, 80 GB disk) with a 20 GB volume.
  */
 describe("the resource pool of the dev stack", () => {
   const pool = buildPool(config("dev"));
@@ -124,20 +124,20 @@ describe("the resource pool under changes", () => {
 });
 
 describe("the resource pool of the prod stack", () => {
-  it("adds up three ccx23, three cpx41 and one ccx33 with their volumes, overcommitting CPU by 1.5", () => {
+  it("adds up three ccx23, three cpx42 and one ccx33 with their volumes, overcommitting CPU by 1.5", () => {
     const pool = buildPool(config("prod"));
-    // ccx23: 4 vCPU, 16 GB, 160 GB + 50 GB volume; cpx41: 8, 16, 240 + 200; ccx33: 8, 32, 240 + 500.
+    // ccx23: 4 vCPU, 16 GB, 160 GB + 50 GB volume; cpx42: 8, 16, 320 + 200; ccx33: 8, 32, 240 + 500.
     expect(pool.capacity).toEqual({
       cpu: 3 * 4 + 3 * 8 + 8,
       memory: (3 * 16 + 3 * 16 + 32) * GIB,
-      storage: (3 * (160 + 50) + 3 * (240 + 200) + (240 + 500)) * GIB,
+      storage: (3 * (160 + 50) + 3 * (320 + 200) + (240 + 500)) * GIB,
     });
     expect(pool.reserved).toEqual({ cpu: 3 + 4 * 0.5, memory: (3 * 2 + 4) * GIB, storage: 7 * 30 * GIB });
-    expect(pool.allocatable).toEqual({ cpu: 39, memory: 118 * GIB, storage: 2480 * GIB });
+    expect(pool.allocatable).toEqual({ cpu: 39, memory: 118 * GIB, storage: 2720 * GIB });
     expect(pool.overcommit).toEqual({ cpu: 1.5, memory: 1, storage: 1 });
     // payments: 2 namespaces × (8, 16Gi, 200Gi); analytics: 8, 32Gi, 500Gi; web: 6, 12Gi, 50Gi.
     expect(pool.allocated).toEqual({ cpu: 30, memory: 76 * GIB, storage: 950 * GIB });
-    expect(pool.free).toEqual({ cpu: 39 * 1.5 - 30, memory: 42 * GIB, storage: 1530 * GIB });
+    expect(pool.free).toEqual({ cpu: 39 * 1.5 - 30, memory: 42 * GIB, storage: 1770 * GIB });
   });
 });
 

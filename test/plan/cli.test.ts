@@ -14,11 +14,16 @@ function runPlan(...args: string[]) {
 describe("plan command", () => {
   it("prints a readable summary of the dev stack", () => {
     const { code, stdout, stderr } = runPlan("--stack", "dev");
-    expect(stderr).toBe("");
+    // The example stack's documentation range: plannable, and named as what a deployment refuses.
+    expect(stderr).toBe(
+      "warning: hetzner-k8s:sshAllowedSources[0]: 203.0.113.0/24 is a documentation range (RFC 5737), not a " +
+        "public address anyone connects from: put the public address (or range) of your office, VPN or CI " +
+        "runners here (pulumi preview and up refuse this)\n",
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/Nodes \(4\)/);
-    expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx22\s+fsn1\s+10\.0\.1\.10/);
-    expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
+    expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx23\s+fsn1\s+10\.0\.1\.10/);
+    expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx33\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
     // The initial server; the other nodes and the kubeconfig; then the nodes' taints, off the path.
     expect(stdout).toContain(
       "Path to a ready cluster: 2 sequential SSH step(s), whatever the number of nodes",
@@ -101,7 +106,7 @@ describe("plan command", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-invalid-"));
     const file = path.join(dir, "Pulumi.bad.yaml");
     const text = readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")
-      .replace("serverType: cx32", "serverType: cx99")
+      .replace("serverType: cx33", "serverType: cx99")
       .replace("privateIp: 10.0.1.12", "privateIp: 10.0.1.11");
     writeFileSync(file, text);
     const { code, stdout, stderr } = runPlan("--config", file);
@@ -148,24 +153,49 @@ describe("plan --diff", () => {
   }
 
   it("lists what changes between the stack file and an edited one, with a summary line", () => {
-    const edited = editedDev((text) => text.replace("serverType: cx32", "serverType: cx42"));
+    const edited = editedDev((text) => text.replace('requestsCpu: "2"', 'requestsCpu: "3"'));
     const { code, stdout } = runPlan("--stack", "dev", "--diff", edited);
     expect(code).toBe(0);
-    expect(stdout).toContain("~ update  hcloud:index/server:Server  worker-1-server  (serverType)");
+    expect(stdout).toContain(
+      "~ update  kubernetes:core/v1:ResourceQuota  team-a/tenant-quota  (spec.hard.requests.cpu)",
+    );
     expect(stdout.trim().split("\n").at(-1)).toBe(
       "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete",
     );
   });
 
   it("prints the diff as JSON", () => {
-    const edited = editedDev((text) => text.replace("privateIp: 10.0.1.13", "privateIp: 10.0.1.14"));
+    const edited = editedDev((text) => text.replace('requestsCpu: "2"', 'requestsCpu: "3"'));
     const { code, stdout } = runPlan("--stack", "dev", "--diff", edited, "--json");
     expect(code).toBe(0);
-    const diff = JSON.parse(stdout) as { replace: { name: string; paths: string[] }[]; summary: string };
-    expect(diff.replace).toContainEqual(
-      expect.objectContaining({ name: "worker-1-server", paths: ["networks[0].ip"] }),
+    const diff = JSON.parse(stdout) as { update: { name: string; paths: string[] }[]; summary: string };
+    expect(diff.update).toEqual([
+      expect.objectContaining({ name: "team-a/tenant-quota", paths: ["spec.hard.requests.cpu"] }),
+    ]);
+    expect(diff.summary).toBe("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete");
+  });
+
+  it.each([
+    [
+      "serverType: cx33",
+      "serverType: cx43",
+      "hetzner-k8s:nodes[3].serverType: worker-1 is a cx33; Hetzner resizes",
+    ],
+    [
+      "privateIp: 10.0.1.13",
+      "privateIp: 10.0.1.14",
+      "hetzner-k8s:nodes[3].privateIp: worker-1 was created with 10.0.1.13",
+    ],
+    ["clusterName: dev", "clusterName: dev2", "hetzner-k8s:clusterName: was dev in the last deployment"],
+  ])("refuses a diff that a running cluster cannot take: %s to %s", (from, to, message) => {
+    const { code, stderr } = runPlan(
+      "--stack",
+      "dev",
+      "--diff",
+      editedDev((text) => text.replace(from, to)),
     );
-    expect(diff.summary).toMatch(/^Plan: \d+ to create, \d+ to update, [1-9]\d* to replace, \d+ to delete$/);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
   });
 
   it("refuses a diff that would break etcd quorum", () => {

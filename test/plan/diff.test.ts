@@ -155,7 +155,7 @@ describe("replacements", () => {
   it("reports an in-place change as an update with the changed inputs", async () => {
     const before = await planStack("dev");
     const after = await planStack("dev", (config) => {
-      config.nodes[3].serverType = "cx42";
+      config.nodes[3].serverType = "cx43";
     });
     const diff = diffPlans(before, after);
     expect(diff.update.map((change) => [change.name, change.paths])).toEqual([

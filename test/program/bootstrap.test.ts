@@ -1,3 +1,4 @@
+import { VERSIONS } from "../../src/versions";
 import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
 import { readNodeScript } from "../../src/k3s/remoteScript";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
@@ -27,6 +28,8 @@ describe("k3s bootstrap graph", () => {
       ...Object.fromEntries(
         nodes.filter((node) => node !== "cp-1").map((node) => [`${node}-server`, [`${node}-bootstrap`]]),
       ),
+      // worker-1 has a volume: its own server also mounts it (and again when it grows).
+      "worker-1-server": ["worker-1-bootstrap", "worker-1-prepare-volume"],
     });
   });
 
@@ -57,7 +60,12 @@ describe("k3s bootstrap graph", () => {
 
   it("reaches a ready cluster in a number of sequential SSH steps that does not grow with the nodes", async () => {
     const small = bootstrapLevels(await planStack("dev"));
-    const large = bootstrapLevels(await planStack("dev", (config) => addWorkers(config, 40, 14)));
+    const large = bootstrapLevels(
+      await planStack("dev", (config) => {
+        addWorkers(config, 40, 14);
+        config.loadBalancerType = "lb21"; // 44 ingress targets: more than lb11 takes
+      }),
+    );
     // The initial server; every other node and the kubeconfig. Nodes register with their taints, so the
     // taints commands that follow are not on the path to a ready cluster.
     expect(small.map((level) => level.map((resource) => resource.name).sort())).toEqual([
@@ -70,7 +78,7 @@ describe("k3s bootstrap graph", () => {
 
   it("joins extra servers one at a time on k3s versions without the concurrent join fix", async () => {
     const older = await planStack("dev", (config) => {
-      config.k3sVersion = "v1.32.7+k3s1";
+      config.k3sVersion = "v1.33.4+k3s1";
     });
     expect(command(older, "cp-3-bootstrap").dependencies).toContain(command(older, "cp-2-bootstrap").urn);
     expect(command(older, "worker-1-bootstrap").dependencies).not.toContain(
@@ -111,7 +119,7 @@ describe("k3s bootstrap graph", () => {
     );
     const reconfigure = command(plan, "cp-2-reconfigure");
     expect(reconfigure.inputs.create).toBeUndefined();
-    expect(reconfigure.inputs.update).toContain("export K3S_VERSION='v1.33.5+k3s1'");
+    expect(reconfigure.inputs.update).toContain(`export K3S_VERSION='${VERSIONS.k3s}'`);
     expect(reconfigure.dependencies).toEqual(
       expect.arrayContaining([bootstrap.urn, command(plan, "cp-1-reconfigure").urn]),
     );
@@ -206,5 +214,32 @@ describe("changes that must not replace servers", () => {
     expect(servers(after)).toEqual(servers(before));
     expect(command(after, "cp-1-reconfigure").inputs.update).toContain("v1.34.1+k3s1");
     expect(command(after, "cp-1-reconfigure").inputs.update).toContain("flannel-backend: wireguard-native");
+  });
+});
+
+describe("volume commands and the path to a ready cluster", () => {
+  it("keeps two sequential SSH steps with a volume on every node; the volume commands follow their bootstraps", async () => {
+    const plan = await planStack("dev", (config) => {
+      for (const node of config.nodes) node.volumeSizeGb = 30;
+    });
+    expect(bootstrapLevels(plan).map((level) => level.map((resource) => resource.name).sort())).toEqual([
+      ["cp-1-bootstrap"],
+      ["cp-2-bootstrap", "cp-3-bootstrap", "kubeconfig", "worker-1-bootstrap"],
+    ]);
+    for (const node of ["cp-1", "cp-2", "cp-3", "worker-1"]) {
+      const prepare = command(plan, `${node}-prepare-volume`);
+      // A new node's bootstrap prepares its volume itself; this command runs after it, not on the path.
+      expect(createCommands(plan)).toContain(prepare);
+      expect(prepare.dependencies).toContain(command(plan, `${node}-bootstrap`).urn);
+    }
+  });
+
+  it("keeps two sequential SSH steps when a volume is added to an existing node", async () => {
+    const plan = await planStack("dev", (config) => {
+      const node = config.nodes.find((entry) => entry.name === "cp-3");
+      if (node) node.volumeSizeGb = 10;
+    });
+    expect(bootstrapLevels(plan)).toHaveLength(2);
+    expect(command(plan, "cp-3-prepare-volume").inputs.create).toBeDefined();
   });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildClusterModel } from "../../src/model/cluster";
 import { evaluateProgram, type Evaluation, type Plan, type PlannedResource } from "../../src/plan/evaluate";
 import { defineKubernetesLayers } from "../../src/program";
-import { planStack, resourceNamed, resourcesOfType, shippedConfig } from "../helpers/plan";
+import { planStack, resourceNamed, resourcesOfType, shippedConfig, TYPES } from "../helpers/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -28,6 +28,24 @@ describe("platform add-ons in the program", () => {
       expect([resource.name, resource.options.provider]).toEqual([resource.name, provider.urn]);
   });
 
+  it("names the cluster to its provider, so a new API address updates it instead of replacing every object", () => {
+    const [provider] = resourcesOfType(plan, "pulumi:providers:kubernetes");
+    expect(provider.inputs.clusterIdentifier).toBe("dev");
+  });
+
+  it("reaches a firewalled API through the first control-plane node's address, and gives users the hostname", async () => {
+    const prod = await planStack("prod");
+    const [provider] = resourcesOfType(prod, "pulumi:providers:kubernetes");
+    const server = (name: string) => resourceNamed(prod, TYPES.server, name);
+    // The hostname's DNS records cannot exist before the servers: the provider must not wait for them.
+    expect(provider.dependencies).toContain(server("cp-1-server").urn);
+    expect(provider.dependencies).not.toContain(server("cp-2-server").urn);
+    expect(prod.outputs.apiEndpoint).toMatchObject({
+      known: true,
+      value: "https://api.prod.example.com:6443",
+    });
+  });
+
   it("installs pinned charts from their repositories, waiting with a bounded timeout", () => {
     const rancher = release(plan, "rancher");
     expect(rancher.inputs).toMatchObject({
@@ -46,7 +64,7 @@ describe("platform add-ons in the program", () => {
     const values = release(plan, "traefik").inputs.values as Record<string, Record<string, unknown>>;
     // From charts/traefik/values.yaml ...
     expect(values.ports.web).toMatchObject({
-      redirections: { entryPoint: { to: "websecure" } },
+      http: { redirections: { entryPoint: { to: "websecure" } } },
       nodePort: 30080,
     });
     // ... and from the program.

@@ -17,10 +17,10 @@ describe("servers of the dev stack", () => {
       ip: (server.inputs.networks as { ip: string }[])[0].ip,
     }));
     expect(servers).toEqual([
-      { name: "dev-cp-1", role: "control-plane", type: "cx22", image: "ubuntu-24.04", ip: "10.0.1.10" },
-      { name: "dev-cp-2", role: "control-plane", type: "cx22", image: "ubuntu-24.04", ip: "10.0.1.11" },
-      { name: "dev-cp-3", role: "control-plane", type: "cx22", image: "ubuntu-24.04", ip: "10.0.1.12" },
-      { name: "dev-worker-1", role: "worker", type: "cx32", image: "ubuntu-24.04", ip: "10.0.1.13" },
+      { name: "dev-cp-1", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.10" },
+      { name: "dev-cp-2", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.11" },
+      { name: "dev-cp-3", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.12" },
+      { name: "dev-worker-1", role: "worker", type: "cx33", image: "ubuntu-24.04", ip: "10.0.1.13" },
     ]);
   });
 
@@ -73,7 +73,10 @@ describe("servers of the dev stack", () => {
 
 describe("placement groups", () => {
   it("keeps the control plane in one spread group and splits workers into groups of at most ten", async () => {
-    const plan = await planStack("dev", (config) => addWorkers(config, 24, 14));
+    const plan = await planStack("dev", (config) => {
+      addWorkers(config, 24, 14);
+      config.loadBalancerType = "lb21"; // 28 ingress targets: more than lb11 takes
+    });
     const members = new Map<string, number>();
     for (const server of resourcesOfType(plan, TYPES.server)) {
       const group = resourcesOfType(plan, TYPES.placementGroup).find((candidate) =>

@@ -75,7 +75,7 @@ function initializeAsCloudController(serverName: string): void {
     JSON.stringify({
       apiVersion: "v1",
       kind: "Node",
-      metadata: { name: serverName, labels: { "node.kubernetes.io/instance-type": "cx22" } },
+      metadata: { name: serverName, labels: { "node.kubernetes.io/instance-type": "cx23" } },
       spec: { providerID: "hcloud://4711" },
     }),
   );
@@ -149,7 +149,7 @@ describe("node labels and taints on registered Nodes", () => {
     applyTaints(config, "worker-1");
     expect(taintsOf(worker)).not.toContain(`${UNINITIALIZED}=true:NoSchedule`);
     expect(liveNode(worker).spec.providerID).toBe("hcloud://4711");
-    expect(liveNode(worker).metadata.labels["node.kubernetes.io/instance-type"]).toBe("cx22");
+    expect(liveNode(worker).metadata.labels["node.kubernetes.io/instance-type"]).toBe("cx23");
   });
 
   it("adds a label and a taint with one NodePatch update and one taint change", async () => {
@@ -184,7 +184,7 @@ describe("node labels and taints on registered Nodes", () => {
     const labels = liveNode(worker).metadata.labels;
     expect(labels["workload/class"]).toBeUndefined();
     expect(labels["workload/tier"]).toBe("gold");
-    expect(labels["node.kubernetes.io/instance-type"]).toBe("cx22");
+    expect(labels["node.kubernetes.io/instance-type"]).toBe("cx23");
     expect(taintsOf(worker)).toEqual(
       expect.arrayContaining(["spot:PreferNoSchedule", "maintenance=planned:NoSchedule"]),
     );
@@ -204,7 +204,7 @@ describe("node labels and taints on registered Nodes", () => {
     expect(changes(steps).every((step) => step.op === "delete")).toBe(true);
     const live = liveNode(worker);
     expect(live.metadata.labels["kubernetes.io/hostname"]).toBe(worker);
-    expect(live.metadata.labels["node.kubernetes.io/instance-type"]).toBe("cx22");
+    expect(live.metadata.labels["node.kubernetes.io/instance-type"]).toBe("cx23");
     expect(live.spec.providerID).toBe("hcloud://4711");
   });
 });

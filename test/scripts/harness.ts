@@ -29,6 +29,17 @@ export interface HarnessOptions {
   passthrough?: string[];
 }
 
+/** Default size of a fake device (20 GiB), for blockdev and the filesystems made on it. */
+export const DEFAULT_DEVICE_BYTES = 20 * 2 ** 30;
+
+/**
+ * Shared by the stubs that know a device's size: state files are keyed by the device's real path, so a
+ * /dev/disk/by-id style symlink and its target are one device.
+ */
+const DEVICE_STATE = `real=$(readlink -f "\${!#}")
+key=$(printf '%s' "$real" | tr / _)
+device_bytes() { cat "$STUB_STATE/bytes$key" 2>/dev/null || echo ${DEFAULT_DEVICE_BYTES}; }`;
+
 /** Default stub bodies. They run after the common prelude, which logs the call. */
 const DEFAULT_STUBS: Record<string, string> = {
   "cloud-init": `
@@ -49,11 +60,47 @@ if [[ -n \${STUB_BLKID_EXIT:-} ]]; then exit "$STUB_BLKID_EXIT"; fi
 if [[ -s $dev ]]; then cat "$dev"; exit 0; fi
 exit 2`,
 
+  // The new filesystem fills the device, as the real mkfs.ext4 makes it.
   "mkfs.ext4": `
 label=""
 while getopts "L:" opt; do case $opt in L) label=$OPTARG ;; *) exit 64 ;; esac; done
 shift $((OPTIND - 1))
-printf 'UUID=%s\\nTYPE=ext4\\nLABEL=%s\\n' "\${STUB_MKFS_UUID:-0b5e7c3a-1111-4222-8333-444455556666}" "$label" >"$1"`,
+printf 'UUID=%s\\nTYPE=ext4\\nLABEL=%s\\n' "\${STUB_MKFS_UUID:-0b5e7c3a-1111-4222-8333-444455556666}" "$label" >"$1"
+${DEVICE_STATE}
+echo $(( $(device_bytes) / 4096 )) >"$STUB_STATE/fs-blocks$key"`,
+
+  // Only \`blockdev --getsize64\`. A size set with ScriptHarness.growAfterRescan is what the "kernel"
+  // reports only once the script has written to the disk's rescan file under HK_ROOT/sys/block.
+  blockdev: `
+[[ $# == 2 && $1 == --getsize64 ]] || { echo "blockdev stub: unsupported arguments: $*" >&2; exit 64; }
+if [[ -n \${STUB_BLOCKDEV_EXIT:-} ]]; then exit "$STUB_BLOCKDEV_EXIT"; fi
+${DEVICE_STATE}
+rescan="$HK_ROOT/sys/block/$(basename "$real")/device/rescan"
+if [[ -e "$STUB_STATE/pending-bytes$key" && -s $rescan ]]; then
+  mv "$STUB_STATE/pending-bytes$key" "$STUB_STATE/bytes$key"
+fi
+device_bytes`,
+
+  // Only \`dumpe2fs -h\`: a 4 KiB-block ext4 superblock whose block count is the fs-blocks state file. A
+  // filesystem made before the test (no state yet) fills its device as it is when first read, and keeps
+  // that size when the device grows later.
+  dumpe2fs: `
+[[ $# == 2 && $1 == -h ]] || { echo "dumpe2fs stub: unsupported arguments: $*" >&2; exit 64; }
+echo "dumpe2fs 1.47.0 (5-Feb-2023)" >&2
+if [[ -n \${STUB_DUMPE2FS_EXIT:-} ]]; then exit "$STUB_DUMPE2FS_EXIT"; fi
+${DEVICE_STATE}
+[[ -e "$STUB_STATE/fs-blocks$key" ]] || echo $(( $(device_bytes) / 4096 )) >"$STUB_STATE/fs-blocks$key"
+blocks=$(cat "$STUB_STATE/fs-blocks$key")
+printf '%s\\n' "Filesystem volume name:   hk-volume" "Block count:              $blocks" \\
+  "Reserved block count:     0" "Block size:               4096" "Blocks per group:         32768"`,
+
+  // Grows the filesystem to the device's size; STUB_RESIZE2FS_NOOP=1 succeeds without growing anything.
+  resize2fs: `
+if [[ -n \${STUB_RESIZE2FS_EXIT:-} ]]; then echo "resize2fs stub: failing" >&2; exit "$STUB_RESIZE2FS_EXIT"; fi
+[[ -n \${STUB_RESIZE2FS_NOOP:-} ]] && exit 0
+${DEVICE_STATE}
+echo $(( $(device_bytes) / 4096 )) >"$STUB_STATE/fs-blocks$key"
+echo "The filesystem on \${!#} is now $(( $(device_bytes) / 4096 )) (4k) blocks long."`,
 
   mount: `
 [[ \${STUB_MOUNT_EXIT:-0} == 0 ]] || exit "$STUB_MOUNT_EXIT"
@@ -215,6 +262,45 @@ export class ScriptHarness {
     return device;
   }
 
+  /**
+   * A Hetzner-style volume: a fake disk `sdX` (blkid reports `content`), the by-id symlink the program
+   * passes as VOLUME_DEVICE, and the disk's SCSI rescan file under HK_ROOT.
+   */
+  fakeScsiVolume(id: number, disk: string, content = ""): { device: string; rescan: string } {
+    const target = this.fakeDevice(disk, content);
+    const device = path.join(this.base, "disk", "by-id", `scsi-0HC_Volume_${id}`);
+    fs.mkdirSync(path.dirname(device), { recursive: true });
+    fs.symlinkSync(target, device);
+    const rescan = `/sys/block/${disk}/device/rescan`;
+    this.writeRootFile(rescan, "");
+    return { device, rescan };
+  }
+
+  /** The size blockdev reports for a device from now on. */
+  setDeviceBytes(device: string, bytes: number): void {
+    fs.writeFileSync(path.join(this.stateDir, `bytes${deviceKey(device)}`), `${bytes}\n`);
+  }
+
+  /**
+   * Grows a SCSI device as Hetzner does: blockdev keeps reporting the old size until the disk's rescan
+   * file is written (which this clears, as the kernel has not rescanned since).
+   */
+  growAfterRescan(device: string, bytes: number): void {
+    const disk = path.basename(fs.realpathSync(device));
+    this.writeRootFile(`/sys/block/${disk}/device/rescan`, "");
+    fs.writeFileSync(path.join(this.stateDir, `pending-bytes${deviceKey(device)}`), `${bytes}\n`);
+  }
+
+  /** The size of the (ext4) filesystem on a device, as dumpe2fs reports it; 4 KiB blocks. */
+  setFilesystemBytes(device: string, bytes: number): void {
+    fs.writeFileSync(path.join(this.stateDir, `fs-blocks${deviceKey(device)}`), `${bytes / 4096}\n`);
+  }
+
+  filesystemBytes(device: string): number {
+    const file = path.join(this.stateDir, `fs-blocks${deviceKey(device)}`);
+    return Number(fs.readFileSync(file, "utf8").trim()) * 4096;
+  }
+
   allCalls(): string[] {
     return fs.readFileSync(this.logFile, "utf8").split("\n").filter(Boolean);
   }
@@ -260,6 +346,11 @@ export class ScriptHarness {
   cleanup(): void {
     fs.rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/** The state-file key of a device, as the stubs compute it from its real path. */
+function deviceKey(device: string): string {
+  return fs.realpathSync(device).replace(/\//g, "_");
 }
 
 /** The calls to one command, without the command name. */

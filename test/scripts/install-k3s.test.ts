@@ -59,7 +59,9 @@ describe("install-k3s.sh", () => {
 
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(callsTo(result.calls, "curl")[0]).toMatch(/-o \S+ https:\/\/get\.k3s\.io$/);
+    expect(callsTo(result.calls, "curl")[0]).toMatch(
+      /-o \S+ https:\/\/raw\.githubusercontent\.com\/\S+\/install\.sh$/,
+    );
     expect(installerCalls(result)).toEqual([
       `INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_ENABLE=<unset> INSTALL_K3S_FORCE_RESTART=false`,
     ]);
@@ -100,7 +102,7 @@ describe("install-k3s.sh", () => {
 
     expect(second.status).toBe(0);
     expect(installerCalls(second)).toEqual([]);
-    expect(callsTo(second.calls, "curl").filter((c) => c.includes("get.k3s.io"))).toEqual([]);
+    expect(callsTo(second.calls, "curl").filter((c) => c.includes("install.sh"))).toEqual([]);
     expect(restarts(second)).toEqual([]);
     expect(fs.statSync(h.rootPath("/etc/rancher/k3s/config.yaml")).mtimeMs).toBe(configBefore);
     expect(second.stdout).toContain("nothing to do");
@@ -253,10 +255,20 @@ describe("install-k3s.sh", () => {
       );
       expect(down.status).not.toBe(0);
       expect(down.stderr).toMatch(failureLine(NODE, "install"));
-      expect(callsTo(down.calls, "curl").filter((c) => c.includes("get.k3s.io"))).toHaveLength(3);
+      expect(callsTo(down.calls, "curl").filter((c) => c.includes("install.sh"))).toHaveLength(3);
     } finally {
       h2.cleanup();
     }
+  });
+
+  it("downloads the installer released with the wanted version, not whatever get.k3s.io serves today", () => {
+    const result = h.run("install-k3s.sh", serverEnv());
+    expect(result.status).toBe(0);
+    expect(callsTo(result.calls, "curl")[0]).toMatch(
+      new RegExp(
+        `https://raw\\.githubusercontent\\.com/k3s-io/k3s/${VERSION.replace("+", "\\+")}/install\\.sh$`,
+      ),
+    );
   });
 
   it("uses K3S_INSTALL_URL when given", () => {

@@ -216,3 +216,207 @@ describe("prepare-node.sh", () => {
     expect(fs.existsSync(h.rootPath("/etc/fstab"))).toBe(false);
   });
 });
+
+describe("prepare-node.sh on a volume that appears or grows on a running node (VOLUME_ONLY=1)", () => {
+  const GIB = 2 ** 30;
+  const EXT4 = `UUID=${EXISTING_UUID}\nTYPE=ext4\n`;
+  let h: ScriptHarness;
+  beforeEach(() => {
+    h = new ScriptHarness();
+  });
+  afterEach(() => h.cleanup());
+
+  /** A mounted 20 GiB Hetzner volume whose ext4 fills it, prepared by the node's bootstrap. */
+  function preparedVolume(content = EXT4) {
+    const volume = h.fakeScsiVolume(4242, "sdb", content);
+    const bootstrap = h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_DEVICE: volume.device });
+    expect(bootstrap.stderr).toBe("");
+    expect(bootstrap.status).toBe(0);
+    return volume;
+  }
+  const volumeOnly = (device: string, env: Record<string, string> = {}) =>
+    h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_DEVICE: device, VOLUME_ONLY: "1", ...env });
+
+  it("formats, records and mounts a volume added to a running node, without the node steps", () => {
+    const { device } = h.fakeScsiVolume(4242, "sdb");
+    const result = volumeOnly(device, { VOLUME_SIZE_GB: "20" });
+
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    for (const command of ["cloud-init", "modprobe", "sysctl"])
+      expect(callsTo(result.calls, command)).toEqual([]);
+    expect(fs.existsSync(h.rootPath("/etc/sysctl.d/90-k3s.conf"))).toBe(false);
+    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([`-L hk-volume ${device}`]);
+    expect(h.readRootFile("/etc/fstab")).toContain(` ${MOUNT} ext4 defaults,nofail 0 2`);
+    expect(callsTo(result.calls, "mount")).toHaveLength(1);
+    // A fresh filesystem fills its device: nothing to grow.
+    expect(callsTo(result.calls, "resize2fs")).toEqual([]);
+    expect(result.stdout).toMatch(/volume prepared \(\d+ changes\)/);
+  });
+
+  it("rescans the SCSI disk, then grows the mounted ext4 online to the larger device", () => {
+    const { device, rescan } = preparedVolume();
+    h.growAfterRescan(device, 30 * GIB);
+
+    const result = volumeOnly(device, { VOLUME_SIZE_GB: "30" });
+
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    // blockdev only reports the new size once the disk was rescanned, so reaching it proves the order.
+    expect(h.readRootFile(rescan)).toBe("1\n");
+    expect(callsTo(result.calls, "resize2fs")).toEqual([device]);
+    expect(h.filesystemBytes(device)).toBe(30 * GIB);
+    for (const command of ["mkfs.ext4", "mount", "cloud-init", "modprobe"]) {
+      expect(callsTo(result.calls, command)).toEqual([]);
+    }
+    expect(result.stdout).toContain(`growing the ext4 filesystem on ${device} online`);
+    expect(result.stdout).toContain("volume prepared (1 changes)");
+  });
+
+  it("changes nothing on a second run after growing, and says so", () => {
+    const { device } = preparedVolume();
+    h.growAfterRescan(device, 30 * GIB);
+    expect(volumeOnly(device, { VOLUME_SIZE_GB: "30" }).status).toBe(0);
+    const fstab = h.readRootFile("/etc/fstab");
+
+    const second = volumeOnly(device, { VOLUME_SIZE_GB: "30" });
+
+    expect(second.stderr).toBe("");
+    expect(second.status).toBe(0);
+    for (const command of ["resize2fs", "mkfs.ext4", "mount"])
+      expect(callsTo(second.calls, command)).toEqual([]);
+    expect(h.filesystemBytes(device)).toBe(30 * GIB);
+    expect(h.readRootFile("/etc/fstab")).toBe(fstab);
+    expect(second.stdout).toContain("already fills");
+    expect(second.stdout).toContain("volume already prepared; nothing changed");
+  });
+
+  it("does not resize a filesystem as large as its device, nor for a tail smaller than a block group", () => {
+    const { device } = preparedVolume();
+    const equal = volumeOnly(device, { VOLUME_SIZE_GB: "20" });
+    expect(equal.status).toBe(0);
+    expect(callsTo(equal.calls, "resize2fs")).toEqual([]);
+    expect(equal.stdout).toContain("volume already prepared; nothing changed");
+
+    // resize2fs leaves such a tail unused: resizing for it would "change" something on every run.
+    h.setDeviceBytes(device, 20 * GIB + 64 * 2 ** 20);
+    const tail = volumeOnly(device);
+    expect(tail.status).toBe(0);
+    expect(callsTo(tail.calls, "resize2fs")).toEqual([]);
+    expect(tail.stdout).toContain("nothing changed");
+  });
+
+  it("grows from the size the kernel reports when the disk has no SCSI rescan file", () => {
+    const device = h.fakeDevice("vdb", EXT4);
+    h.setFilesystemBytes(device, 20 * GIB);
+    h.setDeviceBytes(device, 25 * GIB);
+    const result = volumeOnly(device);
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("not a SCSI disk");
+    expect(callsTo(result.calls, "resize2fs")).toEqual([device]);
+    expect(h.filesystemBytes(device)).toBe(25 * GIB);
+  });
+
+  it("grows the filesystem in a full run too (the bootstrap of a node whose volume was grown before)", () => {
+    const { device } = h.fakeScsiVolume(4242, "sdb", EXT4);
+    h.setFilesystemBytes(device, 10 * GIB);
+    const result = h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_DEVICE: device });
+
+    expect(result.status).toBe(0);
+    expect(callsTo(result.calls, "resize2fs")).toEqual([device]);
+    expect(h.filesystemBytes(device)).toBe(20 * GIB);
+  });
+
+  it("refuses to touch a device smaller than its filesystem", () => {
+    const { device } = preparedVolume();
+    h.setDeviceBytes(device, 10 * GIB);
+    const result = volumeOnly(device);
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(failureLine(NODE, "volume-grow"));
+    expect(result.stderr).toContain("smaller than its ext4 filesystem");
+    expect(callsTo(result.calls, "resize2fs")).toEqual([]);
+    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([]);
+    expect(h.filesystemBytes(device)).toBe(20 * GIB);
+  });
+
+  it("fails, without resizing, when the kernel never sees the volume's new size", () => {
+    const { device, rescan } = preparedVolume();
+    const result = volumeOnly(device, { VOLUME_SIZE_GB: "30", DEVICE_TIMEOUT: "1" });
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(failureLine(NODE, "volume-grow"));
+    expect(result.stderr).toContain(`less than the volume's 30 GB (VOLUME_SIZE_GB)`);
+    expect(h.readRootFile(rescan)).toBe("1\n");
+    expect(callsTo(result.calls, "blockdev").length).toBeGreaterThan(1);
+    expect(callsTo(result.calls, "resize2fs")).toEqual([]);
+  });
+
+  it("leaves a non-ext4 filesystem at its size on a larger device", () => {
+    const { device } = preparedVolume(`UUID=${EXISTING_UUID}\nTYPE=xfs\n`);
+    h.setDeviceBytes(device, 30 * GIB);
+    const result = volumeOnly(device);
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("holds xfs; only ext4 is grown here");
+    expect(callsTo(result.calls, "dumpe2fs")).toEqual([]);
+    expect(callsTo(result.calls, "resize2fs")).toEqual([]);
+  });
+
+  it("refuses to resize when it cannot read the ext4 superblock", () => {
+    const { device } = preparedVolume();
+    h.setDeviceBytes(device, 30 * GIB);
+    const result = volumeOnly(device, { STUB_DUMPE2FS_EXIT: "8" });
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(failureLine(NODE, "volume-grow"));
+    expect(result.stderr).toContain("dumpe2fs cannot read the ext4 superblock");
+    expect(callsTo(result.calls, "resize2fs")).toEqual([]);
+  });
+
+  it("fails with resize2fs's message when it fails, and a re-run tries again", () => {
+    const { device } = preparedVolume();
+    h.setDeviceBytes(device, 30 * GIB);
+    const failed = volumeOnly(device, { STUB_RESIZE2FS_EXIT: "1" });
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(failureLine(NODE, "volume-grow"));
+    expect(failed.stderr).toContain("resize2fs stub: failing");
+
+    const retried = volumeOnly(device);
+    expect(retried.status).toBe(0);
+    expect(callsTo(retried.calls, "resize2fs")).toEqual([device]);
+    expect(h.filesystemBytes(device)).toBe(30 * GIB);
+  });
+
+  it("fails when resize2fs reports success but the filesystem did not grow", () => {
+    const { device } = preparedVolume();
+    h.setDeviceBytes(device, 30 * GIB);
+    const result = volumeOnly(device, { STUB_RESIZE2FS_NOOP: "1" });
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(failureLine(NODE, "volume-grow"));
+    expect(result.stderr).toContain("still");
+  });
+
+  it("checks its volume settings", () => {
+    const noDevice = h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_ONLY: "1" });
+    expect(noDevice.status).not.toBe(0);
+    expect(noDevice.stderr).toMatch(failureLine(NODE, "check-env"));
+    expect(noDevice.stderr).toContain("needs VOLUME_DEVICE");
+    expect(callsTo(noDevice.calls, "cloud-init")).toEqual([]);
+
+    const device = h.fakeDevice("volume", EXT4);
+    const invalid: Record<string, string>[] = [
+      { VOLUME_ONLY: "yes" },
+      { VOLUME_SIZE_GB: "20G" },
+      { VOLUME_SIZE_GB: "0" },
+    ];
+    for (const env of invalid) {
+      const result = h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_DEVICE: device, ...env });
+      expect([env, result.status]).not.toEqual([env, 0]);
+      expect(result.stderr).toMatch(failureLine(NODE, "check-env"));
+      expect(result.calls).toEqual([]);
+    }
+  });
+});

@@ -181,7 +181,7 @@ function addNodeForm(state: StateView, refresh: Refresh): HTMLElement {
         "worker",
       ),
     ),
-    field("Server type", "serverType", select(types, "cx32")),
+    field("Server type", "serverType", select(types, "cx33")),
     field("Location", "location", select(locations, "")),
     field(
       "Private IP",

@@ -224,7 +224,8 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
               },
             },
           },
-          // Pick up the program's own rules, monitors and probes, which carry no chart release label.
+          // Pick up rules, ServiceMonitors and PodMonitors without the chart's release label (the program's
+          // own rules among them); Probes and ScrapeConfigs still need that label.
           ruleSelectorNilUsesHelmValues: false,
           ruleSelector: {},
           ruleNamespaceSelector: {},

@@ -20,7 +20,18 @@ export const HETZNER_PLACEHOLDERS = {
  * plane: the platform's built-in objects, node metadata and tenants. The Hetzner and SSH layers need
  * providers this tier cannot run; their place is taken by the control plane's own kubeconfig.
  */
-export function kubernetesLayersProgram(config: StackConfig): InlineProgram {
+export interface LayersProgramOptions {
+  /**
+   * Let the program build its own provider from the admin kubeconfig, pointed at this address of the
+   * tier's API server (as defineCluster points it at a load balancer or node), instead of the tier's.
+   */
+  programApiUrl?: string;
+}
+
+export function kubernetesLayersProgram(
+  config: StackConfig,
+  options: LayersProgramOptions = {},
+): InlineProgram {
   return async () => {
     const env = realEnvironment();
     // No kubelet runs here, so a Deployment never becomes available: the provider is told not to wait
@@ -35,10 +46,11 @@ export function kubernetesLayersProgram(config: StackConfig): InlineProgram {
       return { props: { ...args.props, metadata }, opts: args.opts };
     });
     const kubeconfig = pulumi.secret(env.adminKubeconfig);
-    const provider = new k8s.Provider("cluster", { kubeconfig });
+    const provider = options.programApiUrl ? undefined : new k8s.Provider("cluster", { kubeconfig });
     const model = buildClusterModel(config);
     const { tenants } = defineKubernetesLayers(config, model, {
       kubeconfig,
+      programApiUrl: options.programApiUrl,
       apiServerUrl: env.apiServer,
       hcloudToken: pulumi.secret(HETZNER_PLACEHOLDERS.hcloudToken),
       networkId: HETZNER_PLACEHOLDERS.networkId,
