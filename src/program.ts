@@ -59,6 +59,7 @@ export function defineCluster(
       s3SecretKey: pulumi.secret(config.etcdS3SecretKey),
       drainTimeoutSeconds: config.drainTimeoutSeconds,
       drainOnRemoval: config.drainOnRemoval,
+      clusterLifetime: infra.network,
     },
     opts,
   );

@@ -281,27 +281,53 @@ function checkServerType(name: string, location: string): string | undefined {
 }
 
 /**
- * Deprecated server types: Hetzner still starts them until the last order day, so they are not problems
- * that stop a deployment. Same shape as problems (the exact key and a message), for the plan and the
- * program to print as warnings. `types` is the catalogue to judge by (tests pass their own).
+ * Server-type notices, never problems that stop a deployment; same shape as problems (the exact key and a
+ * message), for the plan and the program to print as warnings. `types` is the catalogue to judge by (tests
+ * pass their own).
+ * - A deprecated type: Hetzner still starts new servers of it until the last order day.
+ * - A type Hetzner no longer sells (removed, or retired in the node's location): checkStackConfig lets it
+ *   through only for a node that keeps its running server, so the notice says what a node replacing it
+ *   must be, before anyone copies the entry for a new node and gets the refusal.
  */
 export function checkServerTypeNotices(
   config: StackConfig,
   types: Readonly<Record<string, ServerType>> = SERVER_TYPES,
 ): ConfigProblem[] {
   return config.nodes.flatMap((node, index) => {
-    const deprecation = lookUp(types, node.serverType)?.deprecation;
-    if (!deprecation) return [];
     const location = node.location ?? config.location;
-    return [
-      {
-        path: ["nodes", index, "serverType"],
-        message:
-          `"${node.serverType}" is deprecated: Hetzner starts new servers of it until ${deprecation.lastOrderDay} ` +
-          `(announced ${deprecation.announced}); move to ${describeReplacement(deprecation.replacement, location, types)}`,
-      },
-    ];
+    const message = serverTypeNotice(node.serverType, location, types);
+    return message ? [{ path: ["nodes", index, "serverType"], message }] : [];
   });
+}
+
+function serverTypeNotice(
+  name: string,
+  location: string,
+  types: Readonly<Record<string, ServerType>>,
+): string | undefined {
+  const keeps = "this node keeps its running server, but a node replacing it must use";
+  const gone = lookUp(REMOVED_SERVER_TYPES, name);
+  if (gone) {
+    const { lastOrderDay, replacement } = gone.removal;
+    return (
+      `"${name}" is no longer sold: Hetzner stopped selling it after ${lastOrderDay} and removed it from its ` +
+      `API; ${keeps} ${describeReplacement(replacement, location, types)}`
+    );
+  }
+  const type = lookUp(types, name);
+  const retired = type?.retired;
+  if (type && retired && isLocation(location) && retired.locations.includes(location)) {
+    return (
+      `"${name}" is no longer sold in ${location}: Hetzner stopped selling it there after ${retired.lastOrderDay} ` +
+      `(still offered in ${type.locations.join(", ")}); ${keeps} ${describeReplacement(retired.replacement, location, types)}`
+    );
+  }
+  const deprecation = type?.deprecation;
+  if (!deprecation) return undefined;
+  return (
+    `"${name}" is deprecated: Hetzner starts new servers of it until ${deprecation.lastOrderDay} ` +
+    `(announced ${deprecation.announced}); move to ${describeReplacement(deprecation.replacement, location, types)}`
+  );
 }
 
 function checkDuplicateNames(config: StackConfig, problems: Problems): void {

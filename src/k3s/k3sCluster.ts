@@ -24,6 +24,8 @@ export interface K3sClusterArgs {
   s3SecretKey: pulumi.Input<string>;
   drainTimeoutSeconds: number;
   drainOnRemoval: boolean;
+  /** Deleted only with the whole cluster (the network): drains are skipped then. */
+  clusterLifetime: pulumi.Resource;
 }
 
 /** k3s on every node: the initial server, parallel joins, rolling changes, drains, and the kubeconfig. */
@@ -76,9 +78,6 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         auditPolicy,
         after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],
         rollsAfter,
-        drainFrom: node.drainFrom ? args.servers.get(node.drainFrom) : undefined,
-        drainTimeoutSeconds: args.drainTimeoutSeconds,
-        drainOnRemoval: args.drainOnRemoval,
       },
       { parent },
     );
@@ -86,13 +85,26 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     return bootstrap;
   };
   args.model.nodes.forEach((node) => create(node.name));
+  // Drains run on another control-plane node and need its host key, so they come once every node exists.
+  for (const node of args.model.nodes) {
+    const from = node.drainFrom ? nodes.get(node.drainFrom) : undefined;
+    if (!from) continue;
+    (nodes.get(node.name) as NodeBootstrap).addDrain({
+      from,
+      clusterLifetime: args.clusterLifetime,
+      drainTimeoutSeconds: args.drainTimeoutSeconds,
+      drainOnRemoval: args.drainOnRemoval,
+    });
+  }
 
   const initial = args.model.nodes.find((node) => node.initializesCluster);
   if (!initial) throw new Error("k3s model has no initial server");
+  const initialNode = nodes.get(initial.name) as NodeBootstrap;
+  const initialConnection = sshConnection(initialNode.server, args.sshPrivateKey, initialNode.hostKey);
   const fetch = new command.remote.Command(
     "kubeconfig",
     {
-      connection: sshConnection(args.servers.get(initial.name) as hcloud.Server, args.sshPrivateKey),
+      connection: initialConnection,
       create: pulumi.output(args.apiServerUrl).apply((url) =>
         remoteScript({
           environment: { NODE_NAME: initial.serverName, API_SERVER_URL: url },
@@ -109,8 +121,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       additionalSecretOutputs: ["stdout"],
     },
   );
-  const initialServer = args.servers.get(initial.name) as hcloud.Server;
-  const initialBootstrap = nodes.get(initial.name)?.bootstrap as command.remote.Command;
+  const initialBootstrap = initialNode.bootstrap;
   for (const node of args.model.nodes) {
     const bootstrap = nodes.get(node.name) as NodeBootstrap;
     // Taints go through kubectl on the initial server, one at a time (see apply-node-taints.sh); a change
@@ -122,7 +133,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     });
     new command.remote.Command(
       taintsCommandName(node.name),
-      { connection: sshConnection(initialServer, args.sshPrivateKey), create: apply, update: apply },
+      { connection: initialConnection, create: apply, update: apply },
       {
         parent: bootstrap,
         dependsOn: [bootstrap.bootstrap, initialBootstrap],

@@ -2,12 +2,36 @@ import * as command from "@pulumi/command";
 import type * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { hostKeyFromOutput } from "../model/hostKey";
 import { volumeCommandName, type K3sNodeModel } from "../model/k3s";
 import { exportLines, readNodeScript, remoteScript } from "./remoteScript";
 
-/** SSH to a node as root with the stack's own key, retrying while the server boots. */
-export function sshConnection(server: hcloud.Server, privateKey: pulumi.Input<string>) {
-  return { host: server.ipv4Address, user: "root", privateKey, dialErrorLimit: 60, perDialTimeout: 10 };
+/**
+ * SSH to a node as root with the stack's own key, retrying while the server boots. With a host key (the
+ * one the node reported at its bootstrap) a server answering with another key is refused before any
+ * command or secret is sent.
+ */
+export function sshConnection(
+  server: hcloud.Server,
+  privateKey: pulumi.Input<string>,
+  hostKey?: pulumi.Input<string | undefined>,
+) {
+  return {
+    host: server.ipv4Address,
+    user: "root",
+    privateKey,
+    dialErrorLimit: 60,
+    perDialTimeout: 10,
+    // A key that resolves to undefined (a node bootstrapped before keys were kept) is left out of the
+    // inputs by the SDK, which skips undefined values; the provider then accepts any key, as before.
+    ...(hostKey !== undefined && { hostKey: pulumi.output(hostKey) as pulumi.Output<string> }),
+  };
+}
+
+/** A node to SSH to: its server and the host key its bootstrap recorded. */
+export interface SshTarget {
+  server: hcloud.Server;
+  hostKey: pulumi.Output<string | undefined>;
 }
 
 export interface NodeBootstrapArgs {
@@ -27,8 +51,16 @@ export interface NodeBootstrapArgs {
   after: pulumi.Resource[];
   /** The previous node's reconfiguration: changes roll one node at a time. */
   rollsAfter?: command.remote.Command;
-  /** The server to drain this node from when it is removed; none for a node nobody can drain. */
-  drainFrom?: hcloud.Server;
+}
+
+export interface DrainArgs {
+  /** The control-plane node that drains this one when it is removed. */
+  from: SshTarget;
+  /**
+   * What lives exactly as long as the cluster (its network): when it is deleted too (`pulumi destroy`),
+   * the drain is skipped, since draining nodes that all go away only waits on servers being destroyed.
+   */
+  clusterLifetime: pulumi.Resource;
   drainTimeoutSeconds: number;
   drainOnRemoval: boolean;
 }
@@ -43,19 +75,36 @@ export interface NodeBootstrapArgs {
  * the bootstrap never re-runs, so without it a volume added later would never be mounted, nor a grown
  * one's filesystem grown.
  */
-export class NodeBootstrap extends pulumi.ComponentResource {
+export class NodeBootstrap extends pulumi.ComponentResource implements SshTarget {
   readonly bootstrap: command.remote.Command;
   readonly reconfigure: command.remote.Command;
   readonly prepareVolume?: command.remote.Command;
+  readonly server: hcloud.Server;
+  /** The host key the node reported at its bootstrap; undefined for nodes bootstrapped before keys were kept. */
+  readonly hostKey: pulumi.Output<string | undefined>;
 
-  constructor(name: string, args: NodeBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hetzner-k8s:k3s:NodeBootstrap", name, {}, opts);
+  constructor(
+    private readonly nodeName: string,
+    private readonly args: NodeBootstrapArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("hetzner-k8s:k3s:NodeBootstrap", nodeName, {}, opts);
+    this.server = args.server;
     ({
       bootstrap: this.bootstrap,
       reconfigure: this.reconfigure,
       prepareVolume: this.prepareVolume,
-    } = createNodeCommands(name, args, this));
+      hostKey: this.hostKey,
+    } = createNodeCommands(nodeName, args, this));
     this.registerOutputs({});
+  }
+
+  /**
+   * The command that drains this node when it is removed. Added once every node exists, since it runs
+   * on another node and needs that node's host key.
+   */
+  addDrain(drain: DrainArgs): command.remote.Command {
+    return createDrainCommand(this.nodeName, this.args, drain, this.bootstrap, this);
   }
 }
 
@@ -70,7 +119,7 @@ function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean):
     PRIVATE_IP: node.privateIp,
     K3S_ROLE: node.role,
     K3S_VERSION: args.version,
-    K3S_CONFIG_YAML: stringify(withRegistration ? { ...node.config, ...node.registration } : node.config),
+    K3S_CONFIG_YAML: stringify(withRegistration ? node.bootstrapConfig : node.config),
     ...(node.role === "server" && { K3S_AUDIT_POLICY_YAML: args.auditPolicy }),
   };
 }
@@ -97,18 +146,19 @@ function runtimeExports(args: NodeBootstrapArgs): pulumi.Output<string> {
 }
 
 function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulumi.Resource) {
-  const connection = sshConnection(args.server, args.sshPrivateKey);
   const install = { name: "install-k3s", text: readNodeScript("install-k3s") };
   const prepare = { name: "prepare-node", text: readNodeScript("prepare-node") };
+  const reportHostKey = { name: "report-host-key", text: readNodeScript("report-host-key") };
   const stdin = runtimeExports(args);
 
+  // The first session cannot know the server's key; it reports it, and every later one requires it.
   const bootstrap = new command.remote.Command(
     `${name}-bootstrap`,
     {
-      connection,
+      connection: sshConnection(args.server, args.sshPrivateKey),
       create: remoteScript({
         environment: installEnvironment(args, true),
-        scripts: [prepare, install],
+        scripts: [prepare, install, reportHostKey],
         secretsOnStdin: true,
       }),
       stdin,
@@ -118,6 +168,8 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
     // with the settings it was created with (a new SSH key changes the connection, not what the node runs).
     { parent, dependsOn: [args.server, ...args.after], ignoreChanges: ["create", "stdin", "connection"] },
   );
+  const hostKey = bootstrap.stdout.apply(hostKeyFromOutput);
+  const connection = sshConnection(args.server, args.sshPrivateKey, hostKey);
 
   const reconfigure = new command.remote.Command(
     `${name}-reconfigure`,
@@ -136,33 +188,43 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
 
   const prepareVolume =
     args.volume && args.volumeAttachment
-      ? createVolumeCommand(name, args, args.volume, args.volumeAttachment, bootstrap, parent)
+      ? createVolumeCommand(name, args, args.volume, args.volumeAttachment, bootstrap, connection, parent)
       : undefined;
+  return { bootstrap, reconfigure, prepareVolume, hostKey };
+}
 
-  if (args.drainFrom) {
-    const drain = args.drainOnRemoval
-      ? remoteScript({
-          environment: { NODE_NAME: args.node.serverName, DRAIN_TIMEOUT: String(args.drainTimeoutSeconds) },
-          scripts: [{ name: "drain-node", text: readNodeScript("drain-node") }],
-          secretsOnStdin: false,
-        })
-      : `echo "drainOnRemoval is off: not draining ${args.node.serverName}"`;
-    new command.remote.Command(
-      `${name}-drain`,
-      {
-        connection: sshConnection(args.drainFrom, args.sshPrivateKey),
-        delete: drain,
-        logging: "stdoutAndStderr",
-      },
-      // Depending on the server (and the volume attachment) makes Pulumi run this delete before it detaches
-      // the volume and destroys the server.
-      {
-        parent,
-        dependsOn: [args.server, bootstrap, ...(args.volumeAttachment ? [args.volumeAttachment] : [])],
-      },
-    );
-  }
-  return { bootstrap, reconfigure, prepareVolume };
+function createDrainCommand(
+  name: string,
+  args: NodeBootstrapArgs,
+  drainArgs: DrainArgs,
+  bootstrap: command.remote.Command,
+  parent: pulumi.Resource,
+): command.remote.Command {
+  const drain = drainArgs.drainOnRemoval
+    ? remoteScript({
+        environment: {
+          NODE_NAME: args.node.serverName,
+          DRAIN_TIMEOUT: String(drainArgs.drainTimeoutSeconds),
+        },
+        scripts: [{ name: "drain-node", text: readNodeScript("drain-node") }],
+        secretsOnStdin: false,
+      })
+    : `echo "drainOnRemoval is off: not draining ${args.node.serverName}"`;
+  return new command.remote.Command(
+    `${name}-drain`,
+    {
+      connection: sshConnection(drainArgs.from.server, args.sshPrivateKey, drainArgs.from.hostKey),
+      delete: drain,
+      logging: "stdoutAndStderr",
+    },
+    // Depending on the server (and the volume attachment) makes Pulumi run this delete before it detaches
+    // the volume and destroys the server.
+    {
+      parent,
+      dependsOn: [args.server, bootstrap, ...(args.volumeAttachment ? [args.volumeAttachment] : [])],
+      deletedWith: drainArgs.clusterLifetime,
+    },
+  );
 }
 
 function createVolumeCommand(
@@ -171,6 +233,7 @@ function createVolumeCommand(
   volume: hcloud.Volume,
   attachment: hcloud.VolumeAttachment,
   bootstrap: command.remote.Command,
+  connection: ReturnType<typeof sshConnection>,
   parent: pulumi.Resource,
 ): command.remote.Command {
   // Built from the volume's own outputs, so the command's inputs change, and it runs, when the volume
@@ -191,7 +254,7 @@ function createVolumeCommand(
   return new command.remote.Command(
     volumeCommandName(name),
     {
-      connection: sshConnection(args.server, args.sshPrivateKey),
+      connection,
       create: script,
       update: script,
       logging: "stdoutAndStderr",

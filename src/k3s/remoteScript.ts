@@ -10,7 +10,12 @@ import * as path from "node:path";
 export const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
 
 export type NodeScript =
-  "prepare-node" | "install-k3s" | "fetch-kubeconfig" | "drain-node" | "apply-node-taints";
+  | "prepare-node"
+  | "install-k3s"
+  | "fetch-kubeconfig"
+  | "drain-node"
+  | "apply-node-taints"
+  | "report-host-key";
 
 export function readNodeScript(name: NodeScript): string {
   return readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");

@@ -46,11 +46,18 @@ export interface K3sNodeModel {
    */
   config: Record<string, unknown>;
   /**
-   * Taints the node registers with (k3s applies them only at registration). Only the bootstrap writes
-   * them; afterwards `taints` keeps them current and the Kubernetes layer the labels, so editing either
-   * restarts nothing.
+   * Taints the node registers with (k3s applies them only at registration), and for the initial server
+   * `cluster-init`. Only the bootstrap writes them; afterwards `taints` keeps the taints current and the
+   * Kubernetes layer the labels, so editing either restarts nothing.
    */
   registration: Record<string, unknown>;
+  /**
+   * config.yaml as the bootstrap writes it: `config` with the registration settings, and on the initial
+   * server `cluster-init` instead of `server` (there is nothing to join yet). Every later write is
+   * `config`, the same for every server whoever initialized the cluster, so removing the first
+   * control-plane node restarts no other.
+   */
+  bootstrapConfig: Record<string, unknown>;
   /**
    * The node's taints as `key[=value]:Effect`, kept current after registration by apply-node-taints.sh,
    * which changes them one at a time and leaves every taint it did not set alone.
@@ -172,19 +179,26 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
       : isServer && !concurrentServerJoins && previousServer
         ? [previousServer.name]
         : [initial.name];
-    const join = initializesCluster ? { "cluster-init": true } : { server: apiPrivateUrl };
+    const settings = {
+      ...agentSettings(node),
+      server: apiPrivateUrl,
+      ...(isServer && serverSettings(config, node, staticSans)),
+    };
+    const registration = {
+      ...(initializesCluster && { "cluster-init": true }),
+      ...registrationSettings(node),
+    };
+    const initialSettings: Record<string, unknown> = { ...settings };
+    delete initialSettings.server;
     return {
       name: node.name,
       serverName: node.serverName,
       privateIp: node.privateIp,
       role: isServer ? "server" : "agent",
       initializesCluster,
-      config: {
-        ...agentSettings(node),
-        ...join,
-        ...(isServer && serverSettings(config, node, staticSans)),
-      },
-      registration: registrationSettings(node),
+      config: settings,
+      registration,
+      bootstrapConfig: { ...(initializesCluster ? initialSettings : settings), ...registration },
       taints: nodeTaints(node),
       joinsAfter,
       rollsAfter: rollOrder[index - 1]?.name,

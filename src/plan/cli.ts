@@ -1,13 +1,17 @@
 import { Command } from "commander";
 import * as path from "node:path";
-import { ConfigError, formatProblem } from "../config/errors";
-import { parseStackConfig } from "../config/load";
+import { ConfigError, formatKeyPath, PROJECT, type ConfigProblem } from "../config/errors";
+import { parseNodesOutput } from "../config/lastDeployment";
+import { parseStackConfig, type RawConfig } from "../config/load";
+import { checkServerTypeNotices } from "../config/rules";
+import type { StackConfig } from "../config/schema";
 import { checkDeployableSources } from "../config/sourceRules";
 import {
   assertSafeTransition,
   deploymentOf,
   FIRST_DEPLOYMENT,
   type LastDeployment,
+  type PreviousNode,
 } from "../config/transition";
 import { diffPlans, renderDiff, summarizeDiff } from "./diff";
 import { evaluatePlan } from "./evaluate";
@@ -29,9 +33,58 @@ interface PlanOptions {
   json?: boolean;
 }
 
+/** A warning as `--json` carries it: the key as `pulumi config` names it, and what stderr says about it. */
+export interface PlanWarning {
+  path: string;
+  message: string;
+}
+
 /** Reads and validates a stack file the way `pulumi up` would see it. */
 function loadConfig(stackFile: string, projectDir: string, last: LastDeployment = FIRST_DEPLOYMENT) {
   return parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile), last.nodes);
+}
+
+/**
+ * Reads a stack file that stands for the last deployment. Its servers exist, so each node is read as keeping
+ * its server: a type Hetzner stopped selling after the deployment is no error there, as for `pulumi up`,
+ * which reads the running servers from the stack's outputs.
+ */
+function loadPrevious(stackFile: string, projectDir: string) {
+  const raw = readStackConfig(stackFile, projectDir);
+  return parseStackConfig(raw, readStackSecretKeys(stackFile), runningServersOf(raw));
+}
+
+/** The nodes of a raw stack config as servers that run, each in its effective location. */
+function runningServersOf(raw: RawConfig): PreviousNode[] {
+  const location = raw[`${PROJECT}:location`];
+  let nodes = raw[`${PROJECT}:nodes`];
+  // The Pulumi CLI's way of passing structured values; an undecodable one is reported by the parse.
+  if (typeof nodes === "string") {
+    try {
+      nodes = JSON.parse(nodes);
+    } catch {
+      return [];
+    }
+  }
+  return parseNodesOutput(nodes).map((node) => ({
+    ...node,
+    location: node.location ?? (typeof location === "string" ? location : undefined),
+  }));
+}
+
+/**
+ * What the plan warns about without refusing: firewall sources a deployment refuses (the example stacks
+ * hold documentation addresses, and can still be planned) and server-type notices, which nothing refuses.
+ */
+function warningsOf(config: StackConfig): PlanWarning[] {
+  const refused = checkDeployableSources(config).map((problem): ConfigProblem => ({
+    ...problem,
+    message: `${problem.message} (pulumi preview and up refuse this)`,
+  }));
+  return [...refused, ...checkServerTypeNotices(config)].map((problem) => ({
+    path: formatKeyPath(problem.path),
+    message: problem.message,
+  }));
 }
 
 export async function runPlanCommand(argv: string[], projectDir: string): Promise<number> {
@@ -60,7 +113,7 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
   let edited;
   try {
     const previous = options.previous
-      ? deploymentOf(loadConfig(path.resolve(options.previous), projectDir))
+      ? deploymentOf(loadPrevious(path.resolve(options.previous), projectDir))
       : undefined;
     config = loadConfig(stackFile, projectDir, previous);
     if (previous) assertSafeTransition(previous, config);
@@ -74,22 +127,23 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     process.stderr.write(error.lines.join("\n") + "\n");
     return EXIT_INVALID_CONFIG;
   }
-  // The example stacks hold documentation addresses: the plan still runs, and says what a deployment refuses.
-  for (const problem of checkDeployableSources(edited ?? config)) {
-    process.stderr.write(`warning: ${formatProblem(problem)} (pulumi preview and up refuse this)\n`);
-  }
+  // On stderr, so that stdout stays one JSON document with --json (which carries them as `warnings`).
+  const warnings = warningsOf(edited ?? config);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning.path}: ${warning.message}\n`);
   const plan = await evaluatePlan(options.stack, config);
   if (edited && options.diff) {
     const diff = diffPlans(plan, await evaluatePlan(options.stack, edited));
     const to = path.relative(process.cwd(), path.resolve(options.diff));
     process.stdout.write(
       options.json
-        ? JSON.stringify({ ...diff, summary: summarizeDiff(diff) }, null, 2) + "\n"
+        ? JSON.stringify({ ...diff, summary: summarizeDiff(diff), warnings }, null, 2) + "\n"
         : renderDiff(diff, path.relative(process.cwd(), stackFile), to),
     );
     return 0;
   }
-  process.stdout.write(options.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan));
+  process.stdout.write(
+    options.json ? JSON.stringify({ ...plan, warnings }, null, 2) + "\n" : renderPlan(plan),
+  );
   return 0;
 }
 

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../config/errors";
+import { parseK3sVersion } from "../config/k3sRules";
 import type { StackConfig } from "../config/schema";
 import { buildPool, type PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
+import { k3sRoleOf } from "./bootstrapPath";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
 import { createSecrecyProbe, resourceKey } from "./secrecy";
 import { maskInputs, resolveOutput, type ResolvedOutput } from "./values";
@@ -19,8 +21,29 @@ export interface PlannedResource {
   options: ResourceOptionsRecord;
 }
 
+/** The k3s release the cluster runs: the stack's k3sVersion, installed on every node. */
+export interface PlannedK3s {
+  version: string;
+  /** "1.35": the Kubernetes minor of the release, which the add-ons' supported ranges are stated in. */
+  kubernetesMinor: string;
+}
+
+/** A node as the stack file lists it, with the k3s role its bootstrap command gives it. */
+export interface PlannedNode {
+  name: string;
+  role: "control-plane" | "worker";
+  /** "server (cluster-init)", "server" or "agent". */
+  k3sRole: string;
+}
+
 export interface Plan {
   stack: string;
+  k3s: PlannedK3s;
+  /**
+   * In stack-file order, which neither the resources (sorted by URN) nor the program's registration order
+   * keeps; the node table follows it.
+   */
+  nodes: PlannedNode[];
   resources: PlannedResource[];
   outputs: Record<string, ResolvedOutput>;
   /** The shared resource pool and what the tenants are promised (cores and bytes). */
@@ -94,5 +117,16 @@ export async function evaluatePlan(stack: string, config: StackConfig): Promise<
   // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
   const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
   const evaluation = await evaluateProgram(stack, (opts) => defineCluster(config, credentials, opts));
-  return { stack, ...evaluation, pool: buildPool(config) };
+  const minor = parseK3sVersion(config.k3sVersion)?.minor;
+  return {
+    stack,
+    k3s: { version: config.k3sVersion, kubernetesMinor: minor === undefined ? "unknown" : `1.${minor}` },
+    nodes: config.nodes.map((node) => ({
+      name: node.name,
+      role: node.role,
+      k3sRole: k3sRoleOf(evaluation.resources, node.name),
+    })),
+    ...evaluation,
+    pool: buildPool(config),
+  };
 }

@@ -13,6 +13,8 @@ export interface ResourceOptionsRecord {
   ignoreChanges: string[];
   replaceOnChanges: string[];
   additionalSecretOutputs: string[];
+  /** URN of the resource whose deletion makes this one's unnecessary (skipped), or null. */
+  deletedWith: string | null;
   /** URN of the explicit provider, or null for the default provider of the package. */
   provider: string | null;
 }
@@ -43,6 +45,7 @@ interface RegisterResourceRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getDeletedwith(): string;
   getProvider(): string;
 }
 interface RegisterResourceResponse {
@@ -106,6 +109,7 @@ function toRecord(request: RegisterResourceRequest, urn: string): ResourceRecord
       ignoreChanges: request.getIgnorechangesList(),
       replaceOnChanges: request.getReplaceonchangesList(),
       additionalSecretOutputs: request.getAdditionalsecretoutputsList(),
+      deletedWith: request.getDeletedwith() || null,
       provider: providerUrn(request.getProvider()),
     },
   };

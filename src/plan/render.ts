@@ -1,4 +1,4 @@
-import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
+import { bootstrapLevels, createCommands, isTaintsCommand, k3sRoleOf } from "./bootstrapPath";
 import { poolSection, tenantsSection } from "./renderTenants";
 import type { Plan, PlannedResource } from "./evaluate";
 import { SECRET, UNKNOWN } from "./values";
@@ -73,11 +73,23 @@ export function publicExposureProblems(plan: Plan): string[] {
   return problems;
 }
 
+/** The servers in stack-file order; one the stack does not list (none should) comes last, by URN. */
+function serversInStackOrder(plan: Plan): PlannedResource[] {
+  const position = new Map(plan.nodes.map((node, index) => [node.name, index]));
+  const positionOf = (server: PlannedResource) => position.get(nodeNameOf(server)) ?? Number.MAX_SAFE_INTEGER;
+  // Array.prototype.sort is stable: servers of equal position keep their URN order.
+  return ofType(plan, "hcloud:index/server:Server").sort((a, b) => positionOf(a) - positionOf(b));
+}
+
+function nodeNameOf(server: PlannedResource): string {
+  return ((server.inputs.labels ?? {}) as Record<string, string>).node ?? server.name;
+}
+
 function nodesSection(plan: Plan): string[] {
   const rows = [
     ["NAME", "ROLE", "K3S", "TYPE", "LOCATION", "PRIVATE IP", "VOLUME", "PLACEMENT", "PROTECTED"],
   ];
-  for (const server of ofType(plan, "hcloud:index/server:Server")) {
+  for (const server of serversInStackOrder(plan)) {
     const inputs = server.inputs;
     const labels = (inputs.labels ?? {}) as Record<string, string>;
     const networks = (inputs.networks ?? []) as Inputs[];
@@ -88,9 +100,9 @@ function nodesSection(plan: Plan): string[] {
         server.dependencies.includes(resource.urn),
     );
     rows.push([
-      labels.node ?? server.name,
+      nodeNameOf(server),
       labels.role ?? "-",
-      k3sRoleOf(plan, labels.node ?? server.name),
+      k3sRoleOf(plan.resources, nodeNameOf(server)),
       text(inputs.serverType),
       text(inputs.location),
       text(networks[0]?.ip),
@@ -99,15 +111,7 @@ function nodesSection(plan: Plan): string[] {
       inputs.deleteProtection ? "yes" : "no",
     ]);
   }
-  return [`Nodes (${rows.length - 1})`, ...table(rows)];
-}
-
-/** Each node's k3s role, from the configuration its bootstrap command writes. */
-function k3sRoleOf(plan: Plan, nodeName: string): string {
-  const bootstrap = plan.resources.find((resource) => resource.name === `${nodeName}-bootstrap`);
-  const text = typeof bootstrap?.inputs.create === "string" ? bootstrap.inputs.create : "";
-  const role = /^export K3S_ROLE='(\w+)'$/m.exec(text)?.[1] ?? "-";
-  return role === "server" && /^cluster-init: true$/m.test(text) ? "server (cluster-init)" : role;
+  return [`Nodes (${rows.length - 1}) in stack-file order`, ...table(rows)];
 }
 
 function bootstrapSection(plan: Plan): string[] {
@@ -248,6 +252,7 @@ export function renderPlan(plan: Plan): string {
   const sections = [
     [
       `Plan for stack "${plan.stack}" (offline: no cloud calls; values assigned by Hetzner show as ${UNKNOWN})`,
+      `k3s ${plan.k3s.version} (Kubernetes ${plan.k3s.kubernetesMinor}) on every node`,
     ],
     nodesSection(plan),
     bootstrapSection(plan),

@@ -80,6 +80,30 @@ describe("servers that already run a type Hetzner no longer sells", () => {
     ).toHaveLength(1);
   });
 
+  it("warn on the node's key (a notice, not a problem): no longer sold, and what a replacement must use", () => {
+    expect(checkServerTypeNotices(withWorker("cx32"))).toEqual([
+      {
+        path: ["nodes", 3, "serverType"],
+        message:
+          '"cx32" is no longer sold: Hetzner stopped selling it after 2025-12-31 and removed it from its API; ' +
+          'this node keeps its running server, but a node replacing it must use "cx33" (4 vCPU, 8 GB RAM, 80 GB disk)',
+      },
+    ]);
+  });
+
+  it("warn about a type no longer sold in the node's location, and not where it is still sold", () => {
+    expect(checkServerTypeNotices(withWorker("cpx41"))).toEqual([
+      {
+        path: ["nodes", 3, "serverType"],
+        message:
+          '"cpx41" is no longer sold in fsn1: Hetzner stopped selling it there after 2025-12-31 (still offered ' +
+          'in ash, hil); this node keeps its running server, but a node replacing it must use "cpx42" ' +
+          "(8 vCPU, 16 GB RAM, 320 GB disk)",
+      },
+    ]);
+    expect(checkServerTypeNotices(withWorker("cpx41", "ash"))).toEqual([]);
+  });
+
   it("reads the running servers from the last deployment when the stack is parsed", () => {
     const raw = devRaw();
     nodesOf(raw)[3].serverType = "cx32";

@@ -49,11 +49,35 @@ describe("k3s roles and join order", () => {
       ["cp-3", "server", false],
       ["worker-1", "agent", false],
     ]);
-    expect(node(model.nodes, "cp-1").config["cluster-init"]).toBe(true);
-    expect(node(model.nodes, "cp-1").config.server).toBeUndefined();
+    // Only the bootstrap initializes: there is nothing to join yet.
+    expect(node(model.nodes, "cp-1").bootstrapConfig["cluster-init"]).toBe(true);
+    expect(node(model.nodes, "cp-1").bootstrapConfig.server).toBeUndefined();
     for (const name of ["cp-2", "cp-3", "worker-1"]) {
-      expect(node(model.nodes, name).config.server).toBe("https://10.0.1.2:6443");
+      expect(node(model.nodes, name).bootstrapConfig.server).toBe("https://10.0.1.2:6443");
+      expect(node(model.nodes, name).bootstrapConfig["cluster-init"]).toBeUndefined();
     }
+    // Every later write (the rolling reconfiguration) is the same for every server, the first included.
+    for (const entry of model.nodes) {
+      expect([entry.name, entry.config.server, entry.config["cluster-init"]]).toEqual([
+        entry.name,
+        "https://10.0.1.2:6443",
+        undefined,
+      ]);
+    }
+  });
+
+  it("restarts no other node when the first control-plane node is removed or replaced", () => {
+    const before = k3sNodes();
+    const after = k3sNodes((config) => {
+      config.nodes = config.nodes.filter((entry) => entry.name !== "cp-1");
+      config.nodes.push({ ...config.nodes[0], name: "cp-4", privateIp: "10.0.1.20" });
+    });
+    expect(node(after.nodes, "cp-2").initializesCluster).toBe(true);
+    for (const name of ["cp-2", "cp-3", "worker-1"]) {
+      expect([name, node(after.nodes, name).config]).toEqual([name, node(before.nodes, name).config]);
+    }
+    // The new server joins like any other.
+    expect(node(after.nodes, "cp-4").bootstrapConfig.server).toBe("https://10.0.1.2:6443");
   });
 
   it("joins every node as soon as the first server is up on versions with the concurrent join fix", () => {

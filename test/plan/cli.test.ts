@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { VERSIONS } from "../../src/versions";
 import { PROJECT_DIR } from "../helpers/plan";
 
 /** Runs `npm run plan -- ...` the way a user does, as its own process. */
@@ -21,6 +22,9 @@ describe("plan command", () => {
         "runners here (pulumi preview and up refuse this)\n",
     );
     expect(code).toBe(0);
+    expect(stdout.split("\n")[1]).toBe(
+      `k3s ${VERSIONS.k3s} (Kubernetes ${/^v(1\.\d+)\./.exec(VERSIONS.k3s)?.[1]}) on every node`,
+    );
     expect(stdout).toMatch(/Nodes \(4\)/);
     expect(stdout).toMatch(/cp-1\s+control-plane\s+server \(cluster-init\)\s+cx23\s+fsn1\s+10\.0\.1\.10/);
     expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx33\s+fsn1\s+10\.0\.1\.13\s+20 GB \(retained\)/);
@@ -38,11 +42,38 @@ describe("plan command", () => {
     expect(stdout).toMatch(/sshPrivateKey\s+\[secret\]/);
   });
 
+  it("lists the nodes in stack-file order, each with its role and k3s role", () => {
+    // Pulumi.prod.yaml lists db-1 after the workers, which a table sorted by name would put first.
+    const { code, stdout } = runPlan("--stack", "prod");
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    const header = lines.indexOf("Nodes (7) in stack-file order");
+    expect(header).toBeGreaterThan(0);
+    const rows = lines.slice(header + 2, header + 9).map((line) =>
+      line
+        .trim()
+        .split(/\s{2,}/)
+        .slice(0, 3),
+    );
+    expect(rows).toEqual([
+      ["cp-1", "control-plane", "server (cluster-init)"],
+      ["cp-2", "control-plane", "server"],
+      ["cp-3", "control-plane", "server"],
+      ["worker-1", "worker", "agent"],
+      ["worker-2", "worker", "agent"],
+      ["worker-3", "worker", "agent"],
+      ["db-1", "worker", "agent"],
+    ]);
+  });
+
   it("prints exactly one JSON document with resources, dependencies and masked outputs", () => {
     const { code, stdout } = runPlan("--stack", "prod", "--json");
     expect(code).toBe(0);
     const plan = JSON.parse(stdout) as {
       stack: string;
+      k3s: { version: string; kubernetesMinor: string };
+      nodes: { name: string; role: string; k3sRole: string }[];
+      warnings: { path: string; message: string }[];
       resources: {
         urn: string;
         type: string;
@@ -55,6 +86,31 @@ describe("plan command", () => {
       outputs: Record<string, { secret: boolean; value: unknown }>;
     };
     expect(plan.stack).toBe("prod");
+    expect(plan.k3s).toEqual({
+      version: VERSIONS.k3s,
+      kubernetesMinor: expect.stringMatching(/^1\.\d+$/) as unknown,
+    });
+    expect(VERSIONS.k3s.startsWith(`v${plan.k3s.kubernetesMinor}.`)).toBe(true);
+    expect(plan.nodes.map((node) => node.name)).toEqual([
+      "cp-1",
+      "cp-2",
+      "cp-3",
+      "worker-1",
+      "worker-2",
+      "worker-3",
+      "db-1",
+    ]);
+    expect(plan.nodes[0]).toEqual({ name: "cp-1", role: "control-plane", k3sRole: "server (cluster-init)" });
+    expect(plan.nodes[6]).toEqual({ name: "db-1", role: "worker", k3sRole: "agent" });
+    // The warnings stderr shows, as data: the example stack's documentation addresses.
+    expect(plan.warnings.map((warning) => warning.path)).toEqual([
+      "hetzner-k8s:sshAllowedSources[0]",
+      "hetzner-k8s:apiAllowedSources[0]",
+      "hetzner-k8s:apiAllowedSources[1]",
+    ]);
+    expect(plan.warnings[0].message).toMatch(
+      /^198\.51\.100\.10\/32 is a documentation range .* \(pulumi preview and up refuse this\)$/,
+    );
     const server = plan.resources.find((resource) => resource.type === "hcloud:index/server:Server");
     expect(server).toEqual(
       expect.objectContaining({
@@ -141,6 +197,46 @@ describe("plan --previous", () => {
     const dev = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
     expect(runPlan("--config", dev, "--previous", dev).code).toBe(0);
   });
+
+  describe("a node that keeps its server of a type Hetzner no longer sells", () => {
+    // Deployed when cx32 was still sold: the last deployment's servers exist, so the previous file is valid.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "plan-removed-")), "Pulumi.deployed.yaml");
+    writeFileSync(
+      file,
+      readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8").replace(
+        "serverType: cx33",
+        "serverType: cx32",
+      ),
+    );
+    const notice =
+      'hetzner-k8s:nodes[3].serverType: "cx32" is no longer sold: Hetzner stopped selling it after 2025-12-31 ' +
+      "and removed it from its API; this node keeps its running server, but a node replacing it must use " +
+      '"cx33" (4 vCPU, 8 GB RAM, 80 GB disk)';
+
+    it("is planned with a warning on stderr that names the successor, not a refusal", () => {
+      const { code, stdout, stderr } = runPlan("--config", file, "--previous", file);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s/);
+      const warnings = stderr.trim().split("\n");
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/^warning: hetzner-k8s:sshAllowedSources\[0\]: .* refuse this\)$/);
+      expect(warnings[1]).toBe(`warning: ${notice}`);
+    });
+
+    it("carries the warning in --json, with stdout one JSON document", () => {
+      const { code, stdout } = runPlan("--config", file, "--previous", file, "--json");
+      expect(code).toBe(0);
+      const plan = JSON.parse(stdout) as { warnings: { path: string; message: string }[] };
+      const colon = notice.indexOf(": ");
+      expect(plan.warnings[1]).toEqual({ path: notice.slice(0, colon), message: notice.slice(colon + 2) });
+    });
+
+    it("is refused without the last deployment: a new server of the type cannot be ordered", () => {
+      const { code, stderr } = runPlan("--config", file);
+      expect(code).toBe(2);
+      expect(stderr).toContain('hetzner-k8s:nodes[3].serverType: "cx32" is no longer sold');
+    });
+  });
 });
 
 describe("plan --diff", () => {
@@ -168,11 +264,21 @@ describe("plan --diff", () => {
     const edited = editedDev((text) => text.replace('requestsCpu: "2"', 'requestsCpu: "3"'));
     const { code, stdout } = runPlan("--stack", "dev", "--diff", edited, "--json");
     expect(code).toBe(0);
-    const diff = JSON.parse(stdout) as { update: { name: string; paths: string[] }[]; summary: string };
+    const diff = JSON.parse(stdout) as {
+      update: { name: string; paths: string[] }[];
+      summary: string;
+      warnings: { path: string; message: string }[];
+    };
     expect(diff.update).toEqual([
       expect.objectContaining({ name: "team-a/tenant-quota", paths: ["spec.hard.requests.cpu"] }),
     ]);
     expect(diff.summary).toBe("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete");
+    expect(diff.warnings).toEqual([
+      {
+        path: "hetzner-k8s:sshAllowedSources[0]",
+        message: expect.stringContaining("203.0.113.0/24") as unknown,
+      },
+    ]);
   });
 
   it.each([

@@ -142,6 +142,21 @@ describe("k3s bootstrap graph", () => {
     );
   });
 
+  it("skips every drain when the whole cluster goes (pulumi destroy deletes the network too)", () => {
+    const [network] = resourcesOfType(plan, TYPES.network);
+    const drains = plan.resources.filter((resource) => resource.name.endsWith("-drain"));
+    expect(drains.map((drain) => drain.name).sort()).toEqual(
+      ["cp-1", "cp-2", "cp-3", "worker-1", "extra-1", "extra-2", "extra-3"]
+        .map((node) => `${node}-drain`)
+        .sort(),
+    );
+    for (const drain of drains)
+      expect([drain.name, drain.options.deletedWith]).toEqual([drain.name, network.urn]);
+    // Nothing else is skipped on destroy: the other commands delete nothing, the servers must go.
+    const skipped = plan.resources.filter((resource) => resource.options.deletedWith !== null);
+    expect(skipped).toEqual(drains);
+  });
+
   it("skips the drain when drainOnRemoval is off", async () => {
     const off = await planStack("dev", (config) => {
       config.drainOnRemoval = false;

@@ -14,7 +14,12 @@ import * as path from "node:path";
 export const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
 
 export type ScriptName =
-  "prepare-node.sh" | "install-k3s.sh" | "fetch-kubeconfig.sh" | "drain-node.sh" | "restore-etcd.sh";
+  | "prepare-node.sh"
+  | "install-k3s.sh"
+  | "fetch-kubeconfig.sh"
+  | "drain-node.sh"
+  | "restore-etcd.sh"
+  | "report-host-key.sh";
 
 export interface RunResult {
   status: number;
