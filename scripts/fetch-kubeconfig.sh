@@ -8,6 +8,7 @@ set -euo pipefail
 #   API_SERVER_URL      required; replaces the `server:` of k3s.yaml (which is https://127.0.0.1:6443)
 #   KUBECONFIG_TIMEOUT  seconds to wait for k3s to write /etc/rancher/k3s/k3s.yaml (default 120)
 #   POLL_INTERVAL       seconds between polls (default 5)
+#   RENEW_WARN_DAYS     warn when the admin client certificate expires within this many days (default 120)
 #   HK_ROOT             prefix for every file the script reads (tests point it at a temp dir)
 #
 # stdout carries the kubeconfig and nothing else (the caller stores it as a secret); messages go to stderr.
@@ -27,10 +28,12 @@ NODE_NAME="${NODE_NAME:-}"
 API_SERVER_URL="${API_SERVER_URL:-}"
 KUBECONFIG_TIMEOUT="${KUBECONFIG_TIMEOUT:-120}"
 POLL_INTERVAL="${POLL_INTERVAL:-5}"
+RENEW_WARN_DAYS="${RENEW_WARN_DAYS:-120}"
 [[ $API_SERVER_URL =~ ^https://[^[:space:]/]+/?$ ]] ||
   fail check-env "API_SERVER_URL must look like https://203.0.113.10:6443, got '$API_SERVER_URL'"
 [[ $KUBECONFIG_TIMEOUT =~ ^[0-9]+$ ]] || fail check-env "KUBECONFIG_TIMEOUT must be whole seconds, got '$KUBECONFIG_TIMEOUT'"
 [[ $POLL_INTERVAL =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "POLL_INTERVAL must be a number of seconds, got '$POLL_INTERVAL'"
+[[ $RENEW_WARN_DAYS =~ ^[0-9]+$ ]] || fail check-env "RENEW_WARN_DAYS must be whole days, got '$RENEW_WARN_DAYS'"
 
 KUBECONFIG_FILE="$ROOT/etc/rancher/k3s/k3s.yaml"
 
@@ -57,3 +60,14 @@ while IFS= read -r line || [[ -n $line ]]; do
 done <"$KUBECONFIG_FILE"
 printf '%s' "$output"
 log fetch-kubeconfig "printed /etc/rancher/k3s/k3s.yaml with server $API_SERVER_URL"
+
+# k3s renews its certificates (this admin client certificate included) only when it starts and they expire
+# within 120 days; a server that has not restarted since keeps handing out the old one. Say so in time.
+cert_data=$(sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' "$KUBECONFIG_FILE" | head -n1)
+cert_pem=$(printf '%s' "$cert_data" | base64 -d 2>/dev/null) || cert_pem=""
+# Only a certificate openssl can read is judged; the check is advice, never a reason to fail the fetch.
+if [[ -n $cert_pem ]] && command -v openssl >/dev/null && openssl x509 -noout <<<"$cert_pem" 2>/dev/null; then
+  if ! openssl x509 -noout -checkend $((RENEW_WARN_DAYS * 86400)) <<<"$cert_pem" >/dev/null; then
+    log certificate "warning: the admin client certificate expires within ${RENEW_WARN_DAYS} days; restart k3s on this server (systemctl restart k3s) so it renews it, then run pulumi up"
+  fi
+fi

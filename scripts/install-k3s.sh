@@ -10,7 +10,12 @@ set -euo pipefail
 #                          Hetzner names the interface differently per server type: enp7s0, ens10, ...)
 #   K3S_ROLE               server | agent
 #   K3S_VERSION            e.g. v1.33.5+k3s1
-#   K3S_TOKEN              cluster token (secret: written to /etc/rancher/k3s/token, never printed)
+#   K3S_TOKEN              join token (secret: written to /etc/rancher/k3s/token, never printed): on servers
+#                          the server token, on agents the agent token; in k3s's secure form (K10<CA hash>::...)
+#                          a joining node checks the cluster's CA before it sends it
+#   K3S_AGENT_TOKEN        optional, servers only, secret: the token agents join with, written to
+#                          /etc/rancher/k3s/agent-token and named as agent-token-file in the node drop-in;
+#                          without it agents join with the server token (clusters created before it existed)
 #   K3S_CONFIG_YAML        full content of /etc/rancher/k3s/config.yaml (references token-file)
 #   K3S_AUDIT_POLICY_YAML  optional, servers only: content of /etc/rancher/k3s/audit-policy.yaml
 #   K3S_EXTRA_TLS_SANS     optional, servers only: comma-separated addresses/names appended (tls-san+) to the
@@ -74,6 +79,7 @@ PRIVATE_IP="${PRIVATE_IP:-}"
 ROLE="${K3S_ROLE:-}"
 VERSION="${K3S_VERSION:-}"
 TOKEN="${K3S_TOKEN:-}"
+AGENT_TOKEN="${K3S_AGENT_TOKEN:-}"
 CONFIG_YAML="${K3S_CONFIG_YAML:-}"
 AUDIT_POLICY_YAML="${K3S_AUDIT_POLICY_YAML:-}"
 EXTRA_TLS_SANS="${K3S_EXTRA_TLS_SANS:-}"
@@ -189,6 +195,9 @@ node_dropin_content() {
   local san
   printf '# Written by hetzner-k8s (install-k3s.sh). k3s merges this file after config.yaml.\n'
   printf 'flannel-iface: %s\n' "$PRIVATE_IFACE"
+  if [[ $ROLE == server && -n $AGENT_TOKEN ]]; then
+    printf 'agent-token-file: /etc/rancher/k3s/agent-token\n'
+  fi
   if [[ $ROLE == server ]] && ((${#TLS_SANS[@]})); then
     # "+": append to the tls-san list of config.yaml instead of replacing it.
     printf 'tls-san+:\n'
@@ -247,6 +256,17 @@ write_configuration() {
   if ((WROTE)); then
     log config "wrote /etc/rancher/k3s/token"
     changed=1
+  fi
+  if [[ -n $AGENT_TOKEN ]]; then
+    if [[ $ROLE == server ]]; then
+      write_if_changed "$ROOT/etc/rancher/k3s/agent-token" 0600 "$AGENT_TOKEN"
+      if ((WROTE)); then
+        log config "wrote /etc/rancher/k3s/agent-token"
+        changed=1
+      fi
+    else
+      log config "K3S_AGENT_TOKEN ignored: agents join with K3S_TOKEN"
+    fi
   fi
   write_if_changed "$ROOT/etc/rancher/k3s/config.yaml" 0600 "$CONFIG_YAML"
   if ((WROTE)); then

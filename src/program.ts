@@ -8,7 +8,7 @@ import { NodeMetadata } from "./k3s/nodeMetadata";
 import { Platform } from "./platform/platform";
 import { Tenants } from "./tenants/tenants";
 import { buildClusterModel, type ClusterModel } from "./model/cluster";
-import { withServer } from "./model/kubeconfig";
+import { kubeconfigRenewal, withServer } from "./model/kubeconfig";
 import { KUBE_API_PORT } from "./model/network";
 
 /**
@@ -53,6 +53,7 @@ export function defineCluster(
       ),
       sshPrivateKey: infra.sshPrivateKey,
       apiServerUrl,
+      kubeconfigRenewal: kubeconfigRenewal(new Date()),
       extraTlsSans: api.publicIpv4.apply((ip) => (ip ? [ip] : [])),
       joinVia: [api],
       s3AccessKey: pulumi.secret(config.etcdS3AccessKey),

@@ -5,7 +5,8 @@ import * as random from "@pulumi/random";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { taintsCommandName, type K3sModel } from "../model/k3s";
-import { NodeBootstrap, sshConnection } from "./nodeBootstrap";
+import { joinToken } from "../model/nodeIdentity";
+import { NodeBootstrap, sshConnection, type SecretExports } from "./nodeBootstrap";
 import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
 
 export interface K3sClusterArgs {
@@ -15,6 +16,8 @@ export interface K3sClusterArgs {
   sshPrivateKey: pulumi.Input<string>;
   /** The URL written into the exported kubeconfig. */
   apiServerUrl: pulumi.Input<string>;
+  /** Reads the admin kubeconfig again whenever this changes (see model/kubeconfig.ts kubeconfigRenewal). */
+  kubeconfigRenewal: string;
   /** Public names of the API (load balancer address) to add to the certificate once known. */
   extraTlsSans: pulumi.Input<string[]>;
   /** Resources joins go through (the API load balancer). */
@@ -42,21 +45,40 @@ export class K3sCluster extends pulumi.ComponentResource {
 
 function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
   const token = new random.RandomPassword("k3s-token", { length: 48, special: false }, { parent });
-  // Snapshot credentials only go to servers: agents take no snapshots.
-  const secretExports = (role: "server" | "agent") =>
-    pulumi.secret(
-      pulumi.all([token.result, args.s3AccessKey, args.s3SecretKey]).apply(([value, accessKey, secretKey]) =>
-        exportLines({
-          K3S_TOKEN: value,
-          ...(role === "server" &&
-            accessKey && { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey }),
-        }),
-      ),
-    );
+  // Agents join with a token of their own: one that can only add agents, not servers (docs.k3s.io/cli/token).
+  const agentToken = new random.RandomPassword("k3s-agent-token", { length: 48, special: false }, { parent });
+  const secretExports =
+    (role: "server" | "agent"): SecretExports =>
+    (caHash, initializing) =>
+      pulumi.secret(
+        pulumi
+          .all([token.result, agentToken.result, caHash, args.s3AccessKey, args.s3SecretKey])
+          .apply(([server, agent, hash, accessKey, secretKey]) => {
+            // A cluster whose servers report no CA hash was bootstrapped before agent tokens existed; its
+            // agents keep joining with the server token, since the servers were never given another.
+            const agentTokens = initializing || hash !== undefined;
+            const joinAs =
+              role === "server"
+                ? joinToken(hash, "server", server)
+                : agentTokens
+                  ? joinToken(hash, "node", agent)
+                  : server;
+            return exportLines({
+              K3S_TOKEN: joinAs,
+              ...(role === "server" && agentTokens && { K3S_AGENT_TOKEN: agent }),
+              // Snapshot credentials only go to servers: agents take no snapshots.
+              ...(role === "server" &&
+                accessKey && { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey }),
+            });
+          }),
+      );
   const exportsByRole = { server: secretExports("server"), agent: secretExports("agent") };
   const auditPolicy = readFileSync(path.join(SCRIPTS_DIR, "k3s-audit-policy.yaml"), "utf8");
 
   const nodes = new Map<string, NodeBootstrap>();
+  const initialName = args.model.nodes.find((node) => node.initializesCluster)?.name;
+  if (!initialName) throw new Error("k3s model has no initial server");
+  const initialBootstrapOf = () => create(initialName).bootstrap;
   const create = (name: string): NodeBootstrap => {
     const existing = nodes.get(name);
     if (existing) return existing;
@@ -74,6 +96,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         volumeAttachment: args.volumes.get(node.name)?.attachment,
         sshPrivateKey: args.sshPrivateKey,
         secretExports: exportsByRole[node.role],
+        caHashFrom: node.initializesCluster ? undefined : initialBootstrapOf(),
         extraTlsSans: args.extraTlsSans,
         auditPolicy,
         after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],
@@ -114,6 +137,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       ),
       // The kubeconfig holds the cluster admin's credentials: never log it.
       logging: "stderr",
+      triggers: [args.kubeconfigRenewal],
     },
     {
       parent,

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import type * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { hostKeyFromOutput } from "../model/hostKey";
+import { caHashFromOutput, hostKeyFromOutput } from "../model/nodeIdentity";
 import { volumeCommandName, type K3sNodeModel } from "../model/k3s";
 import { exportLines, readNodeScript, remoteScript } from "./remoteScript";
 
@@ -42,8 +42,13 @@ export interface NodeBootstrapArgs {
   /** Detached only after the drain, so no pod still writes to the volume; the volume command waits for it. */
   volumeAttachment?: hcloud.VolumeAttachment;
   sshPrivateKey: pulumi.Input<string>;
-  /** `export` lines with the cluster token and snapshot credentials, already secret. */
-  secretExports: pulumi.Output<string>;
+  /**
+   * `export` lines with the join tokens and snapshot credentials, already secret, for a cluster whose CA
+   * has this hash (undefined: not reported); `initializing` for the bootstrap of the initial server.
+   */
+  secretExports: SecretExports;
+  /** The initial server's bootstrap, which reports the cluster CA's hash; absent on the initial server. */
+  caHashFrom?: command.remote.Command;
   /** Extra names for the API certificate that only exist once the cloud assigned them. */
   extraTlsSans: pulumi.Input<string[]>;
   auditPolicy: string;
@@ -52,6 +57,11 @@ export interface NodeBootstrapArgs {
   /** The previous node's reconfiguration: changes roll one node at a time. */
   rollsAfter?: command.remote.Command;
 }
+
+export type SecretExports = (
+  caHash: pulumi.Output<string | undefined>,
+  initializing: boolean,
+) => pulumi.Output<string>;
 
 export interface DrainArgs {
   /** The control-plane node that drains this one when it is removed. */
@@ -128,11 +138,14 @@ function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean):
  * Standard input of a node's commands: the secrets, plus what only exists once the cloud assigned it
  * (public addresses for the API certificate, the volume's device).
  */
-function runtimeExports(args: NodeBootstrapArgs): pulumi.Output<string> {
+function runtimeExports(
+  args: NodeBootstrapArgs,
+  secretExports: pulumi.Output<string>,
+): pulumi.Output<string> {
   const volumeDevice = args.volume ? args.volume.linuxDevice : pulumi.output("");
   return pulumi.secret(
     pulumi
-      .all([args.secretExports, args.extraTlsSans, args.server.ipv4Address, volumeDevice])
+      .all([secretExports, args.extraTlsSans, args.server.ipv4Address, volumeDevice])
       .apply(([secrets, extraSans, ownAddress, device]) => {
         // A server's own public address is in its certificate too, for kubectl without the load balancer.
         const sans = [...extraSans, ...(args.node.role === "server" ? [ownAddress] : [])];
@@ -148,8 +161,15 @@ function runtimeExports(args: NodeBootstrapArgs): pulumi.Output<string> {
 function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulumi.Resource) {
   const install = { name: "install-k3s", text: readNodeScript("install-k3s") };
   const prepare = { name: "prepare-node", text: readNodeScript("prepare-node") };
-  const reportHostKey = { name: "report-host-key", text: readNodeScript("report-host-key") };
-  const stdin = runtimeExports(args);
+  const reportIdentity = { name: "report-node-identity", text: readNodeScript("report-node-identity") };
+  const caHashOf = (bootstrap: command.remote.Command) => bootstrap.stdout.apply(caHashFromOutput);
+  // The initial server's first start has no CA to pin yet; every other join checks the one it reported.
+  const bootstrapStdin = runtimeExports(
+    args,
+    args.caHashFrom
+      ? args.secretExports(caHashOf(args.caHashFrom), false)
+      : args.secretExports(pulumi.output(undefined), true),
+  );
 
   // The first session cannot know the server's key; it reports it, and every later one requires it.
   const bootstrap = new command.remote.Command(
@@ -158,10 +178,10 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
       connection: sshConnection(args.server, args.sshPrivateKey),
       create: remoteScript({
         environment: installEnvironment(args, true),
-        scripts: [prepare, install, reportHostKey],
+        scripts: [prepare, install, reportIdentity],
         secretsOnStdin: true,
       }),
-      stdin,
+      stdin: bootstrapStdin,
       logging: "stdoutAndStderr",
     },
     // Later changes go through `reconfigure`, which rolls; re-running this would restart every node at once
@@ -170,6 +190,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
   );
   const hostKey = bootstrap.stdout.apply(hostKeyFromOutput);
   const connection = sshConnection(args.server, args.sshPrivateKey, hostKey);
+  const stdin = runtimeExports(args, args.secretExports(caHashOf(args.caHashFrom ?? bootstrap), false));
 
   const reconfigure = new command.remote.Command(
     `${name}-reconfigure`,

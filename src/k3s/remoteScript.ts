@@ -15,7 +15,7 @@ export type NodeScript =
   | "fetch-kubeconfig"
   | "drain-node"
   | "apply-node-taints"
-  | "report-host-key";
+  | "report-node-identity";
 
 export function readNodeScript(name: NodeScript): string {
   return readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");

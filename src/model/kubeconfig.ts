@@ -66,3 +66,12 @@ export function userKubeconfig(args: UserKubeconfigArgs): string {
     "current-context": contexts[0]?.name ?? "",
   });
 }
+
+/**
+ * The period the admin kubeconfig was read in, e.g. `2026-Q4`. k3s's client certificates last a year and
+ * are renewed when k3s starts within 120 days of their end; reading the kubeconfig again once a quarter
+ * (the first `pulumi up` of each) picks up a renewed one long before the old one expires.
+ */
+export function kubeconfigRenewal(date: Date): string {
+  return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+}

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { withServer } from "../../src/model/kubeconfig";
+import { kubeconfigRenewal, withServer } from "../../src/model/kubeconfig";
 
 const ADMIN = `apiVersion: v1
 kind: Config
@@ -38,5 +38,16 @@ describe("the program's own view of the admin kubeconfig", () => {
     expect(withServer("", "https://95.216.10.1:6443")).toBe("");
     expect(withServer("clusters: [", "https://95.216.10.1:6443")).toBe("clusters: [");
     expect(withServer("kind: Config\n", "https://95.216.10.1:6443")).toBe("kind: Config\n");
+  });
+});
+
+describe("when the admin kubeconfig is read again", () => {
+  it.each([
+    ["2026-01-01T00:00:00Z", "2026-Q1"],
+    ["2026-03-31T23:59:59Z", "2026-Q1"],
+    ["2026-04-01T00:00:00Z", "2026-Q2"],
+    ["2026-12-02T10:00:00Z", "2026-Q4"],
+  ])("on %s the period is %s, so the first pulumi up of each quarter reads it", (when, period) => {
+    expect(kubeconfigRenewal(new Date(when))).toBe(period);
   });
 });

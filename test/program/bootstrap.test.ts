@@ -1,3 +1,4 @@
+import { kubeconfigRenewal } from "../../src/model/kubeconfig";
 import { VERSIONS } from "../../src/versions";
 import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
 import { readNodeScript } from "../../src/k3s/remoteScript";
@@ -155,6 +156,12 @@ describe("k3s bootstrap graph", () => {
     // Nothing else is skipped on destroy: the other commands delete nothing, the servers must go.
     const skipped = plan.resources.filter((resource) => resource.options.deletedWith !== null);
     expect(skipped).toEqual(drains);
+  });
+
+  it("reads the admin kubeconfig again each quarter, from the initial server", () => {
+    const kubeconfig = command(plan, "kubeconfig");
+    expect(kubeconfig.inputs.triggers).toEqual([kubeconfigRenewal(new Date())]);
+    expect(kubeconfig.inputs.update).toBeUndefined();
   });
 
   it("skips the drain when drainOnRemoval is off", async () => {

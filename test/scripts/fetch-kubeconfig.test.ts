@@ -1,4 +1,38 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { failureLine, ScriptHarness } from "./harness";
+
+/** A self-signed certificate valid for `days`, base64 as in a kubeconfig's client-certificate-data. */
+function certificateData(days: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hk-cert-"));
+  try {
+    const cert = path.join(dir, "cert.pem");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ed25519",
+        "-nodes",
+        "-subj",
+        "/CN=system:admin",
+        "-days",
+        String(days),
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        cert,
+      ],
+      { stdio: "ignore" },
+    );
+    return fs.readFileSync(cert).toString("base64");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const NODE = "cp-1";
 const URL = "https://203.0.113.10:6443";
@@ -29,6 +63,23 @@ describe("fetch-kubeconfig.sh", () => {
     h = new ScriptHarness();
   });
   afterEach(() => h.cleanup());
+
+  it.each([
+    [30, true],
+    [119, true],
+    [365, false],
+  ])(
+    "warns when the admin client certificate expires within 120 days (valid for %i days: %s)",
+    (days, warns) => {
+      h.writeRootFile("/etc/rancher/k3s/k3s.yaml", K3S_YAML.replace("Y2VydA==", certificateData(days)));
+      const result = h.run("fetch-kubeconfig.sh", { NODE_NAME: NODE, API_SERVER_URL: URL });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`server: ${URL}`);
+      const warning = "step certificate: warning: the admin client certificate expires within 120 days";
+      if (warns) expect(result.stderr).toContain(warning);
+      else expect(result.stderr).not.toContain(warning);
+    },
+  );
 
   it("prints k3s.yaml with only the server line rewritten, and nothing else on stdout", () => {
     h.writeRootFile("/etc/rancher/k3s/k3s.yaml", K3S_YAML);

@@ -19,7 +19,7 @@ export type ScriptName =
   | "fetch-kubeconfig.sh"
   | "drain-node.sh"
   | "restore-etcd.sh"
-  | "report-host-key.sh";
+  | "report-node-identity.sh";
 
 export interface RunResult {
   status: number;

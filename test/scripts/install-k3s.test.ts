@@ -130,6 +130,37 @@ describe("install-k3s.sh", () => {
     expect(changed.stdout).not.toContain("another-token");
   });
 
+  it("keeps the agent token in a file of its own on a server, secret, and restarts when it changes", () => {
+    const AGENT_TOKEN = "agent-secret-0123456789";
+    const first = h.run("install-k3s.sh", serverEnv({ K3S_AGENT_TOKEN: AGENT_TOKEN }));
+    expect(first.status).toBe(0);
+    expect(h.readRootFile("/etc/rancher/k3s/agent-token")).toBe(`${AGENT_TOKEN}\n`);
+    expect(h.readRootFile("/etc/rancher/k3s/config.yaml.d/50-hetzner-k8s-node.yaml")).toContain(
+      "agent-token-file: /etc/rancher/k3s/agent-token\n",
+    );
+    expect(fs.statSync(h.rootPath("/etc/rancher/k3s/agent-token")).mode & 0o777).toBe(0o600);
+    for (const output of [first.stdout, first.stderr, first.calls.join("\n")]) {
+      expect(output).not.toContain(AGENT_TOKEN);
+    }
+    const same = h.run("install-k3s.sh", serverEnv({ K3S_AGENT_TOKEN: AGENT_TOKEN }));
+    expect(restarts(same)).toEqual([]);
+    const changed = h.run("install-k3s.sh", serverEnv({ K3S_AGENT_TOKEN: "rotated-agent-token" }));
+    expect(restarts(changed)).toEqual(["restart --no-block k3s"]);
+  });
+
+  it("writes no agent token on an agent, which joins with its own K3S_TOKEN", () => {
+    const result = h.run(
+      "install-k3s.sh",
+      serverEnv({ K3S_ROLE: "agent", K3S_AGENT_TOKEN: "agent-secret-0123456789", K3S_AUDIT_POLICY_YAML: "" }),
+    );
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(h.rootPath("/etc/rancher/k3s/agent-token"))).toBe(false);
+    expect(h.readRootFile("/etc/rancher/k3s/config.yaml.d/50-hetzner-k8s-node.yaml")).not.toContain(
+      "agent-token",
+    );
+    expect(result.stdout).toContain("K3S_AGENT_TOKEN ignored");
+  });
+
   it("version change runs the installer with the new version", () => {
     h.run("install-k3s.sh", serverEnv());
     const upgraded = h.run("install-k3s.sh", serverEnv({ K3S_VERSION: "v1.34.1+k3s1" }));
