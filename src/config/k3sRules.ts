@@ -37,6 +37,16 @@ export function supportsConcurrentServerJoins(version: K3sVersion): boolean {
   return fixed !== undefined && version.patch >= fixed;
 }
 
+/**
+ * Whether the API server can answer /livez and /readyz without credentials, and nothing else: anonymous
+ * conditions in the authentication config are stable from Kubernetes 1.34 (KEP-4633), and k3s then
+ * leaves out its own --anonymous-auth flag (k3s issue 12245). Lets the API load balancer check
+ * readiness rather than an open port.
+ */
+export function supportsAnonymousHealthChecks(version: K3sVersion): boolean {
+  return version.minor >= 34;
+}
+
 function newestRelease(): string {
   return K3S_RELEASES[K3S_RELEASES.length - 1];
 }

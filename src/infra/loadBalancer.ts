@@ -63,7 +63,17 @@ function createLoadBalancer(name: string, args: ClusterLoadBalancerArgs, parent:
         protocol: "tcp",
         listenPort: service.listenPort,
         destinationPort: service.destinationPort,
-        healthCheck: { protocol: "tcp", port: service.destinationPort, interval: 5, timeout: 3, retries: 3 },
+        healthCheck: {
+          protocol: service.healthCheck.protocol === "https" ? "http" : "tcp",
+          port: service.destinationPort,
+          interval: 5,
+          timeout: 3,
+          retries: 3,
+          // tls: the check speaks HTTPS to the target, as the API only does (Hetzner's health check "tls").
+          ...(service.healthCheck.protocol === "https" && {
+            http: { path: service.healthCheck.path, tls: true, statusCodes: ["2??"] },
+          }),
+        },
       },
       { parent },
     );

@@ -74,6 +74,9 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       );
   const exportsByRole = { server: secretExports("server"), agent: secretExports("agent") };
   const auditPolicy = readFileSync(path.join(SCRIPTS_DIR, "k3s-audit-policy.yaml"), "utf8");
+  const authenticationConfig = args.model.anonymousHealthChecks
+    ? readFileSync(path.join(SCRIPTS_DIR, "k3s-authentication-config.yaml"), "utf8")
+    : undefined;
 
   const nodes = new Map<string, NodeBootstrap>();
   const initialName = args.model.nodes.find((node) => node.initializesCluster)?.name;
@@ -99,6 +102,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         caHashFrom: node.initializesCluster ? undefined : initialBootstrapOf(),
         extraTlsSans: args.extraTlsSans,
         auditPolicy,
+        authenticationConfig,
         after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],
         rollsAfter,
       },

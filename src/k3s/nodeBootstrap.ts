@@ -52,6 +52,8 @@ export interface NodeBootstrapArgs {
   /** Extra names for the API certificate that only exist once the cloud assigned them. */
   extraTlsSans: pulumi.Input<string[]>;
   auditPolicy: string;
+  /** The API server's authentication config (servers), when the cluster uses one. */
+  authenticationConfig?: string;
   /** Bootstrap commands of the nodes this one joins through; resources that must exist first. */
   after: pulumi.Resource[];
   /** The previous node's reconfiguration: changes roll one node at a time. */
@@ -131,6 +133,10 @@ function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean):
     K3S_VERSION: args.version,
     K3S_CONFIG_YAML: stringify(withRegistration ? node.bootstrapConfig : node.config),
     ...(node.role === "server" && { K3S_AUDIT_POLICY_YAML: args.auditPolicy }),
+    ...(node.role === "server" &&
+      args.authenticationConfig !== undefined && {
+        K3S_AUTHENTICATION_CONFIG_YAML: args.authenticationConfig,
+      }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { parseK3sVersion, supportsConcurrentServerJoins } from "../config/k3sRules";
 import type { StackConfig } from "../config/schema";
-import { KUBE_API_PORT } from "./network";
+import { anonymousHealthChecks, KUBE_API_PORT } from "./network";
 import type { NodeModel } from "./nodes";
 import { KUBELET_RESERVE } from "./pool";
 
@@ -74,6 +74,8 @@ export interface K3sNodeModel {
 export interface K3sModel {
   version: string;
   concurrentServerJoins: boolean;
+  /** Servers answer /livez and /readyz anonymously (see anonymousHealthChecks). */
+  anonymousHealthChecks: boolean;
   /** The address joining nodes and in-cluster clients use: the API load balancer's private IP. */
   apiPrivateUrl: string;
   nodes: K3sNodeModel[];
@@ -83,6 +85,7 @@ export interface K3sModel {
 export const K3S_PATHS = {
   token: "/etc/rancher/k3s/token",
   auditPolicy: "/etc/rancher/k3s/audit-policy.yaml",
+  authenticationConfig: "/etc/rancher/k3s/authentication-config.yaml",
   auditLog: "/var/log/kubernetes/audit/audit.log",
 } as const;
 
@@ -138,6 +141,7 @@ function serverSettings(config: StackConfig, node: NodeModel, staticSans: string
     "secrets-encryption": true,
     "write-kubeconfig-mode": "0600",
     "kube-apiserver-arg": [
+      ...(anonymousHealthChecks(config) ? [`authentication-config=${K3S_PATHS.authenticationConfig}`] : []),
       `audit-policy-file=${K3S_PATHS.auditPolicy}`,
       `audit-log-path=${K3S_PATHS.auditLog}`,
       "audit-log-maxage=30",
@@ -210,6 +214,7 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
   return {
     version: config.k3sVersion,
     concurrentServerJoins,
+    anonymousHealthChecks: anonymousHealthChecks(config),
     apiPrivateUrl,
     nodes: nodes.map((node) => byName.get(node.name) as K3sNodeModel),
     snapshotsToS3: config.etcdS3Bucket !== "",

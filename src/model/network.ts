@@ -1,4 +1,5 @@
 import { formatIpv4 } from "../config/ipv4";
+import { parseK3sVersion, supportsAnonymousHealthChecks } from "../config/k3sRules";
 import { LOAD_BALANCER_HOSTS } from "../config/rules";
 import type { StackConfig } from "../config/schema";
 import { clusterSelector, controlPlaneSelector, subnetOf } from "./nodes";
@@ -24,6 +25,13 @@ export interface LoadBalancerServiceModel {
   name: string;
   listenPort: number;
   destinationPort: number;
+  /**
+   * How the load balancer decides that a target is up: an open TCP port, or an HTTPS request answered with
+   * 2xx. The API service asks /readyz where the servers answer it anonymously: k3s's supervisor listens on
+   * 6443 before the API server and etcd are ready, and a join or roll through the load balancer must not
+   * reach such a server.
+   */
+  healthCheck: { protocol: "tcp" } | { protocol: "https"; path: string };
 }
 
 export interface LoadBalancerModel {
@@ -80,6 +88,12 @@ export function buildFirewalls(config: StackConfig): FirewallModel[] {
  * only with apiExposure "load-balancer", because Hetzner load balancers cannot filter by source address.
  * Ingress gets its own load balancer so that 6443 only ever reaches control-plane nodes.
  */
+/** Whether the servers answer /livez and /readyz anonymously (see supportsAnonymousHealthChecks). */
+export function anonymousHealthChecks(config: StackConfig): boolean {
+  const version = parseK3sVersion(config.k3sVersion);
+  return version !== undefined && supportsAnonymousHealthChecks(version);
+}
+
 export function buildLoadBalancers(config: StackConfig): LoadBalancerModel[] {
   const subnet = subnetOf(config);
   const api: LoadBalancerModel = {
@@ -88,7 +102,16 @@ export function buildLoadBalancers(config: StackConfig): LoadBalancerModel[] {
     privateIp: formatIpv4(subnet.base + LOAD_BALANCER_HOSTS.api),
     publicInterface: config.apiExposure === "load-balancer",
     targetSelector: controlPlaneSelector(config.clusterName),
-    services: [{ name: "kube-api", listenPort: KUBE_API_PORT, destinationPort: KUBE_API_PORT }],
+    services: [
+      {
+        name: "kube-api",
+        listenPort: KUBE_API_PORT,
+        destinationPort: KUBE_API_PORT,
+        healthCheck: anonymousHealthChecks(config)
+          ? { protocol: "https", path: "/readyz" }
+          : { protocol: "tcp" },
+      },
+    ],
   };
   if (!config.ingressEnabled) return [api];
   const ingress: LoadBalancerModel = {
@@ -98,8 +121,18 @@ export function buildLoadBalancers(config: StackConfig): LoadBalancerModel[] {
     publicInterface: true,
     targetSelector: clusterSelector(config.clusterName),
     services: [
-      { name: "http", listenPort: 80, destinationPort: INGRESS_NODE_PORTS.http },
-      { name: "https", listenPort: 443, destinationPort: INGRESS_NODE_PORTS.https },
+      {
+        name: "http",
+        listenPort: 80,
+        destinationPort: INGRESS_NODE_PORTS.http,
+        healthCheck: { protocol: "tcp" },
+      },
+      {
+        name: "https",
+        listenPort: 443,
+        destinationPort: INGRESS_NODE_PORTS.https,
+        healthCheck: { protocol: "tcp" },
+      },
     ],
   };
   return [api, ingress];

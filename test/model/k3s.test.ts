@@ -66,6 +66,24 @@ describe("k3s roles and join order", () => {
     }
   });
 
+  it("moves the drains, the taints and the kubeconfig off a dead first server when its entry moves down, restarting nothing", () => {
+    const before = k3sNodes();
+    const after = k3sNodes((config) => {
+      const [first, ...rest] = config.nodes;
+      config.nodes = [
+        ...rest.filter((entry) => entry.role === "control-plane"),
+        first,
+        ...rest.filter((entry) => entry.role === "worker"),
+      ];
+    });
+    expect(after.nodes.find((entry) => entry.initializesCluster)?.name).toBe("cp-2");
+    expect(node(after.nodes, "worker-1").drainFrom).toBe("cp-2");
+    expect(node(after.nodes, "cp-1").drainFrom).toBe("cp-2");
+    for (const entry of before.nodes) {
+      expect([entry.name, node(after.nodes, entry.name).config]).toEqual([entry.name, entry.config]);
+    }
+  });
+
   it("restarts no other node when the first control-plane node is removed or replaced", () => {
     const before = k3sNodes();
     const after = k3sNodes((config) => {
@@ -175,6 +193,7 @@ describe("k3s settings", () => {
     });
     expect(config["kube-apiserver-arg"]).toEqual(
       expect.arrayContaining([
+        "authentication-config=/etc/rancher/k3s/authentication-config.yaml",
         "audit-policy-file=/etc/rancher/k3s/audit-policy.yaml",
         "audit-log-path=/var/log/kubernetes/audit/audit.log",
       ]),

@@ -1,7 +1,9 @@
 import { kubeconfigRenewal } from "../../src/model/kubeconfig";
 import { VERSIONS } from "../../src/versions";
 import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
-import { readNodeScript } from "../../src/k3s/remoteScript";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { readNodeScript, SCRIPTS_DIR, shellQuote } from "../../src/k3s/remoteScript";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
 import { addWorkers, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
 
@@ -156,6 +158,25 @@ describe("k3s bootstrap graph", () => {
     // Nothing else is skipped on destroy: the other commands delete nothing, the servers must go.
     const skipped = plan.resources.filter((resource) => resource.options.deletedWith !== null);
     expect(skipped).toEqual(drains);
+  });
+
+  it("gives every server the authentication config that opens only /livez and /readyz to anonymous requests", () => {
+    const file = readFileSync(path.join(SCRIPTS_DIR, "k3s-authentication-config.yaml"), "utf8");
+    for (const name of ["cp-1", "cp-2", "cp-3"]) {
+      for (const kind of ["bootstrap", "reconfigure"]) {
+        const script = String(
+          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
+        );
+        expect([name, kind, script]).toEqual([
+          name,
+          kind,
+          expect.stringContaining(`export K3S_AUTHENTICATION_CONFIG_YAML=${shellQuote(file)}`),
+        ]);
+      }
+    }
+    expect(String(command(plan, "worker-1-bootstrap").inputs.create)).not.toContain(
+      "export K3S_AUTHENTICATION_CONFIG_YAML=",
+    );
   });
 
   it("reads the admin kubeconfig again each quarter, from the initial server", () => {

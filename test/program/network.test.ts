@@ -87,9 +87,32 @@ describe("network, firewall and load balancers of the dev stack", () => {
         protocol: "tcp",
         listenPort: 6443,
         destinationPort: 6443,
-        healthCheck: expect.objectContaining({ protocol: "tcp", port: 6443 }),
+        // Ready, not merely listening: k3s's supervisor opens 6443 before the API server and etcd are up.
+        healthCheck: expect.objectContaining({
+          protocol: "http",
+          port: 6443,
+          http: { path: "/readyz", tls: true, statusCodes: ["2??"] },
+        }),
       }),
     ]);
+  });
+
+  it("checks only the open port on k3s lines whose API server cannot answer /readyz anonymously", async () => {
+    const older = await planStack("dev", (config) => {
+      config.k3sVersion = "v1.33.6+k3s1";
+    });
+    const api = resourceNamed(older, TYPES.loadBalancer, "lb-api");
+    const [service] = childrenOf(older, api, TYPES.loadBalancerService);
+    expect(service.inputs.healthCheck).toEqual({
+      protocol: "tcp",
+      port: 6443,
+      interval: 5,
+      timeout: 3,
+      retries: 3,
+    });
+    const bootstrap = resourceNamed(older, "command:remote:Command", "cp-1-bootstrap");
+    expect(String(bootstrap.inputs.create)).not.toContain("authentication-config=/etc/rancher/k3s/");
+    expect(String(bootstrap.inputs.create)).not.toContain("export K3S_AUTHENTICATION_CONFIG_YAML=");
   });
 
   it("sends 80/443 of the ingress load balancer to every node's ingress NodePorts", () => {

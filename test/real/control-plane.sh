@@ -7,6 +7,7 @@
 # ready. Run it inside a network namespace of its own (run.sh does); the processes stop with it.
 set -euo pipefail
 dir="$1"; shift
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
 for bin in "$@"; do PATH="$bin:$PATH"; done
 export PATH
 mkdir -p "$dir/pki" "$dir/etcd"
@@ -64,6 +65,7 @@ etcd --name test --data-dir "$dir/etcd" \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster test=http://127.0.0.1:2380 --log-level warn >"$dir/etcd.log" 2>&1 &
 
+# Authentication uses the program's own file (anonymous only for /livez and /readyz), as its servers do.
 kube-apiserver \
   --etcd-servers=http://127.0.0.1:2379 \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
@@ -72,7 +74,8 @@ kube-apiserver \
   --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --api-audiences=https://kubernetes.default.svc.cluster.local,k3s \
-  --authorization-mode=Node,RBAC --anonymous-auth=false \
+  --authorization-mode=Node,RBAC \
+  --authentication-config="$repo/scripts/k3s-authentication-config.yaml" \
   --enable-admission-plugins=NodeRestriction \
   --service-cluster-ip-range=10.43.0.0/16 --service-node-port-range=30000-32767 \
   --endpoint-reconciler-type=none --allow-privileged=true \

@@ -148,6 +148,19 @@ describe("install-k3s.sh", () => {
     expect(restarts(changed)).toEqual(["restart --no-block k3s"]);
   });
 
+  it("writes the API server's authentication config on a server only", () => {
+    const AUTH = "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n";
+    const server = h.run("install-k3s.sh", serverEnv({ K3S_AUTHENTICATION_CONFIG_YAML: AUTH }));
+    expect(server.status).toBe(0);
+    expect(h.readRootFile("/etc/rancher/k3s/authentication-config.yaml")).toBe(AUTH);
+    expect(fs.statSync(h.rootPath("/etc/rancher/k3s/authentication-config.yaml")).mode & 0o777).toBe(0o600);
+    const changed = h.run(
+      "install-k3s.sh",
+      serverEnv({ K3S_AUTHENTICATION_CONFIG_YAML: `${AUTH}# edited\n` }),
+    );
+    expect(restarts(changed)).toEqual(["restart --no-block k3s"]);
+  });
+
   it("writes no agent token on an agent, which joins with its own K3S_TOKEN", () => {
     const result = h.run(
       "install-k3s.sh",
