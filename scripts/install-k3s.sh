@@ -20,6 +20,8 @@ set -euo pipefail
 #   K3S_AUDIT_POLICY_YAML  optional, servers only: content of /etc/rancher/k3s/audit-policy.yaml
 #   K3S_AUTHENTICATION_CONFIG_YAML  optional, servers only: content of
 #                          /etc/rancher/k3s/authentication-config.yaml (config.yaml names it)
+#   K3S_POD_SECURITY_YAML  optional, servers only: content of /etc/rancher/k3s/pod-security.yaml, the API
+#                          server's admission configuration (config.yaml names it)
 #   K3S_EXTRA_TLS_SANS     optional, servers only: comma-separated addresses/names appended (tls-san+) to the
 #                          API certificate's tls-san list from config.yaml
 #   AWS_ACCESS_KEY_ID      optional, servers only, secrets (never printed): credentials k3s reads from its
@@ -85,6 +87,7 @@ AGENT_TOKEN="${K3S_AGENT_TOKEN:-}"
 CONFIG_YAML="${K3S_CONFIG_YAML:-}"
 AUDIT_POLICY_YAML="${K3S_AUDIT_POLICY_YAML:-}"
 AUTHENTICATION_CONFIG_YAML="${K3S_AUTHENTICATION_CONFIG_YAML:-}"
+POD_SECURITY_YAML="${K3S_POD_SECURITY_YAML:-}"
 EXTRA_TLS_SANS="${K3S_EXTRA_TLS_SANS:-}"
 S3_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-}"
 S3_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-}"
@@ -295,6 +298,17 @@ write_configuration() {
       fi
     else
       log config "K3S_AUTHENTICATION_CONFIG_YAML ignored: only servers run an API server"
+    fi
+  fi
+  if [[ -n $POD_SECURITY_YAML ]]; then
+    if [[ $ROLE == server ]]; then
+      write_if_changed "$ROOT/etc/rancher/k3s/pod-security.yaml" 0600 "$POD_SECURITY_YAML"
+      if ((WROTE)); then
+        log config "wrote /etc/rancher/k3s/pod-security.yaml"
+        changed=1
+      fi
+    else
+      log config "K3S_POD_SECURITY_YAML ignored: only servers run an API server"
     fi
   fi
   if [[ -n $AUDIT_POLICY_YAML ]]; then

@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { clusterHcloudToken } from "./config/credentials";
 import type { StackConfig } from "./config/schema";
 import { deployedSettingsOf } from "./config/transition";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
@@ -19,7 +20,10 @@ import { KUBE_API_PORT } from "./model/network";
  * observe inputs; the program itself passes none).
  */
 export interface ClusterCredentials {
-  /** Hetzner API token, handed to the cloud controller and CSI driver inside the cluster (secret). */
+  /**
+   * The program's Hetzner API token (secret). The cloud controller and CSI driver inside the cluster get
+   * it only when the stack sets no `clusterHcloudToken` of their own.
+   */
   hcloudToken: pulumi.Input<string>;
 }
 
@@ -72,7 +76,7 @@ export function defineCluster(
       kubeconfig: k3s.kubeconfig,
       programApiUrl,
       apiServerUrl,
-      hcloudToken: credentials.hcloudToken,
+      hcloudToken: clusterHcloudToken(config, credentials.hcloudToken),
       networkId: infra.network.id,
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
       registered: new Map(
@@ -136,6 +140,7 @@ export interface KubernetesLayersArgs {
   programApiUrl?: pulumi.Input<string>;
   /** API address written into tenant kubeconfigs. */
   apiServerUrl: pulumi.Input<string>;
+  /** Hetzner API token for the cloud controller and CSI driver inside the cluster (secret). */
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
   ingressIpv4: pulumi.Input<string | undefined>;

@@ -108,6 +108,12 @@ export const stackConfigSchema = z.strictObject({
     })
     .default("hcloud-volumes"),
   hcloudCsiEnabled: z.boolean().default(true),
+  /**
+   * Secret: the Hetzner API token the cloud controller and CSI driver get inside the cluster (Secret
+   * kube-system/hcloud); empty: the program's own token (hcloud:token). One of its own can be rotated and
+   * revoked without the program's.
+   */
+  clusterHcloudToken: z.string().default(""),
   localPathEnabled: z.boolean().default(true),
   /** Base domain for Rancher and Grafana (rancher.<domain>); empty: <name>.<ingress address>.sslip.io. */
   ingressDomain: z.string().default(""),
@@ -132,7 +138,12 @@ export const stackConfigSchema = z.strictObject({
 });
 
 /** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
-export const SECRET_CONFIG_KEYS = ["etcdS3AccessKey", "etcdS3SecretKey", "alertmanagerWebhookUrl"] as const;
+export const SECRET_CONFIG_KEYS = [
+  "etcdS3AccessKey",
+  "etcdS3SecretKey",
+  "alertmanagerWebhookUrl",
+  "clusterHcloudToken",
+] as const;
 
 /** Structured keys, which Pulumi.yaml cannot declare with a type (pulumi/pulumi#11321); described there in comments. */
 export const STRUCTURED_CONFIG_KEYS = ["nodes", "tenants", "overcommit"] as const;

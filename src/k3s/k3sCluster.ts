@@ -74,6 +74,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       );
   const exportsByRole = { server: secretExports("server"), agent: secretExports("agent") };
   const auditPolicy = readFileSync(path.join(SCRIPTS_DIR, "k3s-audit-policy.yaml"), "utf8");
+  const podSecurity = readFileSync(path.join(SCRIPTS_DIR, "k3s-pod-security.yaml"), "utf8");
   const authenticationConfig = args.model.anonymousHealthChecks
     ? readFileSync(path.join(SCRIPTS_DIR, "k3s-authentication-config.yaml"), "utf8")
     : undefined;
@@ -103,6 +104,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         extraTlsSans: args.extraTlsSans,
         auditPolicy,
         authenticationConfig,
+        podSecurity,
         after: [...after, ...(node.initializesCluster ? [] : args.joinVia)],
         rollsAfter,
       },

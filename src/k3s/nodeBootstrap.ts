@@ -54,6 +54,8 @@ export interface NodeBootstrapArgs {
   auditPolicy: string;
   /** The API server's authentication config (servers), when the cluster uses one. */
   authenticationConfig?: string;
+  /** The API server's admission configuration (servers): Pod Security for unlabelled namespaces. */
+  podSecurity: string;
   /** Bootstrap commands of the nodes this one joins through; resources that must exist first. */
   after: pulumi.Resource[];
   /** The previous node's reconfiguration: changes roll one node at a time. */
@@ -137,6 +139,7 @@ function installEnvironment(args: NodeBootstrapArgs, withRegistration: boolean):
       args.authenticationConfig !== undefined && {
         K3S_AUTHENTICATION_CONFIG_YAML: args.authenticationConfig,
       }),
+    ...(node.role === "server" && { K3S_POD_SECURITY_YAML: args.podSecurity }),
   };
 }
 

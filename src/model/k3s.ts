@@ -86,6 +86,7 @@ export const K3S_PATHS = {
   token: "/etc/rancher/k3s/token",
   auditPolicy: "/etc/rancher/k3s/audit-policy.yaml",
   authenticationConfig: "/etc/rancher/k3s/authentication-config.yaml",
+  podSecurity: "/etc/rancher/k3s/pod-security.yaml",
   auditLog: "/var/log/kubernetes/audit/audit.log",
 } as const;
 
@@ -142,6 +143,9 @@ function serverSettings(config: StackConfig, node: NodeModel, staticSans: string
     "write-kubeconfig-mode": "0600",
     "kube-apiserver-arg": [
       ...(anonymousHealthChecks(config) ? [`authentication-config=${K3S_PATHS.authenticationConfig}`] : []),
+      // Pod Security for namespaces without labels of their own (scripts/k3s-pod-security.yaml): k3s has
+      // no setting for it, and leaves such namespaces privileged.
+      `admission-control-config-file=${K3S_PATHS.podSecurity}`,
       `audit-policy-file=${K3S_PATHS.auditPolicy}`,
       `audit-log-path=${K3S_PATHS.auditLog}`,
       "audit-log-maxage=30",

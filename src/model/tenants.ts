@@ -40,13 +40,38 @@ export interface TenantUser {
 export interface TenantModel {
   name: string;
   namespaces: string[];
-  /** Namespace objects; kept in the cluster when the tenant is removed unless allowDeletion was applied. */
+  /** Namespace objects. */
   namespaceManifests: Manifest[];
   /** Everything inside the namespaces, and the users' identities in TENANT_USERS_NAMESPACE. */
   objects: Manifest[];
+  /**
+   * What stays in the cluster when the tenant (or one of its namespaces) leaves the stack: some of the
+   * very objects of namespaceManifests and objects, which the component creates with retainOnDelete.
+   * None with allowDeletion; otherwise the namespaces and what keeps them locked down (KEPT_KINDS).
+   */
+  retainedOnRemoval: Manifest[];
   users: TenantUser[];
   allowDeletion: boolean;
 }
+
+/**
+ * What a kept namespace keeps of its tenant, because its workloads outlive the tenant and their
+ * controllers keep creating pods, claims and jobs:
+ * - NetworkPolicies: without them every pod of the cluster reaches the kept pods. Both stay, so the
+ *   namespace is reachable from exactly where it was before, no more and no less.
+ * - ResourceQuotas: without them a Deployment, StatefulSet or HPA the tenant left behind could scale
+ *   beyond its quota, claim volumes it was refused, and run pods at the priority classes it was
+ *   refused (Kubernetes' system-* ones included, which preempt the platform); those pods were only
+ *   waiting for the quota to go.
+ * - LimitRanges: their maxima cap each container as before, and their defaults give containers
+ *   without resources the requests the quota needs to admit them.
+ * Not kept, so that the users' access ends: the Role and its RoleBindings (a binding would authorize
+ * the user again the moment anyone re-creates an account of the same name), and the users'
+ * ServiceAccounts and token Secrets in TENANT_USERS_NAMESPACE, whose deletion invalidates every token
+ * of theirs, minted ones included; a kept account would still authenticate (as a member of the
+ * system:serviceaccounts groups) with no tenant left to own it.
+ */
+export const KEPT_KINDS = ["NetworkPolicy", "ResourceQuota", "LimitRange"];
 
 /** The namespace of every tenant user's identity, readable by cluster admins only. */
 export function tenantUsersNamespaceManifest(): Manifest {
@@ -267,15 +292,21 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
       type: "kubernetes.io/service-account-token",
     },
   ]);
+  const namespaceManifests = namespaces.map((namespace) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: metadata(namespace, undefined, { ...labels, ...podSecurityLabels(tenant.podSecurity) }),
+  }));
   return {
     name: tenant.name,
     namespaces,
-    namespaceManifests: namespaces.map((namespace) => ({
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: metadata(namespace, undefined, { ...labels, ...podSecurityLabels(tenant.podSecurity) }),
-    })),
+    namespaceManifests,
     objects: [...perNamespace, ...identities],
+    // A namespace holds the tenant's data: it stays unless deletion was allowed, and its guard rails
+    // stay with it until it is deleted.
+    retainedOnRemoval: tenant.allowDeletion
+      ? []
+      : [...namespaceManifests, ...perNamespace.filter((object) => KEPT_KINDS.includes(object.kind))],
     users,
     allowDeletion: tenant.allowDeletion,
   };

@@ -71,13 +71,15 @@ export class Tenant extends pulumi.ComponentResource {
 
 function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<Record<string, string>> {
   const { tenant, provider } = args;
-  // A namespace holds the tenant's data: removing the tenant leaves it in place unless deletion was allowed.
+  // The model decides what outlives the tenant's removal (its namespaces and their guard rails, unless
+  // deletion was allowed); those objects are left in the cluster when they leave the stack.
+  const retained = new Set(tenant.retainedOnRemoval);
   const namespaces = tenant.namespaceManifests.map((manifest) =>
     createManifest(manifest, {
       parent,
       provider,
       dependsOn: args.after,
-      retainOnDelete: !tenant.allowDeletion,
+      retainOnDelete: retained.has(manifest),
     }),
   );
   const created = new Map<string, pulumi.CustomResource>();
@@ -97,7 +99,13 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
       key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
       owner
         ? tokenSecret(manifest, owner, { parent, provider, dependsOn: [...after, owner] })
-        : createManifest(manifest, { parent, provider, dependsOn: after, deleteBeforeReplace: identity }),
+        : createManifest(manifest, {
+            parent,
+            provider,
+            dependsOn: after,
+            deleteBeforeReplace: identity,
+            retainOnDelete: retained.has(manifest),
+          }),
     );
   }
   const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);

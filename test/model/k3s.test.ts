@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
 import { parseK3sVersion, supportsConcurrentServerJoins } from "../../src/config/k3sRules";
+import { isReservedNamespace } from "../../src/config/tenantRules";
+import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
 import { SYSTEM_RESERVE } from "../../src/model/pool";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
-import type { K3sNodeModel } from "../../src/model/k3s";
+import { K3S_PATHS, type K3sNodeModel } from "../../src/model/k3s";
 import { addWorkers, shippedConfig } from "../helpers/plan";
 
 function k3sNodes(edit?: (config: StackConfig) => void) {
@@ -200,6 +205,54 @@ describe("k3s settings", () => {
     );
     // Network policies stay enforced by k3s's embedded controller.
     expect(config["disable-network-policy"]).toBeUndefined();
+  });
+
+  it.each(["v1.35.6+k3s1", "v1.33.6+k3s1"])(
+    "names the Pod Security admission configuration on every server and on no agent (%s)",
+    (k3sVersion) => {
+      const model = k3sNodes((config) => {
+        config.k3sVersion = k3sVersion;
+      });
+      const arg = `admission-control-config-file=${K3S_PATHS.podSecurity}`;
+      for (const entry of model.nodes) {
+        const apiArgs = [entry.config["kube-apiserver-arg"], entry.bootstrapConfig["kube-apiserver-arg"]];
+        expect([entry.name, ...apiArgs]).toEqual(
+          entry.role === "server"
+            ? [entry.name, expect.arrayContaining([arg]), expect.arrayContaining([arg])]
+            : [entry.name, undefined, undefined],
+        );
+      }
+    },
+  );
+
+  it("ships a Pod Security configuration that enforces, audits and warns restricted where no label says otherwise", () => {
+    const file = parse(readFileSync(path.join(SCRIPTS_DIR, "k3s-pod-security.yaml"), "utf8")) as {
+      apiVersion: string;
+      kind: string;
+      plugins: { name: string; configuration: Record<string, unknown> }[];
+    };
+    expect([file.apiVersion, file.kind]).toEqual(["apiserver.config.k8s.io/v1", "AdmissionConfiguration"]);
+    expect(file.plugins.map((plugin) => plugin.name)).toEqual(["PodSecurity"]);
+    const { configuration } = file.plugins[0];
+    expect(configuration).toMatchObject({
+      apiVersion: "pod-security.admission.config.k8s.io/v1",
+      kind: "PodSecurityConfiguration",
+      defaults: {
+        enforce: "restricted",
+        "enforce-version": "latest",
+        audit: "restricted",
+        "audit-version": "latest",
+        warn: "restricted",
+        "warn-version": "latest",
+      },
+      // Nobody and no runtime class escapes the defaults; only named system namespaces do.
+      exemptions: { usernames: [], runtimeClasses: [] },
+    });
+    const { namespaces } = configuration.exemptions as { namespaces: string[] };
+    expect(namespaces).toContain("kube-system");
+    // No tenant can ever own an exempt namespace.
+    for (const namespace of namespaces)
+      expect([namespace, isReservedNamespace(namespace)]).toEqual([namespace, true]);
   });
 
   it("keeps server-only settings off agents", () => {

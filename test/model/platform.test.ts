@@ -1,9 +1,22 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
 import type { StackConfig } from "../../src/config/schema";
+import { PRIORITY_CLASSES, tenantSchema } from "../../src/config/tenantSchema";
+import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
 import { buildClusterModel } from "../../src/model/cluster";
+import type { Manifest } from "../../src/model/platform/common";
 import { buildPlatformModel, type PlatformModel } from "../../src/model/platform/platform";
+import {
+  PLATFORM_PRIORITY,
+  PLATFORM_PRIORITY_CLASS,
+  platformPriorityClassManifest,
+} from "../../src/model/platform/priority";
 import { LOCAL_NVME_PATH, LOCAL_VOLUME_PATH } from "../../src/model/platform/storage";
 import { mergeValues } from "../../src/model/platform/values";
+import { buildTenant, priorityClassManifests } from "../../src/model/tenants";
 import { CHARTS } from "../../src/versions";
+import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { shippedConfig } from "../helpers/plan";
 
 const FILES = {
@@ -64,7 +77,11 @@ describe("platform releases", () => {
       "hcloud-cloud-controller-manager",
       "cert-manager",
     ]);
-    expect(model.steps.map((step) => step.name)).toEqual(["hcloud-secret", "cluster-issuers"]);
+    expect(model.steps.map((step) => step.name)).toEqual([
+      "priority-class",
+      "hcloud-secret",
+      "cluster-issuers",
+    ]);
   });
 
   it("orders add-ons: the cloud controller first, cert-manager and issuers before Rancher, storage before Prometheus", () => {
@@ -174,6 +191,7 @@ describe("platform releases", () => {
     });
     expect(values["kube-state-metrics"]).toEqual({
       metricLabelsAllowlist: ["namespaces=[hetzner-k8s.io/tenant]"],
+      priorityClassName: "hetzner-k8s-platform",
     });
   });
 
@@ -195,6 +213,164 @@ describe("platform releases", () => {
         ],
       },
     });
+  });
+});
+
+/** Kubernetes' system-cluster-critical, and the highest value the API lets a class of ours have. */
+const SYSTEM_CLUSTER_CRITICAL_VALUE = 2_000_000_000;
+const HIGHEST_USER_DEFINABLE_VALUE = 1_000_000_000;
+const TENANT_MAXIMUM = Math.max(...priorityClassManifests().map((manifest) => manifest.value as number));
+
+/** Every priorityClassName in a values tree, by dotted path. */
+function priorityClassNames(values: unknown, at = ""): Record<string, unknown> {
+  if (typeof values !== "object" || values === null || Array.isArray(values)) return {};
+  return Object.assign(
+    {},
+    ...Object.entries(values).map(([key, value]) => {
+      const where = at === "" ? key : `${at}.${key}`;
+      return key === "priorityClassName" ? { [where]: value } : priorityClassNames(value, where);
+    }),
+  ) as Record<string, unknown>;
+}
+
+/** The pod specs among the program's own objects: workload templates, and pods a ConfigMap holds. */
+function podSpecs(manifests: Manifest[]): Record<string, { priorityClassName?: string }> {
+  const specs: Record<string, { priorityClassName?: string }> = {};
+  for (const manifest of manifests) {
+    const where = `${manifest.kind} ${manifest.metadata.namespace ?? ""}/${manifest.metadata.name}`;
+    const template = (manifest.spec as { template?: { spec?: object } } | undefined)?.template?.spec;
+    if (template) specs[where] = template;
+    for (const [file, text] of Object.entries((manifest.data as Record<string, string> | undefined) ?? {})) {
+      const held = file.endsWith(".yaml") ? (parse(text) as { kind?: string; spec?: object }) : undefined;
+      if (held?.kind === "Pod" && held.spec) specs[`${where} ${file}`] = held.spec;
+    }
+  }
+  return specs;
+}
+
+/** Whether a quota of zero pods with a PriorityClass scope refuses a pod of this class. */
+function quotaRefuses(quota: Manifest, className: string): boolean {
+  const spec = quota.spec as {
+    hard: Record<string, string>;
+    scopeSelector: { matchExpressions: { scopeName: string; operator: string; values?: string[] }[] };
+  };
+  const counted = spec.scopeSelector.matchExpressions.every((expression) => {
+    if (expression.scopeName !== "PriorityClass") throw new Error(`unexpected scope ${expression.scopeName}`);
+    if (expression.operator === "Exists") return true;
+    if (expression.operator === "In") return expression.values?.includes(className) ?? false;
+    if (expression.operator === "NotIn") return !(expression.values ?? []).includes(className);
+    return false;
+  });
+  return counted && spec.hard.pods === "0";
+}
+
+describe("priority of the platform's pods", () => {
+  it("is a class of the platform's own, above every tenant class and below Kubernetes' system classes", () => {
+    const manifest = platformPriorityClassManifest();
+    expect(manifest).toMatchObject({
+      kind: "PriorityClass",
+      metadata: { name: "hetzner-k8s-platform" },
+      value: PLATFORM_PRIORITY,
+      globalDefault: false,
+      preemptionPolicy: "PreemptLowerPriority",
+    });
+    expect(PLATFORM_PRIORITY).toBeGreaterThan(TENANT_MAXIMUM);
+    expect(PLATFORM_PRIORITY).toBeLessThanOrEqual(HIGHEST_USER_DEFINABLE_VALUE);
+    expect(PLATFORM_PRIORITY).toBeLessThan(SYSTEM_CLUSTER_CRITICAL_VALUE);
+    expect(manifest.metadata.namespace).toBeUndefined();
+    expect(() => validateAgainstSchema(manifest)).not.toThrow();
+  });
+
+  it("is created first, and every release that names it waits for it", () => {
+    const model = platform("dev");
+    expect(model.steps[0]).toEqual({
+      name: "priority-class",
+      after: [],
+      manifests: [platformPriorityClassManifest()],
+    });
+    const naming = model.releases.filter((entry) =>
+      Object.values(priorityClassNames(entry.values)).includes(PLATFORM_PRIORITY_CLASS),
+    );
+    expect(naming.map((entry) => entry.name)).toEqual([
+      "traefik",
+      "cert-manager",
+      "rancher",
+      "kube-prometheus-stack",
+    ]);
+    for (const entry of naming)
+      expect([entry.name, entry.after.includes("priority-class")]).toEqual([entry.name, true]);
+  });
+
+  it("is given to every workload of the add-ons; the cloud controller and CSI driver keep Kubernetes' own classes", () => {
+    const platformClass = PLATFORM_PRIORITY_CLASS;
+    const model = platform("dev");
+    expect(
+      Object.fromEntries(model.releases.map((entry) => [entry.name, priorityClassNames(entry.values)])),
+    ).toEqual({
+      "hcloud-cloud-controller-manager": { priorityClassName: "system-cluster-critical" },
+      "hcloud-csi": {
+        "controller.priorityClassName": "system-cluster-critical",
+        "node.priorityClassName": "system-node-critical",
+      },
+      traefik: { priorityClassName: platformClass },
+      "cert-manager": { "global.priorityClassName": platformClass },
+      rancher: { priorityClassName: platformClass },
+      "kube-prometheus-stack": {
+        "prometheus.prometheusSpec.priorityClassName": platformClass,
+        "prometheusOperator.priorityClassName": platformClass,
+        "prometheusOperator.admissionWebhooks.patch.priorityClassName": platformClass,
+        "grafana.priorityClassName": platformClass,
+        "alertmanager.alertmanagerSpec.priorityClassName": platformClass,
+        "kube-state-metrics.priorityClassName": platformClass,
+        "prometheus-node-exporter.priorityClassName": platformClass,
+      },
+    });
+  });
+
+  it("runs the pods the program deploys itself at Kubernetes' own classes, as before", () => {
+    const specs = podSpecs(platform("dev").steps.flatMap((step) => step.manifests));
+    expect(
+      Object.fromEntries(Object.entries(specs).map(([where, spec]) => [where, spec.priorityClassName])),
+    ).toEqual({
+      "Deployment local-path-storage/local-path-provisioner": "system-cluster-critical",
+      "ConfigMap local-path-storage/local-path-config helperPod.yaml": "system-node-critical",
+    });
+  });
+
+  it("keeps the platform's class, and every other class above the tenants', out of every tenant's reach", () => {
+    // The tenant schema cannot even name it.
+    expect(PRIORITY_CLASSES).not.toContain(PLATFORM_PRIORITY_CLASS);
+    const aboveTenants = [
+      PLATFORM_PRIORITY_CLASS,
+      "rancher-critical",
+      "system-cluster-critical",
+      "system-node-critical",
+    ];
+    // Every set of classes a tenant may be granted, all four included.
+    const grants = PRIORITY_CLASSES.reduce<(typeof PRIORITY_CLASSES)[number][][]>(
+      (sets, name) => [...sets, ...sets.map((set) => [...set, name])],
+      [[]],
+    );
+    expect(grants).toHaveLength(16);
+    for (const priorityClasses of grants) {
+      const tenant = buildTenant(
+        tenantSchema.parse({
+          name: "shop",
+          namespaces: ["shop", "shop-staging"],
+          quota: { requestsCpu: "1", requestsMemory: "1Gi", limitsCpu: "1", limitsMemory: "1Gi" },
+          priorityClasses,
+        }),
+      );
+      const quotas = tenant.objects.filter(
+        (object) => object.kind === "ResourceQuota" && object.metadata.name === "denied-priority-classes",
+      );
+      expect(quotas.map((quota) => quota.metadata.namespace)).toEqual(["shop", "shop-staging"]);
+      for (const quota of quotas) {
+        const refused = (names: readonly string[]) => names.map((name) => [name, quotaRefuses(quota, name)]);
+        expect(refused(aboveTenants)).toEqual(aboveTenants.map((name) => [name, true]));
+        expect(refused(priorityClasses)).toEqual(priorityClasses.map((name) => [name, false]));
+      }
+    }
   });
 });
 
@@ -248,6 +424,62 @@ describe("storage classes", () => {
       for (const node of config.nodes) delete node.volumeSizeGb;
     });
     expect(model.storageClasses.map((entry) => entry.name)).toEqual(["hcloud-volumes", "local-nvme"]);
+  });
+});
+
+describe("Pod Security of the platform's namespaces", () => {
+  const ENFORCE = "pod-security.kubernetes.io/enforce";
+  const exempt = (
+    parse(readFileSync(path.join(SCRIPTS_DIR, "k3s-pod-security.yaml"), "utf8")) as {
+      plugins: { configuration: { exemptions: { namespaces: string[] } } }[];
+    }
+  ).plugins[0].configuration.exemptions.namespaces;
+
+  function namespaces(model: PlatformModel<string>): Manifest[] {
+    return [...model.namespaces, ...model.steps.flatMap((step) => step.manifests)].filter(
+      (manifest) => manifest.kind === "Namespace",
+    );
+  }
+
+  it.each(["dev", "prod"] as const)(
+    "labels every namespace it creates with its level, privileged only where pods need the host (%s)",
+    (stack) => {
+      const levels = Object.fromEntries(
+        namespaces(platform(stack)).map((manifest) => [
+          manifest.metadata.name,
+          manifest.metadata.labels?.[ENFORCE],
+        ]),
+      );
+      // Unlabelled, a namespace would fall to the cluster's restricted default.
+      expect(levels).toEqual({
+        traefik: "baseline",
+        "cert-manager": "baseline",
+        // Rancher's agents; node-exporter's host network, PID and filesystem; local-path's hostPath helpers.
+        "cattle-system": "privileged",
+        monitoring: "privileged",
+        "local-path-storage": "privileged",
+      });
+    },
+  );
+
+  it("installs every release where the program sets the level or the cluster's configuration exempts it", () => {
+    const model = platform("dev");
+    const labelled = new Set(namespaces(model).map((manifest) => manifest.metadata.name));
+    for (const entry of model.releases) {
+      expect([
+        entry.name,
+        entry.namespace,
+        labelled.has(entry.namespace) || exempt.includes(entry.namespace),
+      ]).toEqual([entry.name, entry.namespace, true]);
+    }
+    // The cloud controller and the CSI driver (whose node plugin is privileged) run in kube-system,
+    // which k3s creates and the program does not label.
+    expect(
+      model.releases.filter((entry) => entry.namespace === "kube-system").map((entry) => entry.name),
+    ).toEqual(["hcloud-cloud-controller-manager", "hcloud-csi"]);
+    expect(exempt).toContain("kube-system");
+    // An exemption would override the program's own label, so none of its namespaces is exempt.
+    for (const name of labelled) expect([name, exempt.includes(name)]).toEqual([name, false]);
   });
 });
 

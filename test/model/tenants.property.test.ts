@@ -249,6 +249,38 @@ describe("tenant model properties", () => {
     );
   });
 
+  it("a removed tenant keeps nothing with allowDeletion; otherwise each namespace with its default-deny policy and guard rails, and never an access of its users", () => {
+    fc.assert(
+      fc.property(tenantArb(), ({ config }) => {
+        const model = buildTenant(config);
+        const kept = model.retainedOnRemoval;
+        if (config.allowDeletion) {
+          expect(kept).toEqual([]);
+          return;
+        }
+        const created = [...model.namespaceManifests, ...model.objects];
+        for (const object of kept) expect(created).toContain(object);
+        for (const namespace of model.namespaces) {
+          const inIt = kept.filter((object) => object.metadata.namespace === namespace);
+          expect(inIt.map((object) => `${object.kind} ${object.metadata.name}`).sort()).toEqual([
+            "LimitRange tenant-limits",
+            "NetworkPolicy allow-tenant-and-platform",
+            "NetworkPolicy default-deny-ingress",
+            "ResourceQuota denied-priority-classes",
+            "ResourceQuota tenant-quota",
+          ]);
+        }
+        expect(kept.filter((object) => object.kind === "Namespace")).toEqual(model.namespaceManifests);
+        // The users' access ends with the tenant: no RBAC, no identity outlives it.
+        for (const object of kept) {
+          expect(["Role", "RoleBinding", "ServiceAccount", "Secret"]).not.toContain(object.kind);
+          expect(object.metadata.namespace).not.toBe(TENANT_USERS_NAMESPACE);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it("no two tenants' users share an identity in tenant-users", () => {
     fc.assert(
       fc.property(tenantListArb, (tenants) => {

@@ -4,6 +4,7 @@ import { certificateAuthorityOf, userKubeconfig } from "../../src/model/kubeconf
 import type { Manifest } from "../../src/model/platform/common";
 import {
   buildTenant,
+  KEPT_KINDS,
   NODE_PORTS_PER_LOAD_BALANCER,
   priorityClassManifests,
   TENANT_ROLE,
@@ -84,6 +85,54 @@ describe("a tenant's namespaces", () => {
   it("keep a tenant's data unless it allows deletion", () => {
     expect(buildTenant(tenantConfig()).allowDeletion).toBe(false);
     expect(buildTenant(tenantConfig({ allowDeletion: true })).allowDeletion).toBe(true);
+  });
+});
+
+describe("removing a tenant from the stack", () => {
+  const where = (object: Manifest) =>
+    `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`;
+
+  it("keeps its namespaces and, in each, the network policies, quotas and limit range that lock it down", () => {
+    const model = buildTenant(tenantConfig());
+    expect(model.retainedOnRemoval.map(where)).toEqual([
+      "Namespace shop",
+      "Namespace shop-staging",
+      ...["shop", "shop-staging"].flatMap((namespace) => [
+        `ResourceQuota ${namespace}/tenant-quota`,
+        `ResourceQuota ${namespace}/denied-priority-classes`,
+        `LimitRange ${namespace}/tenant-limits`,
+        `NetworkPolicy ${namespace}/default-deny-ingress`,
+        `NetworkPolicy ${namespace}/allow-tenant-and-platform`,
+      ]),
+    ]);
+    expect(KEPT_KINDS).toEqual(["NetworkPolicy", "ResourceQuota", "LimitRange"]);
+  });
+
+  it("ends its users' access: the Role, RoleBindings, ServiceAccounts and token Secrets all go", () => {
+    const model = buildTenant(tenantConfig());
+    const deleted = model.objects.filter((object) => !model.retainedOnRemoval.includes(object));
+    expect(deleted.map(where)).toEqual([
+      ...["shop", "shop-staging"].flatMap((namespace) => [
+        `Role ${namespace}/tenant-workloads`,
+        `RoleBinding ${namespace}/user-alice`,
+        `RoleBinding ${namespace}/user-ci`,
+      ]),
+      `ServiceAccount ${TENANT_USERS_NAMESPACE}/shop.alice`,
+      `Secret ${TENANT_USERS_NAMESPACE}/shop.alice-token`,
+      `ServiceAccount ${TENANT_USERS_NAMESPACE}/shop.ci`,
+      `Secret ${TENANT_USERS_NAMESPACE}/shop.ci-token`,
+    ]);
+  });
+
+  it("names the very objects the tenant creates, so the component can mark exactly those", () => {
+    const model = buildTenant(tenantConfig());
+    const created = [...model.namespaceManifests, ...model.objects];
+    for (const object of model.retainedOnRemoval)
+      expect([where(object), created.filter((entry) => entry === object)]).toEqual([where(object), [object]]);
+  });
+
+  it("keeps nothing once it allows deletion", () => {
+    expect(buildTenant(tenantConfig({ allowDeletion: true })).retainedOnRemoval).toEqual([]);
   });
 });
 

@@ -179,6 +179,38 @@ describe("k3s bootstrap graph", () => {
     );
   });
 
+  it("gives every server the Pod Security admission configuration its config.yaml names, in the bootstrap and every reconfiguration", () => {
+    const file = readFileSync(path.join(SCRIPTS_DIR, "k3s-pod-security.yaml"), "utf8");
+    for (const name of ["cp-1", "cp-2", "cp-3"]) {
+      for (const kind of ["bootstrap", "reconfigure"]) {
+        const script = String(
+          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
+        );
+        expect([name, kind, script]).toEqual([
+          name,
+          kind,
+          expect.stringContaining(`export K3S_POD_SECURITY_YAML=${shellQuote(file)}`),
+        ]);
+        expect([name, kind, script]).toEqual([
+          name,
+          kind,
+          expect.stringContaining("admission-control-config-file=/etc/rancher/k3s/pod-security.yaml"),
+        ]);
+      }
+    }
+    // The path config.yaml names is the one install-k3s.sh writes.
+    expect(readNodeScript("install-k3s")).toContain('"$ROOT/etc/rancher/k3s/pod-security.yaml"');
+    for (const name of ["worker-1", "extra-1"]) {
+      for (const kind of ["bootstrap", "reconfigure"]) {
+        const script = String(
+          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
+        );
+        expect([name, kind, script.includes("export K3S_POD_SECURITY_YAML=")]).toEqual([name, kind, false]);
+        expect([name, kind, script.includes("admission-control-config-file=")]).toEqual([name, kind, false]);
+      }
+    }
+  });
+
   it("reads the admin kubeconfig again each quarter, from the initial server", () => {
     const kubeconfig = command(plan, "kubeconfig");
     expect(kubeconfig.inputs.triggers).toEqual([kubeconfigRenewal(new Date())]);

@@ -1,11 +1,30 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../src/config/errors";
+import { parseStackConfig } from "../../src/config/load";
+import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
-import { evaluateProgram, type Evaluation, type Plan, type PlannedResource } from "../../src/plan/evaluate";
-import { defineKubernetesLayers } from "../../src/program";
-import { planStack, resourceNamed, resourcesOfType, shippedConfig, TYPES } from "../helpers/plan";
+import {
+  evaluatePlan,
+  evaluateProgram,
+  type Evaluation,
+  type Plan,
+  type PlannedResource,
+} from "../../src/plan/evaluate";
+import { startRecording, type ResourceRecord } from "../../src/plan/recorder";
+import { resolveOutput } from "../../src/plan/values";
+import { defineCluster, defineKubernetesLayers } from "../../src/program";
+import {
+  planStack,
+  resourceNamed,
+  resourcesOfType,
+  shippedConfig,
+  shippedRawConfig,
+  TYPES,
+} from "../helpers/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const PRIORITY_CLASS = "kubernetes:scheduling.k8s.io/v1:PriorityClass";
 
 function release(plan: Plan, name: string): PlannedResource {
   return resourceNamed(plan, RELEASE, name);
@@ -142,6 +161,136 @@ describe("platform toggles", () => {
     expect((release(plan, "rancher").inputs.values as Record<string, unknown>).hostname).toBe(
       "rancher.k8s.example.com",
     );
+  });
+});
+
+describe("the platform's priority class in the program", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("dev");
+  });
+
+  it("is created by the platform, before every release whose pods run at it", () => {
+    const priorityClass = resourceNamed(plan, PRIORITY_CLASS, "hetzner-k8s-platform");
+    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
+    expect(priorityClass.parent).toBe(platform.urn);
+    expect(priorityClass.inputs).toMatchObject({
+      value: 100_000_000,
+      preemptionPolicy: "PreemptLowerPriority",
+    });
+    for (const name of ["traefik", "cert-manager", "rancher", "kube-prometheus-stack"]) {
+      const entry = release(plan, name);
+      expect([name, JSON.stringify(entry.inputs.values)]).toEqual([
+        name,
+        expect.stringContaining('"priorityClassName":"hetzner-k8s-platform"'),
+      ]);
+      expect([name, entry.dependencies]).toEqual([name, expect.arrayContaining([priorityClass.urn])]);
+    }
+  });
+
+  it("reaches each release merged with the operator's values file, whose own keys stay beside it", () => {
+    const values = (name: string) =>
+      release(plan, name).inputs.values as Record<string, Record<string, unknown>>;
+    expect(values("traefik").priorityClassName).toBe("hetzner-k8s-platform");
+    expect(values("cert-manager").global).toEqual({ priorityClassName: "hetzner-k8s-platform" });
+    expect(values("kube-prometheus-stack").prometheus.prometheusSpec).toMatchObject({
+      priorityClassName: "hetzner-k8s-platform",
+      // The operator's own prometheusSpec values stay beside it.
+      resources: { requests: { cpu: "200m", memory: "1Gi" } },
+    });
+    expect(values("hcloud-csi")).toMatchObject({
+      controller: { priorityClassName: "system-cluster-critical", replicaCount: 1 },
+      node: { priorityClassName: "system-node-critical" },
+    });
+  });
+});
+
+/** A value as registered, with the SDK's secret and output wrappers removed, and whether one was secret. */
+function reveal(raw: unknown): { value: unknown; secret: boolean } {
+  if (Array.isArray(raw)) {
+    const items = raw.map(reveal);
+    return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
+  }
+  if (typeof raw !== "object" || raw === null) return { value: raw, secret: false };
+  const marked = raw as Record<string, unknown>;
+  const sig = marked[pulumi.runtime.specialSigKey];
+  if (sig === pulumi.runtime.specialSecretSig) return { value: reveal(marked.value).value, secret: true };
+  if (sig === pulumi.runtime.specialOutputValueSig) {
+    const inner = reveal(marked.value);
+    return { value: inner.value, secret: marked.secret === true || inner.secret };
+  }
+  const entries = Object.entries(marked).map(([key, item]) => [key, reveal(item)] as const);
+  return {
+    value: Object.fromEntries(entries.map(([key, item]) => [key, item.value])),
+    secret: entries.some(([, item]) => item.secret),
+  };
+}
+
+const PROGRAM_TOKEN = "(the program's hcloud:token)";
+
+/** The stack config with clusterHcloudToken set as `pulumi config set --secret` would (or not at all). */
+function configWithClusterToken(token?: string): StackConfig {
+  const raw = shippedRawConfig("dev");
+  if (token !== undefined) raw["hetzner-k8s:clusterHcloudToken"] = token;
+  return parseStackConfig(raw, new Set(["clusterHcloudToken"]));
+}
+
+/**
+ * Every registration of the whole program, as in a preview where only the network exists already (so the
+ * kube-system/hcloud Secret, which names it, is known and can be read).
+ */
+async function registrations(config: StackConfig): Promise<ResourceRecord[]> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: args.type === TYPES.network ? "4711" : undefined, state: {} }),
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    "dev",
+    true,
+  );
+  const records = startRecording();
+  const outputs = defineCluster(config, { hcloudToken: pulumi.secret(PROGRAM_TOKEN) }, {});
+  for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
+  await pulumi.runtime.disconnect();
+  return records;
+}
+
+function hcloudSecret(records: ResourceRecord[]): { value: unknown; secret: boolean } {
+  const found = records.find(
+    (record) => record.type === "kubernetes:core/v1:Secret" && record.name === "kube-system/hcloud",
+  );
+  if (!found) throw new Error("no kube-system/hcloud Secret");
+  return reveal(found.rawInputs.stringData);
+}
+
+describe("the Hetzner token of the cloud controller and CSI driver", () => {
+  it("is the program's own token while the stack sets no clusterHcloudToken", async () => {
+    expect(configWithClusterToken().clusterHcloudToken).toBe("");
+    expect(hcloudSecret(await registrations(configWithClusterToken()))).toEqual({
+      value: { token: PROGRAM_TOKEN, network: "4711" },
+      secret: true,
+    });
+  });
+
+  it("is clusterHcloudToken when set, a secret, and the program's token reaches nothing in the cluster", async () => {
+    const records = await registrations(configWithClusterToken("cluster-scoped-token"));
+    expect(hcloudSecret(records)).toEqual({
+      value: { token: "cluster-scoped-token", network: "4711" },
+      secret: true,
+    });
+    const holding = records.filter((record) =>
+      JSON.stringify(reveal(record.rawInputs).value).includes(PROGRAM_TOKEN),
+    );
+    expect(holding.map((record) => `${record.type} ${record.name}`)).toEqual([]);
+  });
+
+  it("never shows in the offline plan", async () => {
+    const plan = await evaluatePlan("dev", configWithClusterToken("cluster-scoped-token"));
+    expect(resourceNamed(plan, "kubernetes:core/v1:Secret", "kube-system/hcloud").secretInputs).toEqual([
+      "stringData",
+    ]);
+    expect(JSON.stringify(plan)).not.toContain("cluster-scoped-token");
   });
 });
 

@@ -76,6 +76,8 @@ function diff(before: Plan, after: Plan) {
 const kindsOf = (resources: PlannedResource[]) =>
   [...new Set(resources.map((resource) => resource.type))].sort();
 
+const PRIORITY_CLASS = "kubernetes:scheduling.k8s.io/v1:PriorityClass";
+
 describe("tenants in the program (dev stack)", () => {
   let plan: Plan;
   beforeAll(async () => {
@@ -152,13 +154,25 @@ describe("tenants in the program (dev stack)", () => {
     }
   });
 
-  it("keeps tenant namespaces when a tenant is removed, and nothing else", () => {
+  it("keeps tenant namespaces when a tenant is removed, with the network policies, quotas and limits that lock them down, and nothing else", () => {
     const tenantResources = allTenantResources(plan);
     const retained = tenantResources.filter((resource) => resource.options.retainOnDelete);
-    expect(summary(retained)).toEqual([
-      `${NAMESPACE} team-a`,
-      `${NAMESPACE} team-b`,
-      `${NAMESPACE} team-b-staging`,
+    const guardRails = (namespace: string) => [
+      `${NAMESPACE} ${namespace}`,
+      `kubernetes:core/v1:LimitRange ${namespace}/tenant-limits`,
+      `kubernetes:core/v1:ResourceQuota ${namespace}/denied-priority-classes`,
+      `kubernetes:core/v1:ResourceQuota ${namespace}/tenant-quota`,
+      `kubernetes:networking.k8s.io/v1:NetworkPolicy ${namespace}/allow-tenant-and-platform`,
+      `kubernetes:networking.k8s.io/v1:NetworkPolicy ${namespace}/default-deny-ingress`,
+    ];
+    expect(summary(retained)).toEqual(["team-a", "team-b", "team-b-staging"].flatMap(guardRails).sort());
+    // The users' access ends with the tenant: RBAC and identities are deleted.
+    const deleted = tenantResources.filter((resource) => !resource.options.retainOnDelete);
+    expect(kindsOf(deleted)).toEqual([
+      "kubernetes:core/v1:Secret",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     ]);
   });
 
@@ -183,22 +197,25 @@ describe("tenants in the program (dev stack)", () => {
       expect(resource.dependencies).toContain(namespaces[0].urn);
   });
 
-  it("creates the priority classes once, outside every tenant", () => {
-    const classes = resourcesOfType(plan, "kubernetes:scheduling.k8s.io/v1:PriorityClass");
-    expect(classes.map((entry) => entry.name).sort()).toEqual([
-      "default",
-      "high",
-      "low",
-      "platform-critical",
-    ]);
+  it("creates the tenants' priority classes once, outside every tenant (the platform's own is the platform's)", () => {
     const [tenants] = resourcesOfType(plan, TENANTS);
-    for (const entry of classes) expect(entry.parent).toBe(tenants.urn);
+    const classes = resourcesOfType(plan, PRIORITY_CLASS);
+    expect(
+      classes
+        .filter((entry) => entry.parent === tenants.urn)
+        .map((entry) => entry.name)
+        .sort(),
+    ).toEqual(["default", "high", "low", "platform-critical"]);
+    expect(classes.filter((entry) => entry.parent !== tenants.urn).map((entry) => entry.name)).toEqual([
+      "hetzner-k8s-platform",
+    ]);
   });
 
   it("creates tenant namespaces after the priority classes, and every other tenant object after its namespaces", () => {
-    const classes = resourcesOfType(plan, "kubernetes:scheduling.k8s.io/v1:PriorityClass").map(
-      (entry) => entry.urn,
-    );
+    const [tenants] = resourcesOfType(plan, TENANTS);
+    const classes = resourcesOfType(plan, PRIORITY_CLASS)
+      .filter((entry) => entry.parent === tenants.urn)
+      .map((entry) => entry.urn);
     const namespaces = new Map(
       resourcesOfType(plan, NAMESPACE).map((namespace) => [metadataOf(namespace).name, namespace.urn]),
     );
@@ -323,11 +340,45 @@ describe("tenants in the program (dev stack)", () => {
     const expected = [teamA.urn, ...resourcesOf(plan, "team-a").map((resource) => resource.urn)].sort();
     expect(expected.length).toBe(14);
     expect(diff(plan, without)).toEqual({ removed: expected, added: [], changed: [] });
-    // Its namespace stays in the cluster: the retained resource is among those removed from the program.
+    // Its namespace stays in the cluster locked down: the retained resources are among those removed.
     expect(
-      resourcesOf(plan, "team-a").find((resource) => resource.type === NAMESPACE)?.options.retainOnDelete,
-    ).toBe(true);
+      summary(resourcesOf(plan, "team-a").filter((resource) => resource.options.retainOnDelete)),
+    ).toEqual([
+      "kubernetes:core/v1:LimitRange team-a/tenant-limits",
+      `${NAMESPACE} team-a`,
+      "kubernetes:core/v1:ResourceQuota team-a/denied-priority-classes",
+      "kubernetes:core/v1:ResourceQuota team-a/tenant-quota",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/allow-tenant-and-platform",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/default-deny-ingress",
+    ]);
     expect(without.outputs.tenantKubeconfigs).toMatchObject({ secret: true, value: "[secret]" });
+  });
+
+  it("dropping a namespace from a tenant keeps it locked down and ends the users' access to it", async () => {
+    const without = await planStack("dev", (config) => {
+      const teamB = config.tenants.find((tenant) => tenant.name === "team-b");
+      if (teamB) teamB.namespaces = ["team-b"];
+    });
+    const removed = new Set(diff(plan, without).removed);
+    const gone = resourcesOf(plan, "team-b").filter((resource) => removed.has(resource.urn));
+    expect(
+      gone.every(
+        (resource) =>
+          metadataOf(resource).namespace === "team-b-staging" || resource.name === "team-b-staging",
+      ),
+    ).toBe(true);
+    expect(summary(gone.filter((resource) => !resource.options.retainOnDelete))).toEqual([
+      "kubernetes:rbac.authorization.k8s.io/v1:Role team-b-staging/tenant-workloads",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-b-staging/user-carol",
+    ]);
+    expect(summary(gone.filter((resource) => resource.options.retainOnDelete))).toEqual([
+      "kubernetes:core/v1:LimitRange team-b-staging/tenant-limits",
+      `${NAMESPACE} team-b-staging`,
+      "kubernetes:core/v1:ResourceQuota team-b-staging/denied-priority-classes",
+      "kubernetes:core/v1:ResourceQuota team-b-staging/tenant-quota",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-b-staging/allow-tenant-and-platform",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-b-staging/default-deny-ingress",
+    ]);
   });
 
   it("adding a tenant creates only resources under its own Tenant component; allowDeletion lets its namespaces go", async () => {
@@ -379,6 +430,9 @@ describe("tenants in the program (dev stack)", () => {
       ["team-c", false],
       ["team-c-dev", false],
     ]);
-    expect(resourcesOfType(withC, "kubernetes:scheduling.k8s.io/v1:PriorityClass")).toHaveLength(4);
+    // Its policies, quotas and limits go with its namespaces.
+    expect(own.filter((resource) => resource.options.retainOnDelete)).toEqual([]);
+    // Still one set of classes: a tenant brings none of its own.
+    expect(resourcesOfType(withC, PRIORITY_CLASS)).toHaveLength(resourcesOfType(plan, PRIORITY_CLASS).length);
   });
 });

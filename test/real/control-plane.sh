@@ -65,7 +65,8 @@ etcd --name test --data-dir "$dir/etcd" \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster test=http://127.0.0.1:2380 --log-level warn >"$dir/etcd.log" 2>&1 &
 
-# Authentication uses the program's own file (anonymous only for /livez and /readyz), as its servers do.
+# Authentication uses the program's own file (anonymous only for /livez and /readyz), as its servers do,
+# and so does Pod Security admission (restricted where a namespace has no label, system namespaces exempt).
 kube-apiserver \
   --etcd-servers=http://127.0.0.1:2379 \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
@@ -77,6 +78,7 @@ kube-apiserver \
   --authorization-mode=Node,RBAC \
   --authentication-config="$repo/scripts/k3s-authentication-config.yaml" \
   --enable-admission-plugins=NodeRestriction \
+  --admission-control-config-file="$repo/scripts/k3s-pod-security.yaml" \
   --service-cluster-ip-range=10.43.0.0/16 --service-node-port-range=30000-32767 \
   --endpoint-reconciler-type=none --allow-privileged=true \
   --profiling=false >"$dir/apiserver.log" 2>&1 &

@@ -263,8 +263,17 @@ describe("edits, each its own pulumi up", () => {
     expect(quota.spec.hard["requests.cpu"]).toBe("3");
   });
 
-  it("removes a tenant but keeps its namespaces and their workloads", async () => {
+  it("removes a tenant but keeps its namespaces, their workloads and their isolation; its users' access ends", async () => {
     admin.ok(["-n", "team-b", "create", "configmap", "data", "--from-literal=keep=me"]);
+    const before = baseConfig((config) => {
+      config.tenants[0].quota.requestsCpu = "3";
+      config.tenants.push(teamC(config));
+    });
+    const removed = buildClusterModel(before).tenants.find((tenant) => tenant.name === "team-b");
+    if (!removed) throw new Error("team-b is not in the stack");
+    const carol = Kubectl.fromKubeconfig("team-b/carol-removed", kubeconfigs["team-b/carol"]);
+    expect(carol.canI("get", "pods", "team-b")).toBe(true);
+
     const steps = await up(
       baseConfig((config) => {
         config.tenants[0].quota.requestsCpu = "3";
@@ -283,8 +292,72 @@ describe("edits, each its own pulumi up", () => {
         "Active",
       );
     expect(admin.ok(["-n", "team-b", "get", "configmap", "data", "-o", "jsonpath={.data.keep}"])).toBe("me");
-    // carol's access went with the tenant.
+    expect(admin.run(["-n", "team-b", "get", "pod", "as-root"]).status).toBe(0);
+
+    // Each kept namespace stays locked down: its policies, quotas and limits are there...
+    const names = (namespace: string, kinds: string) =>
+      admin
+        .json<{ items: { kind: string; metadata: { name: string } }[] }>(["-n", namespace, "get", kinds])
+        .items.map((item) => `${item.kind} ${item.metadata.name}`)
+        .sort();
+    for (const namespace of ["team-b", "team-b-staging"]) {
+      expect([namespace, names(namespace, "networkpolicies,resourcequotas,limitranges")]).toEqual([
+        namespace,
+        [
+          "LimitRange tenant-limits",
+          "NetworkPolicy allow-tenant-and-platform",
+          "NetworkPolicy default-deny-ingress",
+          "ResourceQuota denied-priority-classes",
+          "ResourceQuota tenant-quota",
+        ],
+      ]);
+      // ... and no RBAC of the tenant is left in it.
+      expect([namespace, names(namespace, "roles,rolebindings")]).toEqual([namespace, []]);
+    }
+    // ... as the model has them ...
+    expectLiveMatchesModel(admin, removed.retainedOnRemoval);
+    // ... and they still hold: a pod left to a controller gets the limit range's defaults, and a
+    // denied priority class stays denied.
+    admin.ok(["create", "-f", "-"], JSON.stringify(pod("after-removal", "team-b")));
+    const kept = admin.json<{
+      spec: { containers: { resources: Record<string, Record<string, string>> }[] };
+    }>(["-n", "team-b", "get", "pod", "after-removal"]);
+    expect(kept.spec.containers[0].resources.limits).toEqual({ cpu: "500m", memory: "512Mi" });
+    const critical = admin.create(pod("critical", "team-b", undefined, {}, "system-cluster-critical"));
+    expect(critical.stderr).toMatch(/exceeded quota: denied-priority-classes/);
+
+    // carol's access went with the tenant: no kubeconfig, no identity, no binding.
     expect(Object.keys(kubeconfigs)).not.toContain("team-b/carol");
+    expect(
+      admin.json<{ items: unknown[] }>([
+        "-n",
+        TENANT_USERS_NAMESPACE,
+        "get",
+        "serviceaccounts,secrets",
+        "-l",
+        "hetzner-k8s.io/tenant=team-b",
+      ]).items,
+    ).toEqual([]);
+    for (const namespace of ["team-b", "team-b-staging"]) {
+      const asCarol = admin.run([
+        "auth",
+        "can-i",
+        "get",
+        "pods",
+        "-n",
+        namespace,
+        "--as",
+        `system:serviceaccount:${TENANT_USERS_NAMESPACE}:team-b.carol`,
+      ]);
+      expect([namespace, asCarol.stdout.trim()]).toEqual([namespace, "no"]);
+    }
+    // Her old kubeconfig is refused outright (after the API server's 10 s authentication cache).
+    await waitFor(
+      "carol's token to be refused",
+      () => /Unauthorized/.test(carol.run(["-n", "team-b", "get", "pods"]).stderr),
+      15_000,
+    );
+    expect(carol.run(["-n", "team-b-staging", "get", "configmaps"]).stderr).toMatch(/Unauthorized/);
   });
 
   it("deletes a tenant's namespaces only after allowDeletion was applied", async () => {

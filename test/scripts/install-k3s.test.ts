@@ -15,6 +15,8 @@ const S3_UNIT_DROPIN = "/etc/systemd/system/k3s.service.d/50-etcd-s3.conf";
 const S3_KEY_ID = "AKIAEXAMPLEKEYID0001";
 const S3_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzz9Secret==";
 const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: S3_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET };
+const PSA_FILE = "/etc/rancher/k3s/pod-security.yaml";
+const PSA = "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\n";
 
 type Env = Record<string, string>;
 
@@ -159,6 +161,26 @@ describe("install-k3s.sh", () => {
       serverEnv({ K3S_AUTHENTICATION_CONFIG_YAML: `${AUTH}# edited\n` }),
     );
     expect(restarts(changed)).toEqual(["restart --no-block k3s"]);
+  });
+
+  it("writes the API server's Pod Security admission configuration on a server, restarting k3s when it changes", () => {
+    const server = h.run("install-k3s.sh", serverEnv({ K3S_POD_SECURITY_YAML: PSA }));
+    expect(server.status).toBe(0);
+    expect(h.readRootFile(PSA_FILE)).toBe(PSA);
+    expect(fs.statSync(h.rootPath(PSA_FILE)).mode & 0o777).toBe(0o600);
+    expect(server.stdout).toContain(`wrote ${PSA_FILE}`);
+    const same = h.run("install-k3s.sh", serverEnv({ K3S_POD_SECURITY_YAML: PSA }));
+    expect(restarts(same)).toEqual([]);
+    const changed = h.run("install-k3s.sh", serverEnv({ K3S_POD_SECURITY_YAML: `${PSA}# edited\n` }));
+    expect(restarts(changed)).toEqual(["restart --no-block k3s"]);
+    expect(h.readRootFile(PSA_FILE)).toBe(`${PSA}# edited\n`);
+  });
+
+  it("writes no Pod Security admission configuration on an agent, which runs no API server", () => {
+    const agent = h.run("install-k3s.sh", serverEnv({ K3S_ROLE: "agent", K3S_POD_SECURITY_YAML: PSA }));
+    expect(agent.status).toBe(0);
+    expect(fs.existsSync(h.rootPath(PSA_FILE))).toBe(false);
+    expect(agent.stdout).toContain("K3S_POD_SECURITY_YAML ignored: only servers run an API server");
   });
 
   it("writes no agent token on an agent, which joins with its own K3S_TOKEN", () => {

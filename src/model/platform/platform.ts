@@ -3,6 +3,7 @@ import type { ClusterModel } from "../cluster";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
 import { clusterIssuerManifests } from "./issuers";
 import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from "./monitoring";
+import { platformPriorityClassManifest } from "./priority";
 import { buildReleases, type DynamicValues, type PlatformStep, type ReleaseModel } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
 
@@ -13,6 +14,7 @@ export interface MonitoringFiles {
 }
 
 export interface PlatformDynamicValues<T> extends DynamicValues<T> {
+  /** The cloud controller's and CSI driver's Hetzner token (clusterHcloudToken, else the program's). */
   hcloudToken: T;
   networkId: T;
 }
@@ -59,6 +61,8 @@ export function buildPlatformModel<T>(
 ): PlatformModel<T> {
   const releases = buildReleases(config, cluster, dynamic);
   const steps: PlatformModel<T>["steps"] = [
+    // Before any release that names it: a pod whose class does not exist yet is refused.
+    { name: "priority-class", after: [], manifests: [platformPriorityClassManifest()] },
     { name: "hcloud-secret", after: [], manifests: [hcloudSecret(dynamic)] },
     { name: "cluster-issuers", after: ["cert-manager"], manifests: clusterIssuerManifests(config) },
   ];

@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config/schema";
 import { CHARTS, type ChartPin } from "../../versions";
 import type { ClusterModel } from "../cluster";
 import { INGRESS_NODE_PORTS } from "../network";
+import { PLATFORM_PRIORITY_CLASS, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL } from "./priority";
 
 /**
  * The Helm releases of the platform layer with the values the program computes. Operators tune the rest
@@ -17,7 +18,7 @@ export interface DynamicValues<T> {
 }
 
 /** Ready-made steps other than releases that a release may wait for. */
-export type PlatformStep = "hcloud-secret" | "local-path" | "cluster-issuers";
+export type PlatformStep = "priority-class" | "hcloud-secret" | "local-path" | "cluster-issuers";
 
 export interface ReleaseModel<T> {
   /** Release name; also the folder of its operator values, charts/<name>/values.yaml. */
@@ -45,6 +46,9 @@ function cloudControllerManager(cluster: ClusterModel): ReleaseModel<never> {
     namespace: "kube-system",
     chart: CHARTS.hcloudCloudControllerManager,
     values: {
+      // The chart's own default, stated so that no operator value or chart change lowers it: without the
+      // cloud controller new nodes keep their uninitialized taint and load balancers stop following nodes.
+      priorityClassName: SYSTEM_CLUSTER_CRITICAL,
       // k3s's controller manager already assigns pod ranges; flannel carries pod traffic, so no routes.
       networking: { enabled: false },
       env: {
@@ -65,6 +69,10 @@ function csiDriver(config: StackConfig): ReleaseModel<never> {
     namespace: "kube-system",
     chart: CHARTS.hcloudCsi,
     values: {
+      // As the chart's production example has it: the controller attaches volumes for the whole cluster,
+      // and a node whose plugin was evicted can mount no network volume at all.
+      controller: { priorityClassName: SYSTEM_CLUSTER_CRITICAL },
+      node: { priorityClassName: SYSTEM_NODE_CRITICAL },
       storageClasses: [
         {
           name: "hcloud-volumes",
@@ -95,8 +103,9 @@ function ingressController(): ReleaseModel<never> {
         websecure: { nodePort: INGRESS_NODE_PORTS.https },
       },
       ingressClass: { enabled: true, isDefaultClass: true, name: INGRESS_CLASS },
+      priorityClassName: PLATFORM_PRIORITY_CLASS,
     },
-    after: ["hcloud-cloud-controller-manager"],
+    after: ["priority-class", "hcloud-cloud-controller-manager"],
     timeoutSeconds: 600,
   };
 }
@@ -106,8 +115,13 @@ function certManager(): ReleaseModel<never> {
     name: "cert-manager",
     namespace: "cert-manager",
     chart: CHARTS.certManager,
-    values: { crds: { enabled: true, keep: true } },
-    after: ["hcloud-cloud-controller-manager"],
+    values: {
+      crds: { enabled: true, keep: true },
+      // Controller, webhook, CA injector and the start-up check. Not the ACME solver pods, which run in
+      // the namespace of the certificate (a tenant's, whose quota refuses this class).
+      global: { priorityClassName: PLATFORM_PRIORITY_CLASS },
+    },
+    after: ["priority-class", "hcloud-cloud-controller-manager"],
     timeoutSeconds: 600,
   };
 }
@@ -122,6 +136,9 @@ function rancher<T>(config: StackConfig, cluster: ClusterModel, dynamic: Dynamic
       hostname: dynamic.hostname("rancher"),
       bootstrapPassword: dynamic.secret("rancherBootstrapPassword"),
       replicas: cluster.nodes.filter((node) => node.role === "control-plane").length,
+      // In place of the chart's own rancher-critical (which it still creates): Rancher hands this name on
+      // to the webhook and Fleet charts it installs, so they run at the platform's priority too.
+      priorityClassName: PLATFORM_PRIORITY_CLASS,
       ingress: {
         ingressClassName: INGRESS_CLASS,
         tls: { source: letsEncrypt ? "letsEncrypt" : "rancher" },
@@ -134,7 +151,7 @@ function rancher<T>(config: StackConfig, cluster: ClusterModel, dynamic: Dynamic
         },
       }),
     },
-    after: ["cert-manager", "traefik", "cluster-issuers"],
+    after: ["priority-class", "cert-manager", "traefik", "cluster-issuers"],
     timeoutSeconds: 900,
   };
 }
@@ -232,9 +249,17 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
           additionalScrapeConfigs: controlPlaneScrapeConfigs(),
+          priorityClassName: PLATFORM_PRIORITY_CLASS,
         },
       },
+      // Every workload the release runs gets the platform's class: the operator and its webhook
+      // certificate jobs, Prometheus and Alertmanager (through their resources), and the subcharts' pods.
+      prometheusOperator: {
+        priorityClassName: PLATFORM_PRIORITY_CLASS,
+        admissionWebhooks: { patch: { priorityClassName: PLATFORM_PRIORITY_CLASS } },
+      },
       grafana: {
+        priorityClassName: PLATFORM_PRIORITY_CLASS,
         adminPassword: dynamic.secret("grafanaAdminPassword"),
         ingress: config.ingressEnabled
           ? {
@@ -254,8 +279,15 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
           },
         },
       },
-      alertmanager: { config: alertmanagerConfig(config, dynamic) },
-      "kube-state-metrics": { metricLabelsAllowlist: [`namespaces=[${TENANT_LABEL}]`] },
+      alertmanager: {
+        alertmanagerSpec: { priorityClassName: PLATFORM_PRIORITY_CLASS },
+        config: alertmanagerConfig(config, dynamic),
+      },
+      "kube-state-metrics": {
+        metricLabelsAllowlist: [`namespaces=[${TENANT_LABEL}]`],
+        priorityClassName: PLATFORM_PRIORITY_CLASS,
+      },
+      "prometheus-node-exporter": { priorityClassName: PLATFORM_PRIORITY_CLASS },
       // The chart's own control-plane services look for component pods k3s does not have; the jobs above
       // scrape the same endpoints (the cluster's own etcd rules cover etcd health).
       kubeEtcd: { enabled: false },
@@ -264,6 +296,7 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
       kubeProxy: { enabled: false },
     },
     after: [
+      "priority-class",
       "hcloud-cloud-controller-manager",
       ...(config.defaultStorageClass === "hcloud-volumes" ? ["hcloud-csi"] : ["local-path"]),
       ...(config.ingressEnabled ? ["traefik", "cluster-issuers"] : []),
