@@ -256,6 +256,19 @@ write_s3_credentials() {
   fi
 }
 
+# Writes a file of /etc/rancher/k3s that only servers use, when its input is given; on an agent, says that
+# the input is ignored. Returns 0 when it wrote the file.
+write_server_file() { # write_server_file <file> <input name> <content> <why agents ignore it>
+  [[ -n $3 ]] || return 1
+  if [[ $ROLE != server ]]; then
+    log config "$2 ignored: $4"
+    return 1
+  fi
+  write_if_changed "$ROOT/etc/rancher/k3s/$1" 0600 "$3"
+  ((WROTE)) || return 1
+  log config "wrote /etc/rancher/k3s/$1"
+}
+
 write_configuration() {
   local changed=0
   write_if_changed "$ROOT/etc/rancher/k3s/token" 0600 "$TOKEN"
@@ -263,17 +276,7 @@ write_configuration() {
     log config "wrote /etc/rancher/k3s/token"
     changed=1
   fi
-  if [[ -n $AGENT_TOKEN ]]; then
-    if [[ $ROLE == server ]]; then
-      write_if_changed "$ROOT/etc/rancher/k3s/agent-token" 0600 "$AGENT_TOKEN"
-      if ((WROTE)); then
-        log config "wrote /etc/rancher/k3s/agent-token"
-        changed=1
-      fi
-    else
-      log config "K3S_AGENT_TOKEN ignored: agents join with K3S_TOKEN"
-    fi
-  fi
+  write_server_file agent-token K3S_AGENT_TOKEN "$AGENT_TOKEN" "agents join with K3S_TOKEN" && changed=1
   write_if_changed "$ROOT/etc/rancher/k3s/config.yaml" 0600 "$CONFIG_YAML"
   if ((WROTE)); then
     log config "wrote /etc/rancher/k3s/config.yaml"
@@ -289,28 +292,10 @@ write_configuration() {
   fi
   write_s3_credentials
   ((!S3_CHANGED)) || changed=1
-  if [[ -n $AUTHENTICATION_CONFIG_YAML ]]; then
-    if [[ $ROLE == server ]]; then
-      write_if_changed "$ROOT/etc/rancher/k3s/authentication-config.yaml" 0600 "$AUTHENTICATION_CONFIG_YAML"
-      if ((WROTE)); then
-        log config "wrote /etc/rancher/k3s/authentication-config.yaml"
-        changed=1
-      fi
-    else
-      log config "K3S_AUTHENTICATION_CONFIG_YAML ignored: only servers run an API server"
-    fi
-  fi
-  if [[ -n $POD_SECURITY_YAML ]]; then
-    if [[ $ROLE == server ]]; then
-      write_if_changed "$ROOT/etc/rancher/k3s/pod-security.yaml" 0600 "$POD_SECURITY_YAML"
-      if ((WROTE)); then
-        log config "wrote /etc/rancher/k3s/pod-security.yaml"
-        changed=1
-      fi
-    else
-      log config "K3S_POD_SECURITY_YAML ignored: only servers run an API server"
-    fi
-  fi
+  write_server_file authentication-config.yaml K3S_AUTHENTICATION_CONFIG_YAML "$AUTHENTICATION_CONFIG_YAML" \
+    "only servers run an API server" && changed=1
+  write_server_file pod-security.yaml K3S_POD_SECURITY_YAML "$POD_SECURITY_YAML" \
+    "only servers run an API server" && changed=1
   if [[ -n $AUDIT_POLICY_YAML ]]; then
     if [[ $ROLE == server ]]; then
       write_if_changed "$ROOT/etc/rancher/k3s/audit-policy.yaml" 0600 "$AUDIT_POLICY_YAML"

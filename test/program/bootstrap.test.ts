@@ -160,56 +160,54 @@ describe("k3s bootstrap graph", () => {
     expect(skipped).toEqual(drains);
   });
 
-  it("gives every server the authentication config that opens only /livez and /readyz to anonymous requests", () => {
-    const file = readFileSync(path.join(SCRIPTS_DIR, "k3s-authentication-config.yaml"), "utf8");
-    for (const name of ["cp-1", "cp-2", "cp-3"]) {
-      for (const kind of ["bootstrap", "reconfigure"]) {
-        const script = String(
-          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
-        );
-        expect([name, kind, script]).toEqual([
-          name,
-          kind,
-          expect.stringContaining(`export K3S_AUTHENTICATION_CONFIG_YAML=${shellQuote(file)}`),
-        ]);
+  it.each([
+    [
+      "authentication config (anonymous requests only to /livez and /readyz)",
+      "k3s-authentication-config.yaml",
+      "K3S_AUTHENTICATION_CONFIG_YAML",
+      "authentication-config=/etc/rancher/k3s/authentication-config.yaml",
+    ],
+    [
+      "Pod Security admission configuration",
+      "k3s-pod-security.yaml",
+      "K3S_POD_SECURITY_YAML",
+      "admission-control-config-file=/etc/rancher/k3s/pod-security.yaml",
+    ],
+  ])(
+    "gives every server the %s its config.yaml names, in the bootstrap and every reconfiguration",
+    (_, source, variable, argument) => {
+      const file = readFileSync(path.join(SCRIPTS_DIR, source), "utf8");
+      const scriptOf = (name: string, kind: string) =>
+        String(command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"]);
+      for (const name of ["cp-1", "cp-2", "cp-3"]) {
+        for (const kind of ["bootstrap", "reconfigure"]) {
+          const script = scriptOf(name, kind);
+          expect([
+            name,
+            kind,
+            script.includes(`export ${variable}=${shellQuote(file)}`),
+            script.includes(argument),
+          ]).toEqual([name, kind, true, true]);
+        }
       }
-    }
-    expect(String(command(plan, "worker-1-bootstrap").inputs.create)).not.toContain(
-      "export K3S_AUTHENTICATION_CONFIG_YAML=",
-    );
-  });
-
-  it("gives every server the Pod Security admission configuration its config.yaml names, in the bootstrap and every reconfiguration", () => {
-    const file = readFileSync(path.join(SCRIPTS_DIR, "k3s-pod-security.yaml"), "utf8");
-    for (const name of ["cp-1", "cp-2", "cp-3"]) {
-      for (const kind of ["bootstrap", "reconfigure"]) {
-        const script = String(
-          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
-        );
-        expect([name, kind, script]).toEqual([
-          name,
-          kind,
-          expect.stringContaining(`export K3S_POD_SECURITY_YAML=${shellQuote(file)}`),
-        ]);
-        expect([name, kind, script]).toEqual([
-          name,
-          kind,
-          expect.stringContaining("admission-control-config-file=/etc/rancher/k3s/pod-security.yaml"),
-        ]);
+      // The path config.yaml names is the one install-k3s.sh writes the variable to.
+      const written = argument.slice(argument.lastIndexOf("/") + 1);
+      expect(readNodeScript("install-k3s")).toMatch(
+        new RegExp(`write_server_file ${written.replace(".", "\\.")} ${variable} `),
+      );
+      for (const name of ["worker-1", "extra-1"]) {
+        for (const kind of ["bootstrap", "reconfigure"]) {
+          const script = scriptOf(name, kind);
+          expect([name, kind, script.includes(`export ${variable}=`), script.includes(argument)]).toEqual([
+            name,
+            kind,
+            false,
+            false,
+          ]);
+        }
       }
-    }
-    // The path config.yaml names is the one install-k3s.sh writes.
-    expect(readNodeScript("install-k3s")).toContain('"$ROOT/etc/rancher/k3s/pod-security.yaml"');
-    for (const name of ["worker-1", "extra-1"]) {
-      for (const kind of ["bootstrap", "reconfigure"]) {
-        const script = String(
-          command(plan, `${name}-${kind}`).inputs[kind === "bootstrap" ? "create" : "update"],
-        );
-        expect([name, kind, script.includes("export K3S_POD_SECURITY_YAML=")]).toEqual([name, kind, false]);
-        expect([name, kind, script.includes("admission-control-config-file=")]).toEqual([name, kind, false]);
-      }
-    }
-  });
+    },
+  );
 
   it("reads the admin kubeconfig again each quarter, from the initial server", () => {
     const kubeconfig = command(plan, "kubeconfig");
