@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { taintsCommandName, type K3sModel } from "../model/k3s";
+import { taintsCommandName, type K3sModel, type K3sNodeModel } from "../model/k3s";
 import { joinToken } from "../model/nodeIdentity";
 import { NodeBootstrap, sshConnection, type SecretExports } from "./nodeBootstrap";
 import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
@@ -126,9 +126,8 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     });
   }
 
-  const initial = args.model.nodes.find((node) => node.initializesCluster);
-  if (!initial) throw new Error("k3s model has no initial server");
-  const initialNode = nodes.get(initial.name) as NodeBootstrap;
+  const initial = args.model.nodes.find((node) => node.name === initialName) as K3sNodeModel;
+  const initialNode = nodes.get(initialName) as NodeBootstrap;
   const initialConnection = sshConnection(initialNode.server, args.sshPrivateKey, initialNode.hostKey);
   const fetch = new command.remote.Command(
     "kubeconfig",
