@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { helmReleasesPinned } from "./helmReleasesPinned";
 import { noPublicClusterPorts } from "./noPublicClusterPorts";
+import { platformNamespacesIsolated } from "./platformNamespacesIsolated";
 import { secretsStaySecret } from "./secretsStaySecret";
 import { serversPrivateAndFirewalled } from "./serversPrivateAndFirewalled";
 import { tenantNamespacesIsolated } from "./tenantNamespacesIsolated";
@@ -8,6 +9,7 @@ import { tenantNamespacesIsolated } from "./tenantNamespacesIsolated";
 export {
   helmReleasesPinned,
   noPublicClusterPorts,
+  platformNamespacesIsolated,
   secretsStaySecret,
   serversPrivateAndFirewalled,
   tenantNamespacesIsolated,
@@ -18,6 +20,7 @@ export const policies: Policies = [
   noPublicClusterPorts,
   serversPrivateAndFirewalled,
   tenantNamespacesIsolated,
+  platformNamespacesIsolated,
   secretsStaySecret,
   helmReleasesPinned,
 ];

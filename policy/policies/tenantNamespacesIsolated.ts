@@ -94,12 +94,36 @@ export function isDefaultDenyIngress(networkPolicy: PolicyResource): Verdict {
   );
 }
 
+function governsEgress(policyTypes: Plain): Verdict {
+  if (policyTypes instanceof Unknown) return "unknown";
+  if (!isList(policyTypes)) return "no";
+  if (policyTypes.includes("Egress")) return "yes";
+  return policyTypes.some((type) => type instanceof Unknown) ? "unknown" : "no";
+}
+
+/**
+ * An egress NetworkPolicy over the whole namespace: it selects every pod (`podSelector: {}`) and
+ * governs egress (`policyTypes` has "Egress"), so its pods reach only what some egress rule admits.
+ * Which destinations those rules admit is the program's to choose (DNS, tenant namespaces, the internet).
+ */
+export function restrictsEgress(networkPolicy: PolicyResource): Verdict {
+  const spec = plainProps(networkPolicy.props).spec;
+  if (spec instanceof Unknown) return "unknown";
+  return all(isEmptySelector(field(spec, "podSelector")), governsEgress(field(spec, "policyTypes")));
+}
+
+/** Whether the namespace has a default-deny ingress NetworkPolicy ("unknown" if one might, later). */
+export function hasDefaultDenyIngress(resources: readonly PolicyResource[], namespace: string): Verdict {
+  return findIn(resources, NETWORK_POLICY_TYPE, namespace, isDefaultDenyIngress);
+}
+
 export const tenantNamespacesIsolated: StackPolicy = {
   name: "tenant-namespaces-isolated",
   description:
     `Every tenant namespace (label ${TENANT_LABEL}) enforces Pod Security (label ${POD_SECURITY_LABEL}: ` +
     `baseline or restricted) and has a ResourceQuota, a LimitRange and a default-deny ingress ` +
-    `NetworkPolicy (podSelector {}, policyTypes with Ingress, no ingress rules).`,
+    `NetworkPolicy (podSelector {}, policyTypes with Ingress, no ingress rules) and an egress ` +
+    `NetworkPolicy over all its pods (podSelector {}, policyTypes with Egress).`,
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     for (const namespace of resourcesOfType(args.resources, NAMESPACE_TYPE)) {
@@ -143,6 +167,13 @@ export const tenantNamespacesIsolated: StackPolicy = {
         reportViolation(
           `${what} has no default-deny ingress NetworkPolicy (spec.podSelector {}, policyTypes ` +
             `including "Ingress", no ingress rules): pods of every other namespace can reach its pods.`,
+          namespace.urn,
+        );
+      }
+      if (findIn(args.resources, NETWORK_POLICY_TYPE, name, restrictsEgress) === "no") {
+        reportViolation(
+          `${what} has no egress NetworkPolicy over all its pods (spec.podSelector {}, policyTypes ` +
+            `including "Egress"): its pods can reach the platform's namespaces, the nodes and the metadata service.`,
           namespace.urn,
         );
       }

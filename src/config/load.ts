@@ -5,7 +5,7 @@ import { checkNodeLabels } from "./nodeLabelRules";
 import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
 import { checkSourceScope } from "./sourceRules";
-import { checkTenantPool, checkTenants } from "./tenantRules";
+import { checkTenantPool, checkTenants, withDefaultHostnames } from "./tenantRules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig } from "./schema";
 import type { PreviousNode } from "./transition";
 
@@ -57,18 +57,19 @@ export function parseStackConfig(
     problems.push(...shapeProblems.filter((problem) => !undecodable.has(problem.path[0])));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const config = withDefaultHostnames(parsed.data);
   const ruleProblems = [
-    ...checkStackConfig(parsed.data, new Map(running.map((node) => [node.name, node]))),
-    ...checkK3sConfig(parsed.data, secretKeys),
-    ...checkPlatformConfig(parsed.data),
-    ...checkTenants(parsed.data),
-    ...checkSourceScope(parsed.data),
-    ...checkNodeLabels(parsed.data),
+    ...checkStackConfig(config, new Map(running.map((node) => [node.name, node]))),
+    ...checkK3sConfig(config, secretKeys),
+    ...checkPlatformConfig(config),
+    ...checkTenants(config),
+    ...checkSourceScope(config),
+    ...checkNodeLabels(config),
   ];
   // The pool is only worth comparing once every node and tenant is valid on its own.
-  if (ruleProblems.length === 0) ruleProblems.push(...checkTenantPool(parsed.data));
+  if (ruleProblems.length === 0) ruleProblems.push(...checkTenantPool(config));
   if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
-  return parsed.data;
+  return config;
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -10,6 +10,21 @@ const dnsLabel = z
   .max(63, "must be at most 63 characters")
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits and '-')");
 
+/**
+ * A hostname a tenant may serve and get certificates for: a lower-case DNS name of two labels or more, or
+ * one whose first label is "*" (one label, as Ingress and TLS wildcards match). A last label of digits
+ * alone would make an IPv4 address, which is no hostname to an Ingress or a certificate's dnsNames.
+ */
+const LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+export const TENANT_HOSTNAME = new RegExp(`^(?=.{1,253}$)(\\*\\.)?${LABEL}(\\.${LABEL})+$`);
+const hostname = z
+  .string()
+  .regex(
+    TENANT_HOSTNAME,
+    'must be a lower-case DNS name such as "shop.example.com", or one with a leading wildcard label such as "*.team-a.example.com"',
+  )
+  .refine((name) => !/\.[0-9]+$/.test(name), "is an IP address, not a hostname");
+
 const quantity = z.union([z.string(), z.number()]).transform(String);
 
 export const PRIORITY_CLASSES = ["platform-critical", "high", "default", "low"] as const;
@@ -55,8 +70,21 @@ export const tenantSchema = z.strictObject({
   podSecurity: z
     .enum(["restricted", "baseline"], { error: 'must be "restricted" or "baseline"' })
     .default("restricted"),
+  /**
+   * Hostnames the tenant alone may serve through the ingress (Ingress rules and TLS hosts) and get
+   * certificates for (cert-manager Certificates): nothing else is admitted in its namespaces.
+   * @default [] (no Ingress host and no certificate)
+   */
+  hostnames: z.array(hostname).optional(),
   /** Other namespaces whose pods may connect to this tenant's pods (ingress and monitoring always may). */
   allowFrom: z.array(dnsLabel).default([]),
+  /**
+   * Whether the tenant's pods may open connections to the internet (every address outside the private
+   * and link-local ranges, which hold the cluster's nodes and pods and Hetzner's metadata service). Most workloads call external APIs, so it is on unless switched off for the tenant.
+   * DNS, the tenant's own namespaces and other tenants' (whose ingress policies decide) are always allowed.
+   * @default true
+   */
+  egressInternet: z.boolean().default(true),
   /**
    * Removing a tenant keeps its namespaces (and their data) unless this was set, and applied, first.
    * @default false

@@ -50,6 +50,12 @@ export interface TenantModel {
    * None with allowDeletion; otherwise the namespaces and what keeps them locked down (KEPT_KINDS).
    */
   retainedOnRemoval: Manifest[];
+  /**
+   * The admission policies that hold the tenant's Ingresses and Certificates to its hostnames, with their
+   * bindings to the tenant's namespaces (hostnamePolicyManifests). Cluster-scoped, so not among objects;
+   * they go with the tenant, whose users go with it.
+   */
+  hostnamePolicies: Manifest[];
   users: TenantUser[];
   allowDeletion: boolean;
 }
@@ -244,6 +250,248 @@ function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
   ];
 }
 
+/** What a tenant's hostnames govern: one admission policy (and binding) per kind, named after both. */
+export const HOSTNAME_POLICY_KINDS = ["ingresses", "certificates"] as const;
+export type HostnamePolicyKind = (typeof HOSTNAME_POLICY_KINDS)[number];
+
+/** Name of a tenant's policy for a kind and of its binding; a dot cannot occur in a tenant's name. */
+export function hostnamePolicyName(tenant: string, kind: HostnamePolicyKind): string {
+  return `tenant-${kind}.${tenant}`;
+}
+
+/**
+ * CEL: whether the string `host` is one of the tenant's hostnames (variables.hostnames), or sits one label
+ * under one of its wildcards (variables.zones), as an Ingress or TLS wildcard matches. No case folding:
+ * an upper-case name is refused, never widened.
+ */
+export function celWithinHostnames(host: string): string {
+  return (
+    `(${host} in variables.hostnames || variables.zones.exists(z, ${host}.endsWith(z) && ` +
+    `size(${host}) > size(z) && !${host}.substring(0, size(${host}) - size(z)).contains('.')))`
+  );
+}
+
+/** The variables both of a tenant's policies start from: its hostname list, written once. */
+export function hostnameVariables(tenant: TenantConfig): { name: string; expression: string }[] {
+  return [
+    { name: "hostnames", expression: JSON.stringify(tenant.hostnames ?? []) },
+    // ".example.com" for "*.example.com": what a name one label under the wildcard ends with.
+    { name: "zones", expression: "variables.hostnames.filter(p, p.startsWith('*.')).map(p, p.substring(1))" },
+    {
+      name: "listed",
+      expression: "size(variables.hostnames) == 0 ? 'none' : variables.hostnames.join(', ')",
+    },
+  ];
+}
+
+interface PolicyValidation {
+  expression: string;
+  message: string;
+  messageExpression?: string;
+  reason: "Forbidden";
+}
+
+function refusal(tenant: string) {
+  return (expression: string, message: string, messageExpression?: string): PolicyValidation => ({
+    expression,
+    message: `tenant ${tenant}: ${message}`,
+    ...(messageExpression && { messageExpression: `'tenant ${tenant}: ' + ${messageExpression}` }),
+    reason: "Forbidden",
+  });
+}
+
+const OUTSIDE = "': not one of its hostnames (' + variables.listed + ')'";
+
+function ingressValidations(tenant: string): PolicyValidation[] {
+  const within = celWithinHostnames;
+  const refuse = refusal(tenant);
+  const spec = (check: string) => `!has(object.spec) || ${check}`;
+  return [
+    // Without a host, a rule or the default backend answers for every hostname, the platform's included.
+    refuse(
+      spec("!has(object.spec.defaultBackend)"),
+      "an Ingress may not set spec.defaultBackend, which serves every hostname",
+    ),
+    refuse(
+      spec("!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && r.host != '')"),
+      "every rule of an Ingress needs a host (a rule without one serves every hostname)",
+    ),
+    refuse(
+      spec(`!has(object.spec.rules) || object.spec.rules.all(r, !has(r.host) || ${within("r.host")})`),
+      "an Ingress host is not one of the tenant's hostnames",
+      `'Ingress host ' + object.spec.rules.filter(r, has(r.host) && !${within("r.host")})` +
+        `.map(r, r.host).join(', ') + ${OUTSIDE}`,
+    ),
+    refuse(
+      spec("!has(object.spec.tls) || object.spec.tls.all(t, has(t.hosts) && size(t.hosts) > 0)"),
+      "every spec.tls entry of an Ingress must list its hosts (one without hosts stands for every hostname)",
+    ),
+    refuse(
+      spec(
+        `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${within("h")}))`,
+      ),
+      "an Ingress TLS host is not one of the tenant's hostnames",
+      `'Ingress TLS host ' + object.spec.tls.filter(t, has(t.hosts)).map(t, t.hosts.filter(h, !${within("h")})` +
+        `.join(', ')).filter(s, s != '').join(', ') + ${OUTSIDE}`,
+    ),
+  ];
+}
+
+function certificateValidations(tenant: string): PolicyValidation[] {
+  const within = celWithinHostnames;
+  const refuse = refusal(tenant);
+  const none = (field: string) => `(!has(object.spec.${field}) || size(object.spec.${field}) == 0)`;
+  return [
+    refuse(
+      `!has(object.spec.dnsNames) || object.spec.dnsNames.all(n, ${within("n")})`,
+      "a Certificate's dnsNames must be the tenant's hostnames",
+      `'Certificate dnsNames ' + object.spec.dnsNames.filter(n, !${within("n")}).join(', ') + ${OUTSIDE}`,
+    ),
+    refuse(
+      `!has(object.spec.commonName) || ${within("object.spec.commonName")}`,
+      "a Certificate's commonName must be one of the tenant's hostnames",
+      `'Certificate commonName ' + object.spec.commonName + ${OUTSIDE}`,
+    ),
+    // Names the hostname list does not govern, and a subject written out whole (its CN is any name).
+    refuse(
+      [
+        none("ipAddresses"),
+        none("uris"),
+        none("emailAddresses"),
+        none("otherNames"),
+        "(!has(object.spec.literalSubject) || object.spec.literalSubject == '')",
+      ].join(" && "),
+      "a Certificate may name hostnames only (no ipAddresses, uris, emailAddresses, otherNames or literalSubject)",
+    ),
+    // A CA certificate from the cluster's issuer would sign any name it liked.
+    refuse(
+      "(!has(object.spec.isCA) || !object.spec.isCA) && " +
+        "(!has(object.spec.usages) || !object.spec.usages.exists(u, u == 'cert sign' || u == 'crl sign'))",
+      "a Certificate may not be a CA or sign certificates",
+    ),
+  ];
+}
+
+const GOVERNED: Record<
+  HostnamePolicyKind,
+  { apiGroup: string; validations: (tenant: string) => PolicyValidation[] }
+> = {
+  ingresses: { apiGroup: "networking.k8s.io", validations: ingressValidations },
+  certificates: { apiGroup: "cert-manager.io", validations: certificateValidations },
+};
+
+/**
+ * The tenant's hostnames, enforced by the API server itself: for Ingresses and for cert-manager
+ * Certificates, a ValidatingAdmissionPolicy with the list written into it, bound to the namespaces that
+ * carry the tenant's label (tenants cannot label namespaces). On create and update they refuse an Ingress
+ * with a host outside the list or none at all (a catch-all), and a Certificate for any other name or a
+ * CA: the cluster CA issuer has no name constraints, and users are told to trust it. One policy per kind,
+ * so the API server type-checks each against its own schema. The Certificate policy matches by group and
+ * resource, so it stands before cert-manager's definition exists. Failing closed: an error in evaluation
+ * refuses. Status subresources are not matched, so controllers updating them are never in the way.
+ */
+export function hostnamePolicyManifests(tenant: TenantConfig): Manifest[] {
+  const labels = { [TENANT_LABEL]: tenant.name };
+  const namespaceSelector = { matchLabels: labels };
+  return HOSTNAME_POLICY_KINDS.flatMap((kind): Manifest[] => {
+    const name = hostnamePolicyName(tenant.name, kind);
+    const { apiGroup, validations } = GOVERNED[kind];
+    return [
+      {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicy",
+        metadata: metadata(name, undefined, labels),
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            // A request in another version is converted to v1 before the policy sees it.
+            matchPolicy: "Equivalent",
+            namespaceSelector,
+            resourceRules: [
+              {
+                apiGroups: [apiGroup],
+                apiVersions: ["v1"],
+                operations: ["CREATE", "UPDATE"],
+                resources: [kind],
+              },
+            ],
+          },
+          variables: hostnameVariables(tenant),
+          validations: validations(tenant.name),
+        },
+      },
+      {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingAdmissionPolicyBinding",
+        metadata: metadata(name, undefined, labels),
+        spec: { policyName: name, validationActions: ["Deny"], matchResources: { namespaceSelector } },
+      },
+    ];
+  });
+}
+
+/**
+ * Addresses that are not the internet: the private ranges (the cluster's node network and pod range
+ * lie in them, a config rule makes sure; Service addresses become a pod's or node's before the policy
+ * applies), shared address space, and link-local, which holds
+ * Hetzner's metadata service (169.254.169.254: every server's user data and identity). The internet
+ * egress rule excepts them all, so it never opens a node, a pod or a Service of the cluster.
+ */
+export const NON_INTERNET_RANGES = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+];
+
+/** k3s's CoreDNS: the pods behind the kube-dns Service in kube-system. */
+export const CLUSTER_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+
+/**
+ * Where the tenant's pods may open connections; replies to connections made to them need no rule.
+ * - DNS: CoreDNS only, on 53 (UDP, and TCP for large answers); nothing else of kube-system.
+ * - Every tenant namespace, its own and others': `allowFrom` names who may connect *to* a tenant, so
+ *   the egress a partner needs is the partner's own, towards the tenant that listed it. A tenant's
+ *   model knows only its own entry, so its egress admits every tenant namespace and the receiving
+ *   tenant's ingress policies (default deny, then its own namespaces, the platform's clients and its
+ *   `allowFrom`) decide, exactly as before. Requiring the partner to list the tenant back would make
+ *   `allowFrom` mutual and silently break one-way pairs.
+ * - Not the platform's namespaces, the nodes or the API server: tenants run kubectl from outside, and
+ *   their pods' service account tokens are granted nothing. The `kubernetes` Service leads to the
+ *   servers' private addresses, which no rule admits.
+ * - The internet only with `egressInternet`.
+ */
+function egressPolicy(tenant: TenantConfig, namespace: string): Manifest {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata("tenant-egress", namespace, { [TENANT_LABEL]: tenant.name }),
+    spec: {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": CLUSTER_DNS.namespace } },
+              podSelector: { matchLabels: CLUSTER_DNS.podLabels },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+        { to: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }] },
+        ...(tenant.egressInternet
+          ? [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_INTERNET_RANGES } }] }]
+          : []),
+      ],
+    },
+  };
+}
+
 export function buildTenant(tenant: TenantConfig): TenantModel {
   const namespaces = tenantNamespaces(tenant);
   // A dot cannot occur in a tenant or user name, so `<tenant>.<user>` names no other tenant's user.
@@ -274,6 +522,7 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
       subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: user.identityNamespace }],
     })),
     ...networkPolicies(tenant, namespace),
+    egressPolicy(tenant, namespace),
   ]);
   const identities = users.flatMap((user): Manifest[] => [
     {
@@ -307,6 +556,7 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
     retainedOnRemoval: tenant.allowDeletion
       ? []
       : [...namespaceManifests, ...perNamespace.filter((object) => KEPT_KINDS.includes(object.kind))],
+    hostnamePolicies: hostnamePolicyManifests(tenant),
     users,
     allowDeletion: tenant.allowDeletion,
   };

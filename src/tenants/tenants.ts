@@ -58,7 +58,7 @@ export interface TenantArgs extends TenantsArgs {
   usersNamespace: pulumi.Resource;
 }
 
-/** One tenant: its namespaces, quotas, limits, RBAC, users and network policies. */
+/** One tenant: its namespaces, quotas, limits, RBAC, users, network policies and hostname policies. */
 export class Tenant extends pulumi.ComponentResource {
   readonly kubeconfigs: pulumi.Output<Record<string, string>>;
 
@@ -82,10 +82,24 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
       retainOnDelete: retained.has(manifest),
     }),
   );
+  // The hostname policies stand before anything in the namespaces, so no RoleBinding lets a user write
+  // an Ingress or a Certificate that they would not have seen.
+  // A binding goes after its policy, and before it on deletion.
+  const policies = new Map<string, pulumi.CustomResource>();
+  const hostnamePolicies = tenant.hostnamePolicies.map((manifest) => {
+    const policy = policies.get(String((manifest.spec as { policyName?: string } | undefined)?.policyName));
+    const resource = createManifest(manifest, {
+      parent,
+      provider,
+      dependsOn: [...args.after, ...(policy ? [policy] : [])],
+    });
+    if (manifest.kind === "ValidatingAdmissionPolicy") policies.set(manifest.metadata.name, resource);
+    return resource;
+  });
   const created = new Map<string, pulumi.CustomResource>();
   const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace}/${name}`;
   for (const manifest of tenant.objects) {
-    const after = [...namespaces, args.usersNamespace];
+    const after = [...namespaces, args.usersNamespace, ...hostnamePolicies];
     const account = manifest.metadata.annotations?.["kubernetes.io/service-account.name"];
     const owner = account
       ? (created.get(

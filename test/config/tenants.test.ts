@@ -381,3 +381,140 @@ describe("quantities written differently", () => {
     ).toEqual([]);
   });
 });
+
+describe("tenant hostnames", () => {
+  const withDomain = (raw: RawConfig) => (raw[key("ingressDomain")] = "example.com");
+  /** The problems after giving tenants[0] (team-a) and tenants[1] (team-b) these hostnames. */
+  const hostnames = (teamA: unknown[], teamB: unknown[] = [], edit?: (raw: RawConfig) => void) =>
+    problemsAfter((raw) => {
+      edit?.(raw);
+      tenant(raw, 0).hostnames = teamA;
+      tenant(raw, 1).hostnames = teamB;
+    });
+  const at = (index: number, hostnameIndex: number, message: string) =>
+    `hetzner-k8s:tenants[${index}].hostnames[${hostnameIndex}]: ${message}`;
+  const format =
+    'must be a lower-case DNS name such as "shop.example.com", or one with a leading wildcard label such as "*.team-a.example.com"';
+
+  it("are none unless listed when the cluster has no domain: the shipped tenants serve no hostname", () => {
+    expect(parsedAfter(() => undefined).tenants.map((entry) => entry.hostnames ?? [])).toEqual([[], []]);
+  });
+
+  it("default to a zone of the tenant's own under the cluster's domain; a list replaces it", () => {
+    const config = parsedAfter((raw) => {
+      withDomain(raw);
+      tenant(raw, 1).hostnames = ["blog.example.org"];
+    });
+    expect(config.tenants.map((entry) => entry.hostnames)).toEqual([
+      ["*.team-a.example.com"],
+      ["blog.example.org"],
+    ]);
+  });
+
+  it("refuse a list that takes another tenant's default zone", () => {
+    const problems = problemsAfter((raw) => {
+      withDomain(raw);
+      tenant(raw, 1).hostnames = ["*.team-a.example.com"];
+    });
+    expect(problems).toEqual([at(1, 0, 'hostname "*.team-a.example.com" already belongs to tenant team-a')]);
+  });
+
+  it("accept DNS names and names with one leading wildcard label, in and outside the ingress domain", () => {
+    expect(
+      hostnames(
+        ["shop.example.com", "*.team-a.example.com", "team-a.example.com"],
+        ["*.b.example.org"],
+        withDomain,
+      ),
+    ).toEqual([]);
+    expect(
+      parsedAfter((raw) => (tenant(raw, 0).hostnames = ["shop.example.com"])).tenants[0].hostnames,
+    ).toEqual(["shop.example.com"]);
+  });
+
+  it("reject what is not a hostname, naming the key", () => {
+    for (const bad of [
+      "Shop.example.com",
+      "shop",
+      "*.com",
+      "a.*.example.com",
+      "**.example.com",
+      "shop.example.com.",
+      "-a.example.com",
+      `${"a".repeat(64)}.example.com`,
+      "*",
+    ])
+      expect([bad, hostnames([bad])]).toEqual([bad, [at(0, 0, format)]]);
+    expect(hostnames(["10.0.1.10"])).toEqual([at(0, 0, "is an IP address, not a hostname")]);
+    expect(hostnames([42])).toEqual([at(0, 0, "invalid input: expected string, received number")]);
+  });
+
+  it("reject a duplicate within a tenant", () => {
+    expect(hostnames(["shop.example.com", "shop.example.com"])).toEqual([
+      at(0, 1, 'duplicate hostname "shop.example.com"'),
+    ]);
+  });
+
+  it("reject another tenant's hostname, and a wildcard overlapping it either way", () => {
+    expect(hostnames(["shop.example.com"], ["shop.example.com"])).toEqual([
+      at(1, 0, 'hostname "shop.example.com" already belongs to tenant team-a'),
+    ]);
+    expect(hostnames(["shop.example.com"], ["*.example.com"])).toEqual([
+      at(1, 0, 'hostname "*.example.com" overlaps "shop.example.com" of tenant team-a'),
+    ]);
+    expect(hostnames(["*.example.com"], ["blog.example.com", "*.example.com"])).toEqual([
+      at(1, 0, 'hostname "blog.example.com" overlaps "*.example.com" of tenant team-a'),
+      at(1, 1, 'hostname "*.example.com" already belongs to tenant team-a'),
+    ]);
+  });
+
+  it("let tenants share a zone at different depths: a wildcard covers exactly one label", () => {
+    expect(hostnames(["*.example.com"], ["*.b.example.com", "x.b.example.com", "example.com"])).toEqual([]);
+  });
+
+  it("let one tenant list a wildcard and a name under it", () => {
+    expect(hostnames(["*.example.com", "shop.example.com"])).toEqual([]);
+  });
+
+  it("reject the platform's hostnames in the ingress domain, and a wildcard covering them", () => {
+    expect(
+      hostnames(["rancher.example.com", "grafana.example.com", "*.example.com"], [], withDomain),
+    ).toEqual([
+      at(0, 0, '"rancher.example.com" is a hostname of the platform'),
+      at(0, 1, '"grafana.example.com" is a hostname of the platform'),
+      at(0, 2, '"*.example.com" covers the platform\'s hostname rancher.example.com'),
+    ]);
+    // Outside the ingress domain those names are anyone's.
+    expect(hostnames(["rancher.example.org", "*.other.example.com"], [], withDomain)).toEqual([]);
+  });
+
+  it("reject the API hostname", () => {
+    expect(
+      hostnames(
+        ["api.example.com", "*.example.com"],
+        [],
+        (raw) => (raw[key("apiHostname")] = "api.example.com"),
+      ),
+    ).toEqual([
+      at(0, 0, '"api.example.com" is a hostname of the platform'),
+      at(0, 1, '"*.example.com" covers the platform\'s hostname api.example.com'),
+    ]);
+  });
+
+  it("without an ingress domain, reject the platform's sslip.io names of any address", () => {
+    expect(
+      hostnames([
+        "rancher.203.0.113.80.sslip.io",
+        "grafana.198.51.100.7.sslip.io",
+        "*.203.0.113.80.sslip.io",
+        "shop.203.0.113.80.sslip.io",
+      ]),
+    ).toEqual([
+      at(0, 0, '"rancher.203.0.113.80.sslip.io" is a hostname of the platform'),
+      at(0, 1, '"grafana.198.51.100.7.sslip.io" is a hostname of the platform'),
+      at(0, 2, '"*.203.0.113.80.sslip.io" covers the platform\'s hostname rancher.203.0.113.80.sslip.io'),
+    ]);
+    // With a domain the platform lives there, and the sslip.io names are free.
+    expect(hostnames(["rancher.203.0.113.80.sslip.io"], [], withDomain)).toEqual([]);
+  });
+});

@@ -3,6 +3,10 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import {
@@ -49,6 +53,8 @@ export const SCHEMAS: Record<string, SchemaModel> = {
   "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "scheduling.k8s.io/v1/PriorityClass": PriorityClass,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": ValidatingAdmissionPolicy,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": ValidatingAdmissionPolicyBinding,
   "cert-manager.io/v1/ClusterIssuer": ClusterIssuer,
   "cert-manager.io/v1/Issuer": Issuer,
   "cert-manager.io/v1/Certificate": Certificate,

@@ -79,6 +79,7 @@ describe("platform releases", () => {
     ]);
     expect(model.steps.map((step) => step.name)).toEqual([
       "priority-class",
+      "network-policies",
       "hcloud-secret",
       "cluster-issuers",
     ]);
@@ -480,6 +481,218 @@ describe("Pod Security of the platform's namespaces", () => {
     expect(exempt).toContain("kube-system");
     // An exemption would override the program's own label, so none of its namespaces is exempt.
     for (const name of labelled) expect([name, exempt.includes(name)]).toEqual([name, false]);
+  });
+});
+
+describe("network policies of the platform's namespaces", () => {
+  type Rule = { from?: Record<string, unknown>[]; ports?: { port: number | string; protocol: string }[] };
+  type Spec = {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes: string[];
+    ingress?: Rule[];
+  };
+
+  function policies(model: PlatformModel<string>): Manifest[] {
+    return model.steps
+      .flatMap((step) => step.manifests)
+      .filter((manifest) => manifest.kind === "NetworkPolicy");
+  }
+  const where = (manifest: Manifest) => `${manifest.metadata.namespace}/${manifest.metadata.name}`;
+  const byName = (name: string) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+  });
+  const spec = (model: PlatformModel<string>, name: string): Spec => {
+    const found = policies(model).filter((manifest) => where(manifest) === name);
+    expect(found.map(where)).toEqual([name]);
+    return found[0].spec as Spec;
+  };
+  /** The API server on the control-plane nodes' host network: node addresses and flannel's (pod range). */
+  const API_SERVER = [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.42.0.0/16" } }];
+
+  it.each(["dev", "prod"] as const)(
+    "deny ingress by default in every namespace the program creates, not in kube-system (%s)",
+    (stack) => {
+      const model = platform(stack);
+      const created = [...model.namespaces, ...model.steps.flatMap((step) => step.manifests)]
+        .filter((manifest) => manifest.kind === "Namespace")
+        .map((manifest) => manifest.metadata.name);
+      const denied = policies(model)
+        .filter((manifest) => manifest.metadata.name === "default-deny-ingress")
+        .map((manifest) => manifest.metadata.namespace);
+      expect(denied.sort()).toEqual([...created].sort());
+      expect(denied).not.toContain("kube-system");
+      for (const manifest of policies(model).filter(
+        (entry) => entry.metadata.name === "default-deny-ingress",
+      ))
+        expect(manifest.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
+    },
+  );
+
+  it("allow exactly these clients, each on its ports", () => {
+    const model = platform("dev");
+    expect(policies(model).map(where)).toEqual([
+      "traefik/default-deny-ingress",
+      "traefik/allow-web-from-anywhere",
+      "traefik/allow-metrics-from-monitoring",
+      "cert-manager/default-deny-ingress",
+      "cert-manager/allow-webhook-from-api-server",
+      "cert-manager/allow-metrics-from-monitoring",
+      "cattle-system/default-deny-ingress",
+      "cattle-system/allow-within-cattle-system",
+      "cattle-system/allow-rancher-from-traefik",
+      "cattle-system/allow-webhook-from-api-server",
+      "cattle-system/allow-metrics-from-monitoring",
+      "monitoring/default-deny-ingress",
+      "monitoring/allow-within-monitoring",
+      "monitoring/allow-grafana-from-traefik",
+      "monitoring/allow-webhook-from-api-server",
+      "local-path-storage/default-deny-ingress",
+    ]);
+    for (const manifest of policies(model)) {
+      const { policyTypes, ingress = [] } = manifest.spec as Spec;
+      // Ingress only: the platform's own egress (scrapes, API calls, ACME) stays open.
+      expect([where(manifest), policyTypes]).toEqual([where(manifest), ["Ingress"]]);
+      expect([where(manifest), ingress.length <= 1]).toEqual([where(manifest), true]);
+      expect(manifest.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "hetzner-k8s" });
+      expect(() => validateAgainstSchema(manifest)).not.toThrow();
+    }
+  });
+
+  it("open Traefik's two entry points to any source (NodePort traffic arrives masqueraded), nothing else of it", () => {
+    const model = platform("dev");
+    expect(spec(model, "traefik/allow-web-from-anywhere")).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          ports: [
+            { port: "web", protocol: "TCP" },
+            { port: "websecure", protocol: "TCP" },
+          ],
+        },
+      ],
+    });
+    expect(spec(model, "traefik/allow-metrics-from-monitoring").ingress).toEqual([
+      { from: [byName("monitoring")], ports: [{ port: "metrics", protocol: "TCP" }] },
+    ]);
+  });
+
+  it("keep Prometheus and Alertmanager to their own namespace; Traefik reaches Grafana's port only", () => {
+    const model = platform("dev");
+    expect(spec(model, "monitoring/allow-within-monitoring").ingress).toEqual([
+      { from: [{ podSelector: {} }] },
+    ]);
+    expect(spec(model, "monitoring/allow-grafana-from-traefik")).toEqual({
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [byName("traefik")], ports: [{ port: "grafana", protocol: "TCP" }] }],
+    });
+    // No other policy of monitoring admits anything from outside the namespace but the API server's
+    // webhook calls to the operator.
+    const outside = policies(model)
+      .filter((manifest) => manifest.metadata.namespace === "monitoring")
+      .flatMap((manifest) => ((manifest.spec as Spec).ingress ?? []).map((rule) => [where(manifest), rule]));
+    expect(outside).toEqual([
+      ["monitoring/allow-within-monitoring", { from: [{ podSelector: {} }] }],
+      ["monitoring/allow-grafana-from-traefik", expect.anything()],
+      [
+        "monitoring/allow-webhook-from-api-server",
+        { from: API_SERVER, ports: [{ port: "https", protocol: "TCP" }] },
+      ],
+    ]);
+    expect(spec(model, "monitoring/allow-webhook-from-api-server").podSelector).toEqual({
+      matchLabels: { app: "kube-prometheus-stack-operator" },
+    });
+    // Without an ingress there is no Grafana Ingress, and no Traefik to admit.
+    const withoutIngress = platform("dev", (config) => {
+      config.ingressEnabled = false;
+    });
+    expect(policies(withoutIngress).map(where)).not.toContain("monitoring/allow-grafana-from-traefik");
+    expect(policies(withoutIngress).map(where)).not.toContain("traefik/default-deny-ingress");
+  });
+
+  it("admit the API server to the webhooks from the cluster's own ranges, on the webhook ports only", () => {
+    const model = platform("dev", (config) => {
+      config.networkCidr = "10.1.0.0/16";
+      config.nodeSubnetCidr = "10.1.1.0/24";
+      config.podCidr = "10.50.0.0/16";
+    });
+    const ranges = [{ ipBlock: { cidr: "10.1.0.0/16" } }, { ipBlock: { cidr: "10.50.0.0/16" } }];
+    expect(spec(model, "cert-manager/allow-webhook-from-api-server")).toEqual({
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/instance": "cert-manager",
+          "app.kubernetes.io/component": "webhook",
+        },
+      },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: ranges, ports: [{ port: "https", protocol: "TCP" }] }],
+    });
+    expect(spec(model, "cattle-system/allow-webhook-from-api-server")).toEqual({
+      podSelector: { matchLabels: { app: "rancher-webhook" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: ranges, ports: [{ port: 9443, protocol: "TCP" }] }],
+    });
+    // Every rule with an address block names a port: the pod range holds every pod's address too.
+    for (const manifest of policies(model))
+      for (const rule of (manifest.spec as Spec).ingress ?? [])
+        if (rule.from?.some((peer) => "ipBlock" in peer))
+          expect([where(manifest), (rule.ports ?? []).length > 0]).toEqual([where(manifest), true]);
+  });
+
+  it("admit Rancher from Traefik and its own namespace, and metrics endpoints from monitoring", () => {
+    const model = platform("dev");
+    expect(spec(model, "cattle-system/allow-rancher-from-traefik")).toEqual({
+      podSelector: { matchLabels: { app: "rancher" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [byName("traefik")], ports: [{ port: 80, protocol: "TCP" }] }],
+    });
+    expect(spec(model, "cattle-system/allow-within-cattle-system").ingress).toEqual([
+      { from: [{ podSelector: {} }] },
+    ]);
+    expect(spec(model, "cert-manager/allow-metrics-from-monitoring").ingress).toEqual([
+      { from: [byName("monitoring")], ports: [{ port: 9402, protocol: "TCP" }] },
+    ]);
+    expect(spec(model, "cattle-system/allow-metrics-from-monitoring").ingress).toEqual([
+      { from: [byName("monitoring")], ports: [{ port: 80, protocol: "TCP" }] },
+    ]);
+  });
+
+  it("come right after the namespaces, and every release in an isolated namespace waits for them", () => {
+    const model = platform("dev");
+    const step = model.steps.find((entry) => entry.name === "network-policies");
+    expect(step?.after).toEqual([]);
+    const local = model.steps.find((entry) => entry.name === "local-path");
+    // local-path-storage comes with its step, which creates its namespace first.
+    expect(local?.manifests.filter((manifest) => manifest.kind === "NetworkPolicy").map(where)).toEqual([
+      "local-path-storage/default-deny-ingress",
+    ]);
+    expect(local?.manifests.some((manifest) => manifest.kind === "Namespace")).toBe(true);
+    expect(
+      Object.fromEntries(
+        model.releases.map((entry) => [entry.name, entry.after.includes("network-policies")]),
+      ),
+    ).toEqual({
+      "hcloud-cloud-controller-manager": false,
+      "hcloud-csi": false,
+      traefik: true,
+      "cert-manager": true,
+      rancher: true,
+      "kube-prometheus-stack": true,
+    });
+  });
+
+  it("leave out the namespaces of disabled add-ons", () => {
+    const model = platform("dev", (config) => {
+      config.rancherEnabled = false;
+      config.monitoringEnabled = false;
+      config.localPathEnabled = false;
+      config.defaultStorageClass = "hcloud-volumes";
+    });
+    expect([...new Set(policies(model).map((manifest) => manifest.metadata.namespace))]).toEqual([
+      "traefik",
+      "cert-manager",
+    ]);
   });
 });
 

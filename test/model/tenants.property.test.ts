@@ -266,6 +266,7 @@ describe("tenant model properties", () => {
             "LimitRange tenant-limits",
             "NetworkPolicy allow-tenant-and-platform",
             "NetworkPolicy default-deny-ingress",
+            "NetworkPolicy tenant-egress",
             "ResourceQuota denied-priority-classes",
             "ResourceQuota tenant-quota",
           ]);

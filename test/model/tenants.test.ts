@@ -1,9 +1,19 @@
 import { parse } from "yaml";
+import { checkTenants } from "../../src/config/tenantRules";
 import { PRIORITY_CLASSES, tenantSchema, type TenantConfig } from "../../src/config/tenantSchema";
 import { certificateAuthorityOf, userKubeconfig } from "../../src/model/kubeconfig";
 import type { Manifest } from "../../src/model/platform/common";
 import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from "kubernetes-models/admissionregistration.k8s.io/v1";
+import {
   buildTenant,
+  celWithinHostnames,
+  HOSTNAME_POLICY_KINDS,
+  hostnamePolicyName,
+  hostnameVariables,
+  type HostnamePolicyKind,
   KEPT_KINDS,
   NODE_PORTS_PER_LOAD_BALANCER,
   priorityClassManifests,
@@ -14,6 +24,7 @@ import {
   type TenantModel,
 } from "../../src/model/tenants";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
+import { shippedConfig } from "../helpers/plan";
 
 const TENANT_LABEL = "hetzner-k8s.io/tenant";
 const MANAGED = { "app.kubernetes.io/managed-by": "hetzner-k8s" };
@@ -103,6 +114,7 @@ describe("removing a tenant from the stack", () => {
         `LimitRange ${namespace}/tenant-limits`,
         `NetworkPolicy ${namespace}/default-deny-ingress`,
         `NetworkPolicy ${namespace}/allow-tenant-and-platform`,
+        `NetworkPolicy ${namespace}/tenant-egress`,
       ]),
     ]);
     expect(KEPT_KINDS).toEqual(["NetworkPolicy", "ResourceQuota", "LimitRange"]);
@@ -513,6 +525,112 @@ describe("a tenant's network policies", () => {
   });
 });
 
+describe("a tenant's egress", () => {
+  const DNS = {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      },
+    ],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
+  const TENANTS = {
+    to: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }],
+  };
+  const INTERNET = {
+    to: [
+      {
+        ipBlock: {
+          cidr: "0.0.0.0/0",
+          except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"],
+        },
+      },
+    ],
+  };
+
+  it("is restricted in every namespace: CoreDNS on 53, tenant namespaces, and the internet by default", () => {
+    expect(tenantConfig().egressInternet).toBe(true);
+    const model = buildTenant(tenantConfig({ allowFrom: ["billing"] }));
+    for (const namespace of model.namespaces) {
+      const policy = single(model, "NetworkPolicy", namespace, "tenant-egress");
+      expect(policy.metadata.labels).toEqual({ ...MANAGED, [TENANT_LABEL]: "shop" });
+      expect(policy.spec).toEqual({
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [DNS, TENANTS, INTERNET],
+      });
+      expect(() => validateAgainstSchema(policy)).not.toThrow();
+    }
+  });
+
+  it("leaves out the internet when the tenant switches it off", () => {
+    const model = buildTenant(tenantConfig({ egressInternet: false }));
+    for (const namespace of model.namespaces)
+      expect(single(model, "NetworkPolicy", namespace, "tenant-egress").spec).toEqual({
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [DNS, TENANTS],
+      });
+  });
+
+  it("reaches a partner that lists the tenant in allowFrom, whose own ingress policy decides", () => {
+    // payments lists shop: shop's pods connect to payments. Only payments' entry names the pair.
+    const shop = buildTenant(tenantConfig());
+    const payments = buildTenant(
+      tenantConfig({ name: "payments", namespaces: ["payments"], allowFrom: ["shop"] }),
+    );
+    const egress = (single(shop, "NetworkPolicy", "shop", "tenant-egress").spec as { egress: unknown[] })
+      .egress;
+    const selector = TENANTS.to[0].namespaceSelector.matchExpressions[0];
+    expect(egress).toContainEqual(TENANTS);
+    // The partner's namespace carries the label the egress rule selects by...
+    expect(Object.keys(payments.namespaceManifests[0].metadata.labels ?? {})).toContain(selector.key);
+    // ...and its ingress admits the tenant's namespace.
+    const ingress = single(payments, "NetworkPolicy", "payments", "allow-tenant-and-platform").spec as {
+      ingress: { from: unknown[] }[];
+    };
+    expect(ingress.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } },
+    });
+  });
+
+  it("opens no platform namespace, node, pod or Service address: no other rule, and the internet excepts every private range", () => {
+    const policy = single(buildTenant(tenantConfig()), "NetworkPolicy", "shop", "tenant-egress");
+    const rules = (policy.spec as { egress: { to: Record<string, unknown>[] }[] }).egress;
+    const peers = rules.flatMap((rule) => rule.to);
+    // Every namespace-selecting peer is kube-system's CoreDNS or a tenant namespace.
+    for (const peer of peers.filter((entry) => "namespaceSelector" in entry))
+      expect([DNS.to[0], TENANTS.to[0]]).toContainEqual(peer);
+    const blocks = peers.filter((entry) => "ipBlock" in entry);
+    expect(blocks).toEqual(INTERNET.to);
+  });
+
+  it("is refused by the config rules when a cluster range lies outside the excepted ones", () => {
+    // The shipped stacks' network, pod and service ranges all lie in 10.0.0.0/8.
+    for (const stack of ["dev", "prod"] as const)
+      expect(
+        checkTenants(shippedConfig(stack)).filter((problem) => problem.path.includes("egressInternet")),
+      ).toEqual([]);
+    const config = structuredClone(shippedConfig("dev"));
+    config.podCidr = "198.18.0.0/16";
+    expect(checkTenants(config)).toContainEqual({
+      path: ["tenants", 0, "egressInternet"],
+      message: expect.stringContaining("podCidr 198.18.0.0/16 is outside the private ranges") as string,
+    });
+    for (const tenant of config.tenants) tenant.egressInternet = false;
+    expect(checkTenants(config).filter((problem) => problem.path.includes("egressInternet"))).toEqual([]);
+  });
+
+  it("stays with a kept namespace, like the ingress policies", () => {
+    const model = buildTenant(tenantConfig());
+    expect(model.retainedOnRemoval).toContainEqual(single(model, "NetworkPolicy", "shop", "tenant-egress"));
+  });
+});
+
 describe("a tenant's objects as a whole", () => {
   const model = buildTenant(tenantConfig({ allowFrom: ["billing"], priorityClasses: ["low"] }));
 
@@ -529,6 +647,7 @@ describe("a tenant's objects as a whole", () => {
         `RoleBinding ${namespace}/user-ci`,
         `NetworkPolicy ${namespace}/default-deny-ingress`,
         `NetworkPolicy ${namespace}/allow-tenant-and-platform`,
+        `NetworkPolicy ${namespace}/tenant-egress`,
       ]),
       `ServiceAccount ${TENANT_USERS_NAMESPACE}/shop.alice`,
       `Secret ${TENANT_USERS_NAMESPACE}/shop.alice-token`,
@@ -677,5 +796,163 @@ describe("tenant kubeconfigs", () => {
     expect(certificateAuthorityOf("")).toBe("");
     expect(certificateAuthorityOf("clusters: [")).toBe("");
     expect(certificateAuthorityOf("apiVersion: v1\nclusters: []\n")).toBe("");
+  });
+});
+
+describe("a tenant's hostname policies", () => {
+  const HOSTNAMES = ["shop.example.com", "*.shop.apps.example.com"];
+  const model = buildTenant(tenantConfig({ hostnames: HOSTNAMES }));
+  const policies = model.hostnamePolicies.filter((object) => object.kind === "ValidatingAdmissionPolicy");
+  const bindings = model.hostnamePolicies.filter(
+    (object) => object.kind === "ValidatingAdmissionPolicyBinding",
+  );
+
+  interface PolicySpec {
+    failurePolicy: string;
+    matchConstraints: {
+      matchPolicy: string;
+      namespaceSelector: object;
+      resourceRules: {
+        apiGroups: string[];
+        apiVersions: string[];
+        operations: string[];
+        resources: string[];
+      }[];
+    };
+    variables: { name: string; expression: string }[];
+    validations: { expression: string; message: string; messageExpression?: string; reason: string }[];
+  }
+  const specOf = (kind: HostnamePolicyKind) =>
+    policies.find((policy) => policy.metadata.name === hostnamePolicyName("shop", kind))?.spec as PolicySpec;
+  const expressions = (kind: HostnamePolicyKind) =>
+    specOf(kind).validations.flatMap((validation) => [
+      validation.expression,
+      validation.messageExpression ?? "",
+    ]);
+
+  it("are a policy and a binding per governed kind, cluster-scoped, named after tenant and kind", () => {
+    expect(HOSTNAME_POLICY_KINDS).toEqual(["ingresses", "certificates"]);
+    expect(model.hostnamePolicies.map((object) => `${object.kind} ${object.metadata.name}`)).toEqual([
+      "ValidatingAdmissionPolicy tenant-ingresses.shop",
+      "ValidatingAdmissionPolicyBinding tenant-ingresses.shop",
+      "ValidatingAdmissionPolicy tenant-certificates.shop",
+      "ValidatingAdmissionPolicyBinding tenant-certificates.shop",
+    ]);
+    for (const object of model.hostnamePolicies) {
+      expect(object.apiVersion).toBe("admissionregistration.k8s.io/v1");
+      expect(object.metadata.namespace).toBeUndefined();
+      expect(object.metadata.labels).toEqual({ ...MANAGED, [TENANT_LABEL]: "shop" });
+    }
+  });
+
+  it("match the official Kubernetes API schemas", () => {
+    for (const policy of policies)
+      expect(() => new ValidatingAdmissionPolicy(policy as never).validate()).not.toThrow();
+    for (const binding of bindings)
+      expect(() => new ValidatingAdmissionPolicyBinding(binding as never).validate()).not.toThrow();
+  });
+
+  it("fail closed, on create and update of v1 Ingresses and cert-manager Certificates in the tenant's namespaces", () => {
+    const selector = { matchLabels: { [TENANT_LABEL]: "shop" } };
+    expect(specOf("ingresses").failurePolicy).toBe("Fail");
+    expect(specOf("certificates").failurePolicy).toBe("Fail");
+    expect(specOf("ingresses").matchConstraints).toEqual({
+      matchPolicy: "Equivalent",
+      namespaceSelector: selector,
+      resourceRules: [
+        {
+          apiGroups: ["networking.k8s.io"],
+          apiVersions: ["v1"],
+          operations: ["CREATE", "UPDATE"],
+          resources: ["ingresses"],
+        },
+      ],
+    });
+    expect(specOf("certificates").matchConstraints.resourceRules).toEqual([
+      {
+        apiGroups: ["cert-manager.io"],
+        apiVersions: ["v1"],
+        operations: ["CREATE", "UPDATE"],
+        resources: ["certificates"],
+      },
+    ]);
+    expect(specOf("certificates").matchConstraints.namespaceSelector).toEqual(selector);
+    // Each binding denies (not only warns or audits), in the tenant's namespaces alone.
+    expect(bindings.map((binding) => binding.spec)).toEqual(
+      HOSTNAME_POLICY_KINDS.map((kind) => ({
+        policyName: hostnamePolicyName("shop", kind),
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: selector },
+      })),
+    );
+  });
+
+  it("write the tenant's hostname list once, the same for both kinds, and every check reads it from there", () => {
+    for (const kind of HOSTNAME_POLICY_KINDS) {
+      const variables = specOf(kind).variables;
+      expect(variables).toEqual(hostnameVariables(tenantConfig({ hostnames: HOSTNAMES })));
+      expect(variables[0].name).toBe("hostnames");
+      expect(JSON.parse(variables[0].expression)).toEqual(HOSTNAMES);
+      // No hostname is written anywhere else in the policy.
+      const elsewhere = JSON.stringify({ ...specOf(kind), variables: variables.slice(1) });
+      for (const hostname of HOSTNAMES) expect(elsewhere).not.toContain(hostname.replace("*.", ""));
+    }
+    expect(buildTenant(tenantConfig()).hostnamePolicies[0].spec).toMatchObject({
+      variables: expect.arrayContaining([{ name: "hostnames", expression: "[]" }]) as unknown,
+    });
+  });
+
+  it("test every name of a Certificate against the list: dnsNames and commonName", () => {
+    const all = expressions("certificates");
+    expect(all).toContain(
+      `!has(object.spec.dnsNames) || object.spec.dnsNames.all(n, ${celWithinHostnames("n")})`,
+    );
+    expect(all).toContain(`!has(object.spec.commonName) || ${celWithinHostnames("object.spec.commonName")}`);
+    expect(celWithinHostnames("n")).toBe(
+      "(n in variables.hostnames || variables.zones.exists(z, n.endsWith(z) && size(n) > size(z) && " +
+        "!n.substring(0, size(n) - size(z)).contains('.')))",
+    );
+    expect(specOf("certificates").variables[1]).toEqual({
+      name: "zones",
+      expression: "variables.hostnames.filter(p, p.startsWith('*.')).map(p, p.substring(1))",
+    });
+  });
+
+  it("refuse Certificates naming anything else, and CA certificates", () => {
+    const all = expressions("certificates").join("\n");
+    for (const field of ["ipAddresses", "uris", "emailAddresses", "otherNames", "literalSubject"])
+      expect(all).toContain(`!has(object.spec.${field})`);
+    expect(all).toContain("!object.spec.isCA");
+    expect(all).toContain("u == 'cert sign'");
+  });
+
+  it("test every Ingress host and TLS host against the list, and refuse catch-alls", () => {
+    const all = expressions("ingresses");
+    expect(all.join("\n")).toContain(`r.host) || ${celWithinHostnames("r.host")}`);
+    expect(all.join("\n")).toContain(`t.hosts.all(h, ${celWithinHostnames("h")})`);
+    expect(all).toContain("!has(object.spec) || !has(object.spec.defaultBackend)");
+    expect(all).toContain(
+      "!has(object.spec) || !has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && r.host != '')",
+    );
+    expect(all).toContain(
+      "!has(object.spec) || !has(object.spec.tls) || object.spec.tls.all(t, has(t.hosts) && size(t.hosts) > 0)",
+    );
+  });
+
+  it("name the tenant in every message", () => {
+    for (const kind of HOSTNAME_POLICY_KINDS)
+      for (const validation of specOf(kind).validations) {
+        expect(validation.message.startsWith("tenant shop: ")).toBe(true);
+        if (validation.messageExpression)
+          expect(validation.messageExpression.startsWith("'tenant shop: ' + ")).toBe(true);
+        expect(validation.reason).toBe("Forbidden");
+      }
+  });
+
+  it("go with the tenant: neither among the namespaced objects nor kept on removal", () => {
+    for (const object of model.hostnamePolicies) {
+      expect(model.objects).not.toContain(object);
+      expect(model.retainedOnRemoval).not.toContain(object);
+    }
   });
 });

@@ -8,7 +8,12 @@ import { PROJECT_DIR } from "../helpers/plan";
 /** Runs `npm run plan -- ...` the way a user does, as its own process. */
 function runPlan(...args: string[]) {
   const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  const result = spawnSync(tsx, ["src/plan/cli.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+  // The prod plan as JSON is over a megabyte, more than spawnSync keeps by default.
+  const result = spawnSync(tsx, ["src/plan/cli.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -57,9 +57,13 @@ describe("changes between two configs stay local", () => {
     expect(diff.update).toEqual([]);
     expect(diff.replace).toEqual([]);
     expect(diff.delete).toEqual([]);
-    // The Tenant component, what it holds in team-c, and dave's identity in tenant-users.
+    // The Tenant component, what it holds in team-c, its hostname policies, and dave's identity in tenant-users.
     expect(diff.create.map((change) => `${change.type} ${change.name}`).sort()).toEqual([
       "hetzner-k8s:tenants:Tenant team-c",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy tenant-certificates.team-c",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy tenant-ingresses.team-c",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding tenant-certificates.team-c",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding tenant-ingresses.team-c",
       "kubernetes:core/v1:LimitRange team-c/tenant-limits",
       "kubernetes:core/v1:Namespace team-c",
       "kubernetes:core/v1:ResourceQuota team-c/denied-priority-classes",
@@ -68,6 +72,7 @@ describe("changes between two configs stay local", () => {
       "kubernetes:core/v1:ServiceAccount tenant-users/team-c.dave",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-c/allow-tenant-and-platform",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-c/default-deny-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-c/tenant-egress",
       "kubernetes:rbac.authorization.k8s.io/v1:Role team-c/tenant-workloads",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-c/user-dave",
     ]);

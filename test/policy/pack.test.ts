@@ -8,12 +8,13 @@ const NAMES = [
   "no-public-cluster-ports",
   "servers-private-and-firewalled",
   "tenant-namespaces-isolated",
+  "platform-namespaces-isolated",
   "secrets-stay-secret",
   "helm-releases-pinned",
 ];
 
 describe("the hetzner-k8s policy pack", () => {
-  it("has the five policies, each mandatory, kebab-case and described", () => {
+  it("has the six policies, each mandatory, kebab-case and described", () => {
     expect(policies.map((policy) => policy.name)).toEqual(NAMES);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");

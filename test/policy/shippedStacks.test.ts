@@ -2,6 +2,7 @@ import { policies } from "../../policy/policies";
 import type { ResourcePolicy, StackPolicy } from "../../policy/policies/common";
 import { helmReleasesPinned } from "../../policy/policies/helmReleasesPinned";
 import { noPublicClusterPorts } from "../../policy/policies/noPublicClusterPorts";
+import { platformNamespacesIsolated } from "../../policy/policies/platformNamespacesIsolated";
 import { secretsStaySecret } from "../../policy/policies/secretsStaySecret";
 import { serversPrivateAndFirewalled } from "../../policy/policies/serversPrivateAndFirewalled";
 import { tenantNamespacesIsolated } from "../../policy/policies/tenantNamespacesIsolated";
@@ -21,6 +22,7 @@ const RESOURCE_POLICIES: ResourcePolicy[] = [noPublicClusterPorts, helmReleasesP
 const STACK_POLICIES: StackPolicy[] = [
   serversPrivateAndFirewalled,
   tenantNamespacesIsolated,
+  platformNamespacesIsolated,
   secretsStaySecret,
 ];
 
@@ -87,6 +89,21 @@ describe("the shipped stacks under the policy pack", () => {
         expect.stringContaining('tenant namespace "team-a" (tenant team-a) has no ResourceQuota'),
         expect.stringContaining('tenant namespace "team-b-staging" (tenant team-b) has no ResourceQuota'),
         expect.stringContaining('server "cp-1-server" (dev-cp-1) is not behind any firewall'),
+      ]),
+    );
+  });
+
+  it("would notice the program dropping its network policies", async () => {
+    const violations = await violationsOf(
+      "dev",
+      (resource) => resource.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    );
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('tenant namespace "team-a" (tenant team-a) has no egress NetworkPolicy'),
+        ...["traefik", "cert-manager", "cattle-system", "monitoring", "local-path-storage"].map((name) =>
+          expect.stringContaining(`platform namespace "${name}" has no default-deny ingress NetworkPolicy`),
+        ),
       ]),
     );
   });

@@ -32,6 +32,17 @@ function namespaced(type: string, namespaceName: string, name: string, spec: Rec
 }
 
 const DEFAULT_DENY = { podSelector: {}, policyTypes: ["Ingress"] };
+const EGRESS = {
+  podSelector: {},
+  policyTypes: ["Egress"],
+  egress: [
+    {
+      to: [
+        { namespaceSelector: { matchExpressions: [{ key: "hetzner-k8s.io/tenant", operator: "Exists" }] } },
+      ],
+    },
+  ],
+};
 
 /** Everything the program gives a tenant namespace. */
 function isolation(namespaceName: string): ResourceSpec[] {
@@ -44,6 +55,7 @@ function isolation(namespaceName: string): ResourceSpec[] {
       policyTypes: ["Ingress"],
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { "hetzner-k8s.io/tenant": "team-a" } } }] }],
     }),
+    namespaced(NETWORK_POLICY_TYPE, namespaceName, "tenant-egress", EGRESS),
   ];
 }
 
@@ -92,6 +104,7 @@ describe("tenant-namespaces-isolated", () => {
       expect.stringContaining('"team-a" (tenant team-a) has no ResourceQuota'),
       expect.stringContaining('"team-a" (tenant team-a) has no LimitRange'),
       expect.stringContaining('"team-a" (tenant team-a) has no default-deny ingress NetworkPolicy'),
+      expect.stringContaining('"team-a" (tenant team-a) has no egress NetworkPolicy'),
     ]);
   });
 
@@ -117,6 +130,7 @@ describe("tenant-namespaces-isolated", () => {
       namespaced(RESOURCE_QUOTA_TYPE, "team-a", "quota"),
       namespaced(LIMIT_RANGE_TYPE, "team-a", "limits"),
       namespaced(NETWORK_POLICY_TYPE, "team-a", "deny", spec),
+      namespaced(NETWORK_POLICY_TYPE, "team-a", "tenant-egress", EGRESS),
     ]);
     expect(messages(violations)).toEqual([
       expect.stringContaining("has no default-deny ingress NetworkPolicy"),
@@ -133,6 +147,50 @@ describe("tenant-namespaces-isolated", () => {
         policyTypes: ["Ingress", "Egress"],
         ingress: [],
       }),
+    ]);
+    expect(violations).toEqual([]);
+  });
+
+  it("refuses a tenant namespace without an egress NetworkPolicy over all its pods", async () => {
+    const violations = await runStack(tenantNamespacesIsolated, [
+      tenantNamespace("team-a"),
+      ...isolation("team-a").filter((spec) => !spec.name.endsWith("tenant-egress")),
+    ]);
+    expect(violations).toEqual([
+      {
+        message: expect.stringContaining(
+          'tenant namespace "team-a" (tenant team-a) has no egress NetworkPolicy over all its pods',
+        ),
+        urn: urnOf(NAMESPACE_TYPE, "team-a"),
+      },
+    ]);
+  });
+
+  it.each([
+    ["selects only some pods", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"] }],
+    ["governs only ingress", { podSelector: {}, policyTypes: ["Ingress"], egress: [{}] }],
+    ["leaves policyTypes out", { podSelector: {}, egress: [{}] }],
+  ])("does not count a NetworkPolicy that %s as restricting egress", async (_, spec) => {
+    const violations = await runStack(tenantNamespacesIsolated, [
+      tenantNamespace("team-a"),
+      ...isolation("team-a").filter((entry) => !entry.name.endsWith("tenant-egress")),
+      namespaced(NETWORK_POLICY_TYPE, "team-a", "egress", spec),
+    ]);
+    expect(messages(violations)).toEqual([expect.stringContaining("has no egress NetworkPolicy")]);
+  });
+
+  it("waits for an egress policy whose spec is not known yet", async () => {
+    const violations = await runStack(tenantNamespacesIsolated, [
+      tenantNamespace("team-a"),
+      ...isolation("team-a").filter((entry) => !entry.name.endsWith("tenant-egress")),
+      {
+        type: NETWORK_POLICY_TYPE,
+        name: "team-a/egress",
+        props: previewProps({
+          metadata: { name: "egress", namespace: "team-a" },
+          spec: { podSelector: {}, policyTypes: UNKNOWN_STRING },
+        }),
+      },
     ]);
     expect(violations).toEqual([]);
   });

@@ -264,6 +264,84 @@ function hcloudSecret(records: ResourceRecord[]): { value: unknown; secret: bool
   return reveal(found.rawInputs.stringData);
 }
 
+describe("the platform's network policies in the program", () => {
+  const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+  const NAMESPACE = "kubernetes:core/v1:Namespace";
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("dev");
+  });
+  const platformPolicies = () => {
+    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
+    return resourcesOfType(plan, NETWORK_POLICY).filter((entry) => entry.parent === platform.urn);
+  };
+
+  it("are created by the platform as typed NetworkPolicies, a default deny in each namespace it creates", () => {
+    const policies = platformPolicies();
+    expect(policies.map((entry) => entry.name)).toEqual(
+      expect.arrayContaining([
+        "traefik/default-deny-ingress",
+        "traefik/allow-web-from-anywhere",
+        "cert-manager/default-deny-ingress",
+        "cert-manager/allow-webhook-from-api-server",
+        "cattle-system/default-deny-ingress",
+        "monitoring/default-deny-ingress",
+        "monitoring/allow-within-monitoring",
+        "local-path-storage/default-deny-ingress",
+      ]),
+    );
+    expect(policies).toHaveLength(16);
+    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
+    const namespaces = resourcesOfType(plan, NAMESPACE).filter((entry) => entry.parent === platform.urn);
+    expect(namespaces.map((entry) => `${entry.name}/default-deny-ingress`).sort()).toEqual(
+      policies
+        .filter((entry) => entry.name.endsWith("/default-deny-ingress"))
+        .map((entry) => entry.name)
+        .sort(),
+    );
+  });
+
+  it("each wait for their namespace, and every release in an isolated namespace waits for them", () => {
+    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
+    const namespaces = new Map(
+      resourcesOfType(plan, NAMESPACE)
+        .filter((entry) => entry.parent === platform.urn)
+        .map((entry) => [entry.name, entry.urn]),
+    );
+    const policies = platformPolicies();
+    for (const policy of policies) {
+      const namespace = policy.name.split("/")[0];
+      expect([policy.name, policy.dependencies]).toEqual([
+        policy.name,
+        expect.arrayContaining([namespaces.get(namespace)]),
+      ]);
+    }
+    const released = policies.filter((entry) => !entry.name.startsWith("local-path-storage/"));
+    for (const name of ["traefik", "cert-manager", "rancher", "kube-prometheus-stack"]) {
+      const entry = release(plan, name);
+      const namespace = entry.inputs.namespace as string;
+      const own = released.filter((policy) => policy.name.startsWith(`${namespace}/`));
+      expect(own.length).toBeGreaterThan(0);
+      expect([name, entry.dependencies]).toEqual([
+        name,
+        expect.arrayContaining(own.map((policy) => policy.urn)),
+      ]);
+    }
+    // The cloud controller (kube-system, left to k3s) does not wait for them.
+    const ccm = release(plan, "hcloud-cloud-controller-manager");
+    expect(ccm.dependencies.filter((urn) => released.some((policy) => policy.urn === urn))).toEqual([]);
+  });
+
+  it("admit the API server to the webhooks from the stack's own node and pod ranges", () => {
+    const config = shippedConfig("dev");
+    const policy = resourceNamed(plan, NETWORK_POLICY, "cert-manager/allow-webhook-from-api-server");
+    expect((policy.inputs.spec as { ingress: { from: unknown[] }[] }).ingress[0].from).toEqual([
+      { ipBlock: { cidr: config.networkCidr } },
+      { ipBlock: { cidr: config.podCidr } },
+    ]);
+  });
+});
+
 describe("the Hetzner token of the cloud controller and CSI driver", () => {
   it("is the program's own token while the stack sets no clusterHcloudToken", async () => {
     expect(configWithClusterToken().clusterHcloudToken).toBe("");

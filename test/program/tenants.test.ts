@@ -11,7 +11,7 @@ const USERS_NAMESPACE = "tenant-users";
 const UNDER_TENANTS = `urn:pulumi:dev::hetzner-k8s::${TENANTS}$`;
 const UNDER_TENANT = `${UNDER_TENANTS}${TENANT}$`;
 
-/** Kinds that live inside a namespace; a tenant may own nothing else but its Namespaces. */
+/** Kinds that live inside a namespace; a tenant may own nothing else but its Namespaces and its admission policies. */
 const NAMESPACED_KINDS = [
   "ResourceQuota",
   "LimitRange",
@@ -21,6 +21,14 @@ const NAMESPACED_KINDS = [
   "Secret",
   "NetworkPolicy",
 ];
+
+/** The cluster-scoped admission policies and bindings that hold a tenant to its hostnames, named after it. */
+const ADMISSION_KINDS = ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"];
+const admissionPolicies = (tenant: string) =>
+  ADMISSION_KINDS.flatMap((kind) => [
+    `${kind} tenant-certificates.${tenant}`,
+    `${kind} tenant-ingresses.${tenant}`,
+  ]);
 
 interface Metadata {
   name: string;
@@ -102,6 +110,10 @@ describe("tenants in the program (dev stack)", () => {
 
   it("gives team-a its namespace, quotas, limits, role, bindings, identities and network policies", () => {
     expect(summary(resourcesOf(plan, "team-a"))).toEqual([
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy tenant-certificates.team-a",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy tenant-ingresses.team-a",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding tenant-certificates.team-a",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding tenant-ingresses.team-a",
       "kubernetes:core/v1:LimitRange team-a/tenant-limits",
       "kubernetes:core/v1:Namespace team-a",
       "kubernetes:core/v1:ResourceQuota team-a/denied-priority-classes",
@@ -112,6 +124,7 @@ describe("tenants in the program (dev stack)", () => {
       "kubernetes:core/v1:ServiceAccount tenant-users/team-a.bob",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/allow-tenant-and-platform",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/default-deny-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/tenant-egress",
       "kubernetes:rbac.authorization.k8s.io/v1:Role team-a/tenant-workloads",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-a/user-alice",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding team-a/user-bob",
@@ -131,7 +144,9 @@ describe("tenants in the program (dev stack)", () => {
       "rbac.authorization.k8s.io/v1:RoleBinding": 2,
       "core/v1:ServiceAccount": 1,
       "core/v1:Secret": 1,
-      "networking.k8s.io/v1:NetworkPolicy": 4,
+      "networking.k8s.io/v1:NetworkPolicy": 6,
+      "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 2,
+      "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 2,
     });
     const token = resources.find((resource) => resource.type === "kubernetes:core/v1:Secret");
     expect(token?.name).toBe("tenant-users/team-b.carol-token");
@@ -164,11 +179,14 @@ describe("tenants in the program (dev stack)", () => {
       `kubernetes:core/v1:ResourceQuota ${namespace}/tenant-quota`,
       `kubernetes:networking.k8s.io/v1:NetworkPolicy ${namespace}/allow-tenant-and-platform`,
       `kubernetes:networking.k8s.io/v1:NetworkPolicy ${namespace}/default-deny-ingress`,
+      `kubernetes:networking.k8s.io/v1:NetworkPolicy ${namespace}/tenant-egress`,
     ];
     expect(summary(retained)).toEqual(["team-a", "team-b", "team-b-staging"].flatMap(guardRails).sort());
-    // The users' access ends with the tenant: RBAC and identities are deleted.
+    // The users' access ends with the tenant: RBAC, identities and hostname policies are deleted.
     const deleted = tenantResources.filter((resource) => !resource.options.retainOnDelete);
     expect(kindsOf(deleted)).toEqual([
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+      "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
       "kubernetes:core/v1:Secret",
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:rbac.authorization.k8s.io/v1:Role",
@@ -220,7 +238,9 @@ describe("tenants in the program (dev stack)", () => {
       resourcesOfType(plan, NAMESPACE).map((namespace) => [metadataOf(namespace).name, namespace.urn]),
     );
     for (const resource of allTenantResources(plan)) {
-      if (resource.type === NAMESPACE) expect(resource.dependencies).toEqual(expect.arrayContaining(classes));
+      // Cluster-scoped like the namespaces: the admission policies and bindings go after the classes too.
+      if (resource.type === NAMESPACE || ADMISSION_KINDS.includes(String(resource.inputs.kind)))
+        expect(resource.dependencies).toEqual(expect.arrayContaining(classes));
       else expect(resource.dependencies).toContain(namespaces.get(metadataOf(resource).namespace ?? ""));
     }
   });
@@ -287,13 +307,13 @@ describe("tenants in the program (dev stack)", () => {
     const all = plan.resources.filter(
       (resource) => resource.type.startsWith("kubernetes:") && resource.urn.startsWith(UNDER_TENANTS),
     );
-    expect(all.length).toBe(13 + 18 + 4 + 1); // team-a, team-b, the priority classes, the users' namespace
+    expect(all.length).toBe(18 + 24 + 4 + 1); // team-a, team-b, the priority classes, the users' namespace
     expect(all).toEqual(expect.arrayContaining(allTenantResources(plan)));
     for (const resource of all)
       expect([resource.name, resource.options.provider]).toEqual([resource.name, providers[0].urn]);
   });
 
-  it("owns nothing cluster-scoped but its Namespaces, each object in one of the tenant's namespaces but its users' identities, in tenant-users", () => {
+  it("owns nothing cluster-scoped but its Namespaces and admission policies, each object in one of the tenant's namespaces but its users' identities, in tenant-users", () => {
     for (const component of resourcesOfType(plan, TENANT)) {
       const resources = resourcesOf(plan, component.name);
       const namespaces = resources
@@ -309,6 +329,7 @@ describe("tenants in the program (dev stack)", () => {
         `Secret ${component.name}.${user}-token`,
       ]);
       const inUsersNamespace: string[] = [];
+      const clusterScoped: string[] = [];
       for (const resource of resources) {
         const kind = String(resource.inputs.kind);
         const where = `${component.name}: ${resource.type} ${resource.name}`;
@@ -316,6 +337,10 @@ describe("tenants in the program (dev stack)", () => {
         if (kind === "Namespace") {
           expect([where, metadataOf(resource).namespace]).toEqual([where, undefined]);
           expect(metadataOf(resource).labels?.[TENANT_LABEL]).toBe(component.name);
+        } else if (ADMISSION_KINDS.includes(kind)) {
+          expect([where, metadataOf(resource).namespace]).toEqual([where, undefined]);
+          expect(metadataOf(resource).labels?.[TENANT_LABEL]).toBe(component.name);
+          clusterScoped.push(`${kind} ${metadataOf(resource).name}`);
         } else {
           expect([where, NAMESPACED_KINDS.includes(kind)]).toEqual([where, true]);
           const namespace = metadataOf(resource).namespace ?? "";
@@ -325,7 +350,33 @@ describe("tenants in the program (dev stack)", () => {
       }
       // In tenant-users: exactly the users' ServiceAccounts and token Secrets, named after tenant and user.
       expect(inUsersNamespace.sort()).toEqual(identities.sort());
+      // Cluster-scoped besides its Namespaces: exactly its own hostname policies and bindings, named after it.
+      expect(clusterScoped.sort()).toEqual(admissionPolicies(component.name).sort());
     }
+  });
+
+  it("limits every tenant namespace's egress: DNS, tenant namespaces, and the internet unless switched off", async () => {
+    const policies = allTenantResources(plan).filter((resource) => resource.name.endsWith("/tenant-egress"));
+    expect(policies.map((resource) => resource.name).sort()).toEqual([
+      "team-a/tenant-egress",
+      "team-b-staging/tenant-egress",
+      "team-b/tenant-egress",
+    ]);
+    type Spec = { podSelector: object; policyTypes: string[]; egress: { to: Record<string, unknown>[] }[] };
+    for (const policy of policies) {
+      const spec = policy.inputs.spec as Spec;
+      expect([policy.name, spec.podSelector, spec.policyTypes]).toEqual([policy.name, {}, ["Egress"]]);
+      expect(spec.egress.flatMap((rule) => rule.to).some((peer) => "ipBlock" in peer)).toBe(true);
+      expect(policy.type).toBe("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    }
+    const closed = await planStack("dev", (config) => {
+      config.tenants[0].egressInternet = false;
+    });
+    const teamA = allTenantResources(closed).find((resource) => resource.name === "team-a/tenant-egress");
+    const peers = (teamA?.inputs.spec as Spec).egress.flatMap((rule) => rule.to);
+    expect(peers.some((peer) => "ipBlock" in peer)).toBe(false);
+    // Only team-a's policy changes.
+    expect(diff(plan, closed)).toEqual({ removed: [], added: [], changed: [teamA?.urn] });
   });
 
   it("outputs the tenants' kubeconfigs as a secret", () => {
@@ -338,7 +389,7 @@ describe("tenants in the program (dev stack)", () => {
     });
     const teamA = tenantComponent(plan, "team-a");
     const expected = [teamA.urn, ...resourcesOf(plan, "team-a").map((resource) => resource.urn)].sort();
-    expect(expected.length).toBe(14);
+    expect(expected.length).toBe(19);
     expect(diff(plan, without)).toEqual({ removed: expected, added: [], changed: [] });
     // Its namespace stays in the cluster locked down: the retained resources are among those removed.
     expect(
@@ -350,6 +401,7 @@ describe("tenants in the program (dev stack)", () => {
       "kubernetes:core/v1:ResourceQuota team-a/tenant-quota",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/allow-tenant-and-platform",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/default-deny-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-a/tenant-egress",
     ]);
     expect(without.outputs.tenantKubeconfigs).toMatchObject({ secret: true, value: "[secret]" });
   });
@@ -378,6 +430,7 @@ describe("tenants in the program (dev stack)", () => {
       "kubernetes:core/v1:ResourceQuota team-b-staging/tenant-quota",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-b-staging/allow-tenant-and-platform",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy team-b-staging/default-deny-ingress",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy team-b-staging/tenant-egress",
     ]);
   });
 
@@ -410,6 +463,7 @@ describe("tenants in the program (dev stack)", () => {
         priorityClasses: ["default", "low"],
         podSecurity: "restricted",
         allowFrom: [],
+        egressInternet: true,
         allowDeletion: true,
       });
     });
@@ -419,8 +473,9 @@ describe("tenants in the program (dev stack)", () => {
     expect(changes.removed).toEqual([]);
     expect(changes.changed).toEqual([]);
     expect(changes.added).toEqual([component.urn, ...own.map((resource) => resource.urn)].sort());
-    // Per namespace: 2 quotas, limits, role, binding, 2 policies, namespace; and dave's identity.
-    expect(own.length).toBe(2 * 8 + 2);
+    // Per namespace: 2 quotas, limits, role, binding, 3 policies, namespace; 2 admission policies with
+    // their bindings; and dave's identity.
+    expect(own.length).toBe(2 * 9 + 4 + 2);
     expect(summary(own.filter((resource) => metadataOf(resource).namespace === USERS_NAMESPACE))).toEqual([
       "kubernetes:core/v1:Secret tenant-users/team-c.dave-token",
       "kubernetes:core/v1:ServiceAccount tenant-users/team-c.dave",

@@ -238,7 +238,10 @@ describe("edits, each its own pulumi up", () => {
     expect(ops.length).toBeGreaterThan(5);
     for (const step of ops) {
       expect(step.op).toBe("create");
-      expect(step.urn).toMatch(/::team-c$|::team-c\/|::tenant-users\/team-c\./);
+      // The tenant's own objects: its namespace's, its users' identities, its hostname admission policies.
+      expect(step.urn).toMatch(
+        /::team-c$|::team-c\/|::tenant-users\/team-c\.|::tenant-(ingresses|certificates)\.team-c$/,
+      );
     }
     expect(user("team-c/dave").canI("create", "pods", "team-c")).toBe(true);
   });
@@ -282,9 +285,13 @@ describe("edits, each its own pulumi up", () => {
     );
     const ops = changes(steps);
     expect(ops.every((step) => step.op === "delete")).toBe(true);
-    expect(ops.every((step) => /::team-b(-staging)?(\/|$)|::tenant-users\/team-b\./.test(step.urn))).toBe(
-      true,
-    );
+    expect(
+      ops.every((step) =>
+        /::team-b(-staging)?(\/|$)|::tenant-users\/team-b\.|::tenant-(ingresses|certificates)\.team-b$/.test(
+          step.urn,
+        ),
+      ),
+    ).toBe(true);
     expect(ops.map((step) => nameOf(step.urn))).toEqual(expect.arrayContaining(["team-b", "team-b-staging"]));
     // The Namespace resources left the stack, the namespaces stayed in the cluster.
     for (const namespace of ["team-b", "team-b-staging"])
@@ -307,6 +314,7 @@ describe("edits, each its own pulumi up", () => {
           "LimitRange tenant-limits",
           "NetworkPolicy allow-tenant-and-platform",
           "NetworkPolicy default-deny-ingress",
+          "NetworkPolicy tenant-egress",
           "ResourceQuota denied-priority-classes",
           "ResourceQuota tenant-quota",
         ],

@@ -3,6 +3,7 @@ import type { ClusterModel } from "../cluster";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
 import { clusterIssuerManifests } from "./issuers";
 import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from "./monitoring";
+import { localPathNetworkPolicies, platformNetworkPolicies } from "./networkPolicies";
 import { platformPriorityClassManifest } from "./priority";
 import { buildReleases, type DynamicValues, type PlatformStep, type ReleaseModel } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
@@ -24,7 +25,11 @@ export interface PlatformModel<T> {
   namespaces: Manifest[];
   releases: ReleaseModel<T>[];
   /** Plain objects created between releases, each group after the releases it names. */
-  steps: { name: PlatformStep | "monitoring-objects"; after: string[]; manifests: Manifest[] }[];
+  steps: {
+    name: PlatformStep | "monitoring-objects" | "network-policies";
+    after: string[];
+    manifests: Manifest[];
+  }[];
   storageClasses: StorageClassModel[];
   clusterIssuer: string;
   flannel: { backend: string; interface: string };
@@ -59,10 +64,18 @@ export function buildPlatformModel<T>(
   dynamic: PlatformDynamicValues<T>,
   files: MonitoringFiles,
 ): PlatformModel<T> {
-  const releases = buildReleases(config, cluster, dynamic);
+  const policies = platformNetworkPolicies(config, cluster);
+  const policed = new Set(policies.map((policy) => policy.metadata.namespace));
+  // A release in an isolated namespace starts only once its policies exist: its pods never run open,
+  // and its own start-up checks (cert-manager's API check through its webhook) prove the allowances.
+  const releases = buildReleases(config, cluster, dynamic).map((release) =>
+    policed.has(release.namespace) ? { ...release, after: ["network-policies", ...release.after] } : release,
+  );
   const steps: PlatformModel<T>["steps"] = [
     // Before any release that names it: a pod whose class does not exist yet is refused.
     { name: "priority-class", after: [], manifests: [platformPriorityClassManifest()] },
+    // Right after the namespaces (every step waits for them), before the releases that wait for it.
+    { name: "network-policies", after: [], manifests: policies },
     { name: "hcloud-secret", after: [], manifests: [hcloudSecret(dynamic)] },
     { name: "cluster-issuers", after: ["cert-manager"], manifests: clusterIssuerManifests(config) },
   ];
@@ -70,7 +83,8 @@ export function buildPlatformModel<T>(
     steps.push({
       name: "local-path",
       after: ["hcloud-cloud-controller-manager"],
-      manifests: localPathManifests(config, cluster.nodes),
+      // The step brings its namespace along, and creates it before the rest: its policy among them.
+      manifests: [...localPathManifests(config, cluster.nodes), ...localPathNetworkPolicies()],
     });
   }
   if (config.monitoringEnabled) {
