@@ -4,6 +4,7 @@ import { noPublicClusterPorts } from "./noPublicClusterPorts";
 import { platformNamespacesIsolated } from "./platformNamespacesIsolated";
 import { secretsStaySecret } from "./secretsStaySecret";
 import { serversPrivateAndFirewalled } from "./serversPrivateAndFirewalled";
+import { tenantHostnamesEnforced } from "./tenantHostnamesEnforced";
 import { tenantNamespacesIsolated } from "./tenantNamespacesIsolated";
 
 export {
@@ -12,6 +13,7 @@ export {
   platformNamespacesIsolated,
   secretsStaySecret,
   serversPrivateAndFirewalled,
+  tenantHostnamesEnforced,
   tenantNamespacesIsolated,
 };
 
@@ -21,6 +23,7 @@ export const policies: Policies = [
   serversPrivateAndFirewalled,
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
+  tenantHostnamesEnforced,
   secretsStaySecret,
   helmReleasesPinned,
 ];

@@ -9,12 +9,13 @@ const NAMES = [
   "servers-private-and-firewalled",
   "tenant-namespaces-isolated",
   "platform-namespaces-isolated",
+  "tenant-hostnames-enforced",
   "secrets-stay-secret",
   "helm-releases-pinned",
 ];
 
 describe("the hetzner-k8s policy pack", () => {
-  it("has the six policies, each mandatory, kebab-case and described", () => {
+  it("has the seven policies, each mandatory, kebab-case and described", () => {
     expect(policies.map((policy) => policy.name)).toEqual(NAMES);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");

@@ -5,6 +5,7 @@ import { noPublicClusterPorts } from "../../policy/policies/noPublicClusterPorts
 import { platformNamespacesIsolated } from "../../policy/policies/platformNamespacesIsolated";
 import { secretsStaySecret } from "../../policy/policies/secretsStaySecret";
 import { serversPrivateAndFirewalled } from "../../policy/policies/serversPrivateAndFirewalled";
+import { tenantHostnamesEnforced } from "../../policy/policies/tenantHostnamesEnforced";
 import { tenantNamespacesIsolated } from "../../policy/policies/tenantNamespacesIsolated";
 import { UNKNOWN } from "../../src/plan/values";
 import type { PlannedResource } from "../../src/plan/evaluate";
@@ -23,6 +24,7 @@ const STACK_POLICIES: StackPolicy[] = [
   serversPrivateAndFirewalled,
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
+  tenantHostnamesEnforced,
   secretsStaySecret,
 ];
 
@@ -91,6 +93,22 @@ describe("the shipped stacks under the policy pack", () => {
         expect.stringContaining('server "cp-1-server" (dev-cp-1) is not behind any firewall'),
       ]),
     );
+  });
+
+  it("would notice the program dropping the tenants' hostname admission policies", async () => {
+    const violations = await violationsOf(
+      "dev",
+      (resource) =>
+        resource.type !== "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+    );
+    expect(violations).toEqual([
+      expect.stringContaining(
+        'tenant "team-a" has no Deny binding of tenant-ingresses.team-a and tenant-certificates.team-a',
+      ),
+      expect.stringContaining(
+        'tenant "team-b" has no Deny binding of tenant-ingresses.team-b and tenant-certificates.team-b',
+      ),
+    ]);
   });
 
   it("would notice the program dropping its network policies", async () => {
