@@ -296,22 +296,13 @@ write_configuration() {
     "only servers run an API server" && changed=1
   write_server_file pod-security.yaml K3S_POD_SECURITY_YAML "$POD_SECURITY_YAML" \
     "only servers run an API server" && changed=1
-  if [[ -n $AUDIT_POLICY_YAML ]]; then
-    if [[ $ROLE == server ]]; then
-      write_if_changed "$ROOT/etc/rancher/k3s/audit-policy.yaml" 0600 "$AUDIT_POLICY_YAML"
-      if ((WROTE)); then
-        log config "wrote /etc/rancher/k3s/audit-policy.yaml"
-        changed=1
-      fi
-      # The API server refuses to start when its audit log directory is missing.
-      if [[ ! -d "$ROOT/var/log/kubernetes/audit" ]]; then
-        mkdir -p "$ROOT/var/log/kubernetes"
-        mkdir -m 0700 "$ROOT/var/log/kubernetes/audit"
-        log config "created /var/log/kubernetes/audit"
-      fi
-    else
-      log config "K3S_AUDIT_POLICY_YAML ignored: only servers run an API server"
-    fi
+  write_server_file audit-policy.yaml K3S_AUDIT_POLICY_YAML "$AUDIT_POLICY_YAML" \
+    "only servers run an API server" && changed=1
+  # The API server refuses to start when its audit log directory is missing.
+  if [[ -n $AUDIT_POLICY_YAML && $ROLE == server && ! -d "$ROOT/var/log/kubernetes/audit" ]]; then
+    mkdir -p "$ROOT/var/log/kubernetes"
+    mkdir -m 0700 "$ROOT/var/log/kubernetes/audit"
+    log config "created /var/log/kubernetes/audit"
   fi
   if ((changed)); then
     mkdir -p "$(dirname "$PENDING_MARKER")"
