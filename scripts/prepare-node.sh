@@ -186,12 +186,16 @@ ensure_filesystem() {
   0)
     read_probe "$out"
     [[ -n $FS_TYPE ]] || fail volume-filesystem "blkid found something on $VOLUME_DEVICE but no filesystem type; refusing to format it"
+    # Hetzner formats a volume as ext4 or xfs; anything else (swap, a LUKS container, another system's
+    # filesystem) is someone's data the node cannot mount as its volume.
+    [[ $FS_TYPE == ext4 || $FS_TYPE == xfs ]] ||
+      fail volume-filesystem "$VOLUME_DEVICE holds $FS_TYPE, not ext4 or xfs; refusing to format or mount it (wipe it by hand if its data is not needed)"
     log volume-filesystem "$VOLUME_DEVICE already holds $FS_TYPE (UUID $FS_UUID); not formatting"
     ;;
   2)
     # Only an explicit "nothing here" from blkid lets us format: a volume's data must never be lost.
     log volume-filesystem "$VOLUME_DEVICE is blank; formatting it as ext4 with label $VOLUME_LABEL"
-    mkfs.ext4 -L "$VOLUME_LABEL" "$VOLUME_DEVICE" >/dev/null || fail volume-filesystem "mkfs.ext4 on $VOLUME_DEVICE failed"
+    mkfs.ext4 -q -L "$VOLUME_LABEL" "$VOLUME_DEVICE" || fail volume-filesystem "mkfs.ext4 on $VOLUME_DEVICE failed"
     CHANGES=$((CHANGES + 1))
     rc=0
     out=$(probe_device) || rc=$?

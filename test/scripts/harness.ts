@@ -68,7 +68,7 @@ exit 2`,
   // The new filesystem fills the device, as the real mkfs.ext4 makes it.
   "mkfs.ext4": `
 label=""
-while getopts "L:" opt; do case $opt in L) label=$OPTARG ;; *) exit 64 ;; esac; done
+while getopts "qL:" opt; do case $opt in q) ;; L) label=$OPTARG ;; *) exit 64 ;; esac; done
 shift $((OPTIND - 1))
 printf 'UUID=%s\\nTYPE=ext4\\nLABEL=%s\\n' "\${STUB_MKFS_UUID:-0b5e7c3a-1111-4222-8333-444455556666}" "$label" >"$1"
 ${DEVICE_STATE}

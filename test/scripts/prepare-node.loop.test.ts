@@ -133,7 +133,7 @@ describe("prepare-node.sh with a real loop device", () => {
 
     const first = h.run("prepare-node.sh", env);
     expect(first.status).toBe(0);
-    expect(callsTo(first.calls, "mkfs.ext4")).toEqual([`-L hk-test ${device}`]);
+    expect(callsTo(first.calls, "mkfs.ext4")).toEqual([`-q -L hk-test ${device}`]);
     expect(sh("blkid", ["-p", "-s", "LABEL", "-o", "value", device])).toBe("hk-test");
     const uuid = sh("blkid", ["-p", "-s", "UUID", "-o", "value", device]);
     fs.writeFileSync(path.join(h.rootPath(MOUNT), "written-after-format.txt"), "kept\n");

@@ -42,7 +42,7 @@ describe("prepare-node.sh", () => {
     expect(result.calls.findIndex((c) => c.startsWith("modprobe br_netfilter"))).toBeLessThan(
       result.calls.indexOf("sysctl --system"),
     );
-    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([`-L hk-volume ${device}`]);
+    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([`-q -L hk-volume ${device}`]);
     expect(h.readRootFile("/etc/fstab")).toBe(
       `UUID=0b5e7c3a-1111-4222-8333-444455556666 ${MOUNT} ext4 defaults,nofail 0 2\n`,
     );
@@ -98,7 +98,7 @@ describe("prepare-node.sh", () => {
     h.run("prepare-node.sh", env);
     h.run("prepare-node.sh", env);
 
-    expect(callsTo(h.allCalls(), "mkfs.ext4")).toEqual([`-L data ${device}`]);
+    expect(callsTo(h.allCalls(), "mkfs.ext4")).toEqual([`-q -L data ${device}`]);
   });
 
   it("adds the fstab entry by UUID once after two runs and keeps existing entries", () => {
@@ -133,6 +133,18 @@ describe("prepare-node.sh", () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(failureLine(NODE, "volume-filesystem"));
     expect(callsTo(result.calls, "mkfs.ext4")).toEqual([]);
+  });
+
+  it.each(["swap", "crypto_LUKS", "btrfs"])("refuses to format or mount a device that holds %s", (type) => {
+    const device = h.fakeDevice("volume", `UUID=${EXISTING_UUID}\nTYPE=${type}\n`);
+    const result = h.run("prepare-node.sh", { NODE_NAME: NODE, VOLUME_DEVICE: device });
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(failureLine(NODE, "volume-filesystem"));
+    expect(result.stderr).toContain(`holds ${type}, not ext4 or xfs`);
+    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([]);
+    expect(callsTo(result.calls, "mount")).toEqual([]);
+    expect(fs.existsSync(h.rootPath("/etc/fstab"))).toBe(false);
   });
 
   it("refuses to add a second fstab entry for a mount point that is already taken", () => {
@@ -246,7 +258,7 @@ describe("prepare-node.sh on a volume that appears or grows on a running node (V
     for (const command of ["cloud-init", "modprobe", "sysctl"])
       expect(callsTo(result.calls, command)).toEqual([]);
     expect(fs.existsSync(h.rootPath("/etc/sysctl.d/90-k3s.conf"))).toBe(false);
-    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([`-L hk-volume ${device}`]);
+    expect(callsTo(result.calls, "mkfs.ext4")).toEqual([`-q -L hk-volume ${device}`]);
     expect(h.readRootFile("/etc/fstab")).toContain(` ${MOUNT} ext4 defaults,nofail 0 2`);
     expect(callsTo(result.calls, "mount")).toHaveLength(1);
     // A fresh filesystem fills its device: nothing to grow.
