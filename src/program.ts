@@ -79,6 +79,7 @@ export function defineCluster(
       hcloudToken: clusterHcloudToken(config, credentials.hcloudToken),
       networkId: infra.network.id,
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
+      nodePublicIpv4: [...infra.nodes.values()].map((node) => node.server.ipv4Address),
       registered: new Map(
         [...k3s.nodes].map(([name, node]) => [
           name,
@@ -144,6 +145,8 @@ export interface KubernetesLayersArgs {
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
   ingressIpv4: pulumi.Input<string | undefined>;
+  /** The nodes' public IPv4 addresses, which no tenant pod may connect to. */
+  nodePublicIpv4: pulumi.Input<string>[];
   /** What each node's Node object waits for: its bootstrap, and the command that mounts its volume. */
   registered: Map<string, pulumi.Resource[]>;
   /** Use this provider instead of one built from the kubeconfig (the real test tier passes its own). */
@@ -196,6 +199,7 @@ export function defineKubernetesLayers(
       provider: platform.provider,
       adminKubeconfig: args.kubeconfig,
       apiServerUrl: args.apiServerUrl,
+      nodePublicIpv4: args.nodePublicIpv4,
     },
     opts,
   );

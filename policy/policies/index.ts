@@ -2,6 +2,8 @@ import type { Policies } from "@pulumi/policy";
 import { helmReleasesPinned } from "./helmReleasesPinned";
 import { noPublicClusterPorts } from "./noPublicClusterPorts";
 import { platformNamespacesIsolated } from "./platformNamespacesIsolated";
+import { platformPriorityReserved } from "./platformPriorityReserved";
+import { podSecurityDefault } from "./podSecurityDefault";
 import { secretsStaySecret } from "./secretsStaySecret";
 import { serversPrivateAndFirewalled } from "./serversPrivateAndFirewalled";
 import { tenantHostnamesEnforced } from "./tenantHostnamesEnforced";
@@ -11,6 +13,8 @@ export {
   helmReleasesPinned,
   noPublicClusterPorts,
   platformNamespacesIsolated,
+  platformPriorityReserved,
+  podSecurityDefault,
   secretsStaySecret,
   serversPrivateAndFirewalled,
   tenantHostnamesEnforced,
@@ -24,6 +28,8 @@ export const policies: Policies = [
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
   tenantHostnamesEnforced,
+  platformPriorityReserved,
+  podSecurityDefault,
   secretsStaySecret,
   helmReleasesPinned,
 ];

@@ -1,6 +1,7 @@
 import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
+import { defaultDenyIngress } from "./platform/networkPolicies";
 import { TENANT_LABEL } from "./platform/releases";
 import { tenantNamespaces } from "./pool";
 
@@ -82,6 +83,14 @@ export const KEPT_KINDS = ["NetworkPolicy", "ResourceQuota", "LimitRange"];
 /** The namespace of every tenant user's identity, readable by cluster admins only. */
 export function tenantUsersNamespaceManifest(): Manifest {
   return namespaceManifest(TENANT_USERS_NAMESPACE, podSecurityLabels("restricted"));
+}
+
+/**
+ * No pod belongs in the users' namespace (it holds identities only); should one ever run there, nothing
+ * connects to it.
+ */
+export function tenantUsersNetworkPolicy(): Manifest {
+  return defaultDenyIngress(TENANT_USERS_NAMESPACE);
 }
 
 /** Cluster-wide priority classes, created once; tenants may use those their entry allows. */
@@ -445,6 +454,9 @@ export const NON_INTERNET_RANGES = [
   "169.254.0.0/16",
 ];
 
+/** The `cidr` of the internet rule of a tenant's egress policy: IPv4 only, as every pod address is. */
+export const INTERNET_CIDR = "0.0.0.0/0";
+
 /** k3s's CoreDNS: the pods behind the kube-dns Service in kube-system. */
 export const CLUSTER_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
 
@@ -485,11 +497,42 @@ function egressPolicy(tenant: TenantConfig, namespace: string): Manifest {
         },
         { to: [{ namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } }] },
         ...(tenant.egressInternet
-          ? [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_INTERNET_RANGES } }] }]
+          ? [{ to: [{ ipBlock: { cidr: INTERNET_CIDR, except: NON_INTERNET_RANGES } }] }]
           : []),
       ],
     },
   };
+}
+
+/**
+ * A tenant object with the nodes' public addresses (`<IPv4>/32` each) excepted from the internet rule of
+ * its egress policy as well; any other object as it is. Without them a tenant pod reaches every port its
+ * own node listens on through the node's public address (kubelet, node-exporter, kube-proxy's metrics:
+ * the Hetzner firewall filters what reaches a public interface, not what a pod sends its own node), and
+ * the other nodes' as far as their firewall admits. Only the cloud knows the addresses, so the model is
+ * generic in them: the program passes the servers' outputs, tests pass strings, and the offline plan
+ * shows them as known after apply. The nodes' IPv6 networks need no entry: pods have IPv4 addresses only
+ * (the pod range is IPv4, a config rule checks), the rule opens no IPv6 destination at all, and an IPv6
+ * entry in an IPv4 block is invalid (Kubernetes requires each `except` to lie within `cidr`).
+ */
+export function withNodesExcepted<T>(manifest: Manifest, nodeCidrs: readonly T[]): Manifest {
+  if (
+    manifest.kind !== "NetworkPolicy" ||
+    manifest.metadata.name !== "tenant-egress" ||
+    nodeCidrs.length === 0
+  )
+    return manifest;
+  type Peer = { ipBlock?: { cidr: string; except?: unknown[] } };
+  const spec = manifest.spec as { egress: { to: Peer[] }[] };
+  const egress = spec.egress.map((rule) => ({
+    ...rule,
+    to: rule.to.map((peer) =>
+      peer.ipBlock?.cidr === INTERNET_CIDR
+        ? { ...peer, ipBlock: { ...peer.ipBlock, except: [...(peer.ipBlock.except ?? []), ...nodeCidrs] } }
+        : peer,
+    ),
+  }));
+  return { ...manifest, spec: { ...spec, egress } };
 }
 
 export function buildTenant(tenant: TenantConfig): TenantModel {

@@ -2,9 +2,9 @@ import type { Plan, PlannedResource } from "./evaluate";
 
 /**
  * What changes between two plans: resources created, updated (which inputs), replaced (inputs that
- * Hetzner, or the provider, can only change by re-creating the resource) and deleted. Inputs a resource
- * ignores (its ignoreChanges) are not changes. Values only known after apply compare as equal, and so do
- * secrets, which the plan masks.
+ * Hetzner, or the provider, can only change by re-creating the resource, and those a resource's
+ * replaceOnChanges names) and deleted. Inputs a resource ignores (its ignoreChanges) are not changes.
+ * Values only known after apply compare as equal, and so do secrets, which the plan masks.
  */
 
 /** Inputs whose change forces a new resource, by type; a key covers everything below it. */
@@ -120,7 +120,12 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     if (JSON.stringify(previous.options) !== JSON.stringify(resource.options))
       paths.push("(resource options)");
     if (paths.length === 0) continue;
-    const forcing = paths.filter((path) => replacedOn(resource.type).some((prefix) => isUnder(path, prefix)));
+    // What the provider replaces on, and what the program asks the engine to (replaceOnChanges, "*" all).
+    const replacing = [...replacedOn(resource.type), ...resource.options.replaceOnChanges];
+    const forcing = paths.filter(
+      (path) =>
+        path !== "(resource options)" && replacing.some((prefix) => prefix === "*" || isUnder(path, prefix)),
+    );
     if (forcing.length > 0) result.replace.push(change(resource, forcing));
     else result.update.push(change(resource, paths));
   }

@@ -34,6 +34,26 @@ const TYPED: Record<string, ResourceConstructor> = {
   "scheduling.k8s.io/v1/PriorityClass": k8s.scheduling.v1.PriorityClass,
 };
 
+/**
+ * Fields Kubernetes refuses to change on an existing object, which pulumi-kubernetes would still try to
+ * update in place: its table of fields that force a replacement has no PriorityClass (read at
+ * pulumi/pulumi-kubernetes provider/pkg/provider/diff.go `forceNew`, unchanged from February 2026 to the
+ * newest stored snapshot after v4.32.0; the program pins 4.34.2), while the API server forbids changing a
+ * class's value and preemptionPolicy (kubernetes pkg/apis/scheduling/validation ValidatePriorityClassUpdate).
+ * Without these options a new value would fail `pulumi up` at that class. With them the class is deleted
+ * and created again under its name (a class of the same name cannot be created beside it); pods that
+ * run keep the priority they were admitted with until they are replaced, and a pod created in between
+ * that names the class is refused and retried by its controller.
+ */
+const IMMUTABLE_FIELDS: Record<string, string[]> = {
+  "scheduling.k8s.io/v1/PriorityClass": ["value", "preemptionPolicy"],
+};
+
+/** Patch classes, for objects another component owns: they apply fields, creating the object if missing. */
+const PATCHES: Record<string, ResourceConstructor> = {
+  "v1/Namespace": k8s.core.v1.NamespacePatch,
+};
+
 /** Whether Kubernetes serves the manifest's kind itself, with no custom resource definition. */
 export function isBuiltInKind(manifest: Manifest): boolean {
   return `${manifest.apiVersion}/${manifest.kind}` in TYPED;
@@ -50,8 +70,22 @@ export function createManifest(
   opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource {
   const name = manifestResourceName(manifest);
-  const typed = TYPED[`${manifest.apiVersion}/${manifest.kind}`];
+  const key = `${manifest.apiVersion}/${manifest.kind}`;
+  const typed = TYPED[key];
+  const immutable = IMMUTABLE_FIELDS[key];
+  if (immutable) opts = { ...opts, replaceOnChanges: immutable, deleteBeforeReplace: true };
   if (typed) return new typed(name, { ...manifest } as never, opts);
   // Custom resources (cert-manager issuers, Prometheus rules) go through the generic class.
   return new k8s.apiextensions.CustomResource(name, { ...manifest }, opts);
+}
+
+/**
+ * Applies a manifest's fields to an object that another component owns (server-side apply through a
+ * Patch resource): it is created when missing and left in place, with its other fields, when the
+ * resource goes (the patch only gives its fields up).
+ */
+export function patchManifest(manifest: Manifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  const patch = PATCHES[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!patch) throw new Error(`no patch resource for ${manifest.apiVersion} ${manifest.kind}`);
+  return new patch(manifestResourceName(manifest), { ...manifest } as never, opts);
 }

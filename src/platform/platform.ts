@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { StackConfig } from "../config/schema";
 import type { ClusterModel } from "../model/cluster";
 import { buildPlatformModel, type PlatformModel } from "../model/platform/platform";
-import { createManifest, isBuiltInKind } from "./manifests";
+import { createManifest, isBuiltInKind, patchManifest } from "./manifests";
 import type { Manifest } from "../model/platform/common";
 import { readMonitoringFiles, readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";
@@ -104,7 +104,11 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
     provider,
     dependsOn: after,
   });
-  const namespaces = model.namespaces.map((manifest) => createManifest(manifest, options([])));
+  const namespaces = [
+    ...model.namespaces.map((manifest) => createManifest(manifest, options([]))),
+    // Rancher's own: applied, never deleted (Rancher creates them itself if they are missing).
+    ...model.sharedNamespaces.map((manifest) => patchManifest(manifest, options([]))),
+  ];
   // Everything waits for the namespaces; each release and step also waits for what it names in `after`.
   const ready = new Map<string, pulumi.Resource[]>();
   const waitFor = (names: string[]) => [...namespaces, ...names.flatMap((name) => ready.get(name) ?? [])];

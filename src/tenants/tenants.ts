@@ -5,6 +5,8 @@ import {
   priorityClassManifests,
   TENANT_USERS_NAMESPACE,
   tenantUsersNamespaceManifest,
+  tenantUsersNetworkPolicy,
+  withNodesExcepted,
   type TenantModel,
 } from "../model/tenants";
 import type { Manifest } from "../model/platform/common";
@@ -18,6 +20,11 @@ export interface TenantsArgs {
   adminKubeconfig: pulumi.Input<string>;
   /** API address written into tenant kubeconfigs. */
   apiServerUrl: pulumi.Input<string>;
+  /**
+   * The nodes' public IPv4 addresses, which tenants' internet egress excepts (see withNodesExcepted).
+   * Empty where the nodes have none (the real test tier).
+   */
+  nodePublicIpv4: pulumi.Input<string>[];
 }
 
 /** Cluster-wide priority classes, then one Tenant per entry of the stack's tenant list. */
@@ -33,6 +40,11 @@ export class Tenants extends pulumi.ComponentResource {
     const usersNamespace = createManifest(tenantUsersNamespaceManifest(), {
       parent: this,
       provider: args.provider,
+    });
+    createManifest(tenantUsersNetworkPolicy(), {
+      parent: this,
+      provider: args.provider,
+      dependsOn: [usersNamespace],
     });
     const tenants = args.tenants.map(
       (tenant) =>
@@ -98,6 +110,7 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
   });
   const created = new Map<string, pulumi.CustomResource>();
   const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace}/${name}`;
+  const nodeCidrs = args.nodePublicIpv4.map((address) => pulumi.interpolate`${address}/32`);
   for (const manifest of tenant.objects) {
     const after = [...namespaces, args.usersNamespace, ...hostnamePolicies];
     const account = manifest.metadata.annotations?.["kubernetes.io/service-account.name"];
@@ -113,7 +126,7 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
       key(manifest.kind, manifest.metadata.namespace, manifest.metadata.name),
       owner
         ? tokenSecret(manifest, owner, { parent, provider, dependsOn: [...after, owner] })
-        : createManifest(manifest, {
+        : createManifest(withNodesExcepted(manifest, nodeCidrs), {
             parent,
             provider,
             dependsOn: after,

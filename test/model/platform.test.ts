@@ -510,10 +510,14 @@ describe("network policies of the platform's namespaces", () => {
   const API_SERVER = [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.42.0.0/16" } }];
 
   it.each(["dev", "prod"] as const)(
-    "deny ingress by default in every namespace the program creates, not in kube-system (%s)",
+    "deny ingress by default in every namespace the program creates or applies, not in kube-system (%s)",
     (stack) => {
       const model = platform(stack);
-      const created = [...model.namespaces, ...model.steps.flatMap((step) => step.manifests)]
+      const created = [
+        ...model.namespaces,
+        ...model.sharedNamespaces,
+        ...model.steps.flatMap((step) => step.manifests),
+      ]
         .filter((manifest) => manifest.kind === "Namespace")
         .map((manifest) => manifest.metadata.name);
       const denied = policies(model)
@@ -540,8 +544,12 @@ describe("network policies of the platform's namespaces", () => {
       "cattle-system/default-deny-ingress",
       "cattle-system/allow-within-cattle-system",
       "cattle-system/allow-rancher-from-traefik",
+      "cattle-system/allow-imperative-api-from-api-server",
       "cattle-system/allow-webhook-from-api-server",
       "cattle-system/allow-metrics-from-monitoring",
+      "cattle-fleet-system/default-deny-ingress",
+      "cattle-fleet-system/allow-metrics-from-monitoring",
+      "cattle-turtles-system/default-deny-ingress",
       "monitoring/default-deny-ingress",
       "monitoring/allow-within-monitoring",
       "monitoring/allow-grafana-from-traefik",

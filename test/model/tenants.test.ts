@@ -21,7 +21,9 @@ import {
   TENANT_USERS_NAMESPACE,
   tenantRoleRules,
   tenantUsersNamespaceManifest,
+  tenantUsersNetworkPolicy,
   type TenantModel,
+  withNodesExcepted,
 } from "../../src/model/tenants";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { shippedConfig } from "../helpers/plan";
@@ -625,6 +627,56 @@ describe("a tenant's egress", () => {
     expect(checkTenants(config).filter((problem) => problem.path.includes("egressInternet"))).toEqual([]);
   });
 
+  it("excepts the nodes' public addresses from the internet as well, given them, and changes nothing else", () => {
+    const model = buildTenant(tenantConfig());
+    const nodes = ["203.0.113.10/32", "203.0.113.11/32"];
+    for (const object of model.objects) {
+      const excepted = withNodesExcepted(object, nodes);
+      if (object.kind !== "NetworkPolicy" || object.metadata.name !== "tenant-egress") {
+        expect(excepted).toBe(object);
+        continue;
+      }
+      expect(excepted.spec).toEqual({
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          DNS,
+          TENANTS,
+          { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...INTERNET.to[0].ipBlock.except, ...nodes] } }] },
+        ],
+      });
+      expect(excepted.metadata).toEqual(object.metadata);
+      expect(() => validateAgainstSchema(excepted)).not.toThrow();
+      // The model's own object stays as it was: what a removed tenant keeps is compared against it.
+      expect((object.spec as { egress: unknown[] }).egress[2]).toEqual(INTERNET);
+    }
+    // Without addresses (no public ones), or without internet egress, the policy is the model's.
+    const policy = single(model, "NetworkPolicy", "shop", "tenant-egress");
+    expect(withNodesExcepted(policy, [])).toBe(policy);
+    const closed = single(
+      buildTenant(tenantConfig({ egressInternet: false })),
+      "NetworkPolicy",
+      "shop",
+      "tenant-egress",
+    );
+    expect(withNodesExcepted(closed, nodes).spec).toEqual(closed.spec);
+  });
+
+  it("opens no IPv6 destination, so the nodes' IPv6 networks need no entry", () => {
+    const policy = withNodesExcepted(
+      single(buildTenant(tenantConfig()), "NetworkPolicy", "shop", "tenant-egress"),
+      ["203.0.113.10/32"],
+    );
+    const blocks = (
+      policy.spec as { egress: { to: { ipBlock?: { cidr: string; except: string[] } }[] }[] }
+    ).egress
+      .flatMap((rule) => rule.to)
+      .flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : []));
+    expect(blocks.map((block) => block.cidr)).toEqual(["0.0.0.0/0"]);
+    // Kubernetes takes only an `except` that lies within the block: IPv4, as the block is.
+    for (const entry of blocks[0].except) expect(entry).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+  });
+
   it("stays with a kept namespace, like the ingress policies", () => {
     const model = buildTenant(tenantConfig());
     expect(model.retainedOnRemoval).toContainEqual(single(model, "NetworkPolicy", "shop", "tenant-egress"));
@@ -704,6 +756,17 @@ describe("the users' namespace", () => {
       },
     });
     expect(() => validateAgainstSchema(namespace)).not.toThrow();
+  });
+
+  it("admits no connection to a pod there (it holds identities only)", () => {
+    const policy = tenantUsersNetworkPolicy();
+    expect(policy).toEqual({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny-ingress", namespace: TENANT_USERS_NAMESPACE, labels: MANAGED },
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    });
+    expect(() => validateAgainstSchema(policy)).not.toThrow();
   });
 });
 

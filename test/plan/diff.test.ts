@@ -1,6 +1,8 @@
 import { changedPaths, diffPlans, summarizeDiff, type PlanDiff } from "../../src/plan/diff";
 import type { Plan } from "../../src/plan/evaluate";
-import { addWorkers, planStack } from "../helpers/plan";
+import { addWorkers, planStack, shippedConfig } from "../helpers/plan";
+
+const shippedNodes = () => shippedConfig("dev").nodes.length;
 
 function names(changes: PlanDiff[keyof PlanDiff]): string[] {
   return changes.map((change) => change.name);
@@ -17,9 +19,18 @@ describe("changes between two configs stay local", () => {
     expect(summarizeDiff(diff)).toBe("Plan: 0 to create, 0 to update, 0 to replace, 0 to delete");
   });
 
-  it("adding a node creates only that node's resources and changes no input of any existing one", async () => {
+  /** Each tenant namespace's egress policy, with the path of the internet rule's entry for one node. */
+  const egressUpdates = (plan: Plan, nodeIndex: number) => {
+    const entry = 5 + nodeIndex; // after the private, shared and link-local ranges
+    return plan.resources
+      .filter((resource) => resource.name.endsWith("/tenant-egress"))
+      .map((resource) => [resource.name, [`spec.egress[2].to[0].ipBlock.except[${entry}]`]]);
+  };
+  const updated = (diff: PlanDiff) => diff.update.map((change) => [change.name, change.paths]);
+
+  it("adding a node creates only that node's resources and changes no input of any existing one but the tenants' egress, which excepts its address", async () => {
     const diff = diffPlans(dev, await planStack("dev", (config) => addWorkers(config, 1, 14)));
-    expect(diff.update).toEqual([]);
+    expect(updated(diff)).toEqual(egressUpdates(dev, shippedNodes()));
     expect(diff.replace).toEqual([]);
     expect(diff.delete).toEqual([]);
     // The NodeServer and NodeBootstrap components and the NodePatch are named after the node.
@@ -41,7 +52,7 @@ describe("changes between two configs stay local", () => {
     const withExtra = await planStack("dev", (config) => addWorkers(config, 1, 14));
     const diff = diffPlans(withExtra, dev);
     expect(diff.create).toEqual([]);
-    expect(diff.update).toEqual([]);
+    expect(updated(diff)).toEqual(egressUpdates(dev, shippedNodes()));
     expect(diff.replace).toEqual([]);
     expect(diff.delete.every((change) => change.name.startsWith("extra-1"))).toBe(true);
     expect(diff.delete.length).toBe(8);
@@ -155,6 +166,24 @@ describe("replacements", () => {
     const server = diff.replace.find((change) => change.name === "worker-3-server");
     expect(server?.paths).toEqual(["location", "networks[0].ip"]);
     expect(names(diff.replace)).toContain("worker-3-volume");
+  });
+
+  it("reports a change to an input the resource replaces on (replaceOnChanges), such as a PriorityClass's value", async () => {
+    const before = await planStack("dev");
+    const after: Plan = structuredClone(before);
+    const platformClass = after.resources.find(
+      (resource) =>
+        resource.type === "kubernetes:scheduling.k8s.io/v1:PriorityClass" &&
+        resource.name === "hetzner-k8s-platform",
+    );
+    if (!platformClass) throw new Error("the dev plan has the platform's priority class");
+    platformClass.inputs.value = 200_000_000;
+    platformClass.inputs.description = "another description";
+    const diff = diffPlans(before, after);
+    expect(diff.replace.map((change) => [change.name, change.paths])).toEqual([
+      ["hetzner-k8s-platform", ["value"]],
+    ]);
+    expect(diff.update).toEqual([]);
   });
 
   it("reports an in-place change as an update with the changed inputs", async () => {

@@ -10,12 +10,14 @@ const NAMES = [
   "tenant-namespaces-isolated",
   "platform-namespaces-isolated",
   "tenant-hostnames-enforced",
+  "platform-priority-reserved",
+  "pod-security-default",
   "secrets-stay-secret",
   "helm-releases-pinned",
 ];
 
 describe("the hetzner-k8s policy pack", () => {
-  it("has the seven policies, each mandatory, kebab-case and described", () => {
+  it("has the nine policies, each mandatory, kebab-case and described", () => {
     expect(policies.map((policy) => policy.name)).toEqual(NAMES);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");

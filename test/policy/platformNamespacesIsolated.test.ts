@@ -1,4 +1,5 @@
 import {
+  NAMESPACE_PATCH_TYPE,
   PLATFORM_NAMESPACES,
   platformNamespacesIsolated,
 } from "../../policy/policies/platformNamespacesIsolated";
@@ -49,6 +50,38 @@ describe("platform-namespaces-isolated", () => {
           'platform namespace "monitoring" has no default-deny ingress NetworkPolicy',
         ) as string,
         urn: urnOf(NAMESPACE_TYPE, "monitoring"),
+      },
+    ]);
+  });
+
+  it("holds Rancher's namespaces, which the program applies as patches, and the users' namespace to the same", async () => {
+    expect(PLATFORM_NAMESPACES).toEqual(
+      expect.arrayContaining(["cattle-fleet-system", "cattle-turtles-system", "tenant-users"]),
+    );
+    const fleet = {
+      ...namespace("cattle-fleet-system"),
+      type: NAMESPACE_PATCH_TYPE,
+    };
+    const violations = await runStack(platformNamespacesIsolated, [
+      fleet,
+      namespace("tenant-users"),
+      networkPolicy("cattle-fleet-system", "allow-metrics-from-monitoring", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ ports: [{ port: "metrics" }] }],
+      }),
+    ]);
+    // Namespaces first, then the patches.
+    expect(violations).toEqual([
+      {
+        message: expect.stringContaining('platform namespace "tenant-users" has no default-deny') as string,
+        urn: urnOf(NAMESPACE_TYPE, "tenant-users"),
+      },
+      {
+        message: expect.stringContaining(
+          'platform namespace "cattle-fleet-system" has no default-deny',
+        ) as string,
+        urn: urnOf(NAMESPACE_PATCH_TYPE, "cattle-fleet-system"),
       },
     ]);
   });

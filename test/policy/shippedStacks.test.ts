@@ -2,7 +2,12 @@ import { policies } from "../../policy/policies";
 import type { ResourcePolicy, StackPolicy } from "../../policy/policies/common";
 import { helmReleasesPinned } from "../../policy/policies/helmReleasesPinned";
 import { noPublicClusterPorts } from "../../policy/policies/noPublicClusterPorts";
-import { platformNamespacesIsolated } from "../../policy/policies/platformNamespacesIsolated";
+import {
+  PLATFORM_NAMESPACES,
+  platformNamespacesIsolated,
+} from "../../policy/policies/platformNamespacesIsolated";
+import { platformPriorityReserved } from "../../policy/policies/platformPriorityReserved";
+import { podSecurityDefault } from "../../policy/policies/podSecurityDefault";
 import { secretsStaySecret } from "../../policy/policies/secretsStaySecret";
 import { serversPrivateAndFirewalled } from "../../policy/policies/serversPrivateAndFirewalled";
 import { tenantHostnamesEnforced } from "../../policy/policies/tenantHostnamesEnforced";
@@ -25,6 +30,8 @@ const STACK_POLICIES: StackPolicy[] = [
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
   tenantHostnamesEnforced,
+  platformPriorityReserved,
+  podSecurityDefault,
   secretsStaySecret,
 ];
 
@@ -111,6 +118,71 @@ describe("the shipped stacks under the policy pack", () => {
     ]);
   });
 
+  it("would notice the program dropping the platform's priority class, or the quotas that keep tenants from it", async () => {
+    const withoutClass = await violationsOf(
+      "dev",
+      (resource) =>
+        !(
+          resource.type === "kubernetes:scheduling.k8s.io/v1:PriorityClass" &&
+          resource.name === "hetzner-k8s-platform"
+        ),
+    );
+    expect(withoutClass).toEqual([expect.stringContaining("no PriorityClass hetzner-k8s-platform")]);
+    const withoutQuotas = await violationsOf(
+      "dev",
+      (resource) => !resource.name.endsWith("/denied-priority-classes"),
+    );
+    expect(withoutQuotas).toEqual(
+      ["team-a", "team-b", "team-b-staging"].map((name) =>
+        expect.stringContaining(
+          `tenant namespace "${name}" has no ResourceQuota of zero pods scoped to the priority classes`,
+        ),
+      ),
+    );
+  });
+
+  it("would notice the servers' k3s install dropping the cluster-wide Pod Security default", async () => {
+    const resources = (await planStack("dev")).resources;
+    const servers = resources.filter(
+      (resource) =>
+        resource.type === "command:remote:Command" && /cp-\d-(bootstrap|reconfigure)$/.test(resource.name),
+    );
+    expect(servers.length).toBeGreaterThan(0);
+    const withoutDefault = resources.map((resource) =>
+      servers.includes(resource)
+        ? {
+            ...resource,
+            inputs: Object.fromEntries(
+              Object.entries(resource.inputs).map(([key, value]) => [
+                key,
+                typeof value === "string"
+                  ? value.replace(/\nexport K3S_POD_SECURITY_YAML='(?:[^']|'\\'')*'/, "")
+                  : value,
+              ]),
+            ),
+          }
+        : resource,
+    );
+    const { violations, report } = collector();
+    await podSecurityDefault.validateStack(
+      stackArgs(
+        withoutDefault.map((resource) => ({
+          type: resource.type,
+          name: resource.name,
+          props: previewInputs(resource),
+        })),
+      ),
+      report,
+    );
+    expect(violations.map((violation) => violation.message)).toEqual(
+      servers.map((server) =>
+        expect.stringContaining(
+          `command "${server.name}" (${server.name.endsWith("bootstrap") ? "create" : "update"}) installs a k3s server, but its admission configuration`,
+        ),
+      ),
+    );
+  });
+
   it("would notice the program dropping its network policies", async () => {
     const violations = await violationsOf(
       "dev",
@@ -119,7 +191,7 @@ describe("the shipped stacks under the policy pack", () => {
     expect(violations).toEqual(
       expect.arrayContaining([
         expect.stringContaining('tenant namespace "team-a" (tenant team-a) has no egress NetworkPolicy'),
-        ...["traefik", "cert-manager", "cattle-system", "monitoring", "local-path-storage"].map((name) =>
+        ...PLATFORM_NAMESPACES.map((name) =>
           expect.stringContaining(`platform namespace "${name}" has no default-deny ingress NetworkPolicy`),
         ),
       ]),

@@ -188,6 +188,26 @@ describe("the platform's priority class in the program", () => {
     }
   });
 
+  // pulumi-kubernetes plans a PriorityClass's new value as an update, which the API server refuses (value
+  // and preemptionPolicy are immutable): every class of the program is replaced instead, deleted first
+  // since its name stays (see IMMUTABLE_FIELDS in src/platform/manifests.ts).
+  it("is replaced, not updated, when its value or preemption policy changes, as every class of the program is", () => {
+    const classes = resourcesOfType(plan, PRIORITY_CLASS);
+    expect(classes.map((entry) => entry.name).sort()).toEqual([
+      "default",
+      "hetzner-k8s-platform",
+      "high",
+      "low",
+      "platform-critical",
+    ]);
+    for (const entry of classes)
+      expect([entry.name, entry.options.replaceOnChanges, entry.options.deleteBeforeReplace]).toEqual([
+        entry.name,
+        ["value", "preemptionPolicy"],
+        true,
+      ]);
+  });
+
   it("reaches each release merged with the operator's values file, whose own keys stay beside it", () => {
     const values = (name: string) =>
       release(plan, name).inputs.values as Record<string, Record<string, unknown>>;
@@ -267,6 +287,14 @@ function hcloudSecret(records: ResourceRecord[]): { value: unknown; secret: bool
 describe("the platform's network policies in the program", () => {
   const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
   const NAMESPACE = "kubernetes:core/v1:Namespace";
+  const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
+  /** The namespaces the platform creates, and Rancher's, which it applies as patches. */
+  const platformNamespaces = () => {
+    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
+    return [...resourcesOfType(plan, NAMESPACE), ...resourcesOfType(plan, NAMESPACE_PATCH)].filter(
+      (entry) => entry.parent === platform.urn,
+    );
+  };
   let plan: Plan;
   beforeAll(async () => {
     plan = await planStack("dev");
@@ -290,9 +318,8 @@ describe("the platform's network policies in the program", () => {
         "local-path-storage/default-deny-ingress",
       ]),
     );
-    expect(policies).toHaveLength(16);
-    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
-    const namespaces = resourcesOfType(plan, NAMESPACE).filter((entry) => entry.parent === platform.urn);
+    expect(policies).toHaveLength(20);
+    const namespaces = platformNamespaces();
     expect(namespaces.map((entry) => `${entry.name}/default-deny-ingress`).sort()).toEqual(
       policies
         .filter((entry) => entry.name.endsWith("/default-deny-ingress"))
@@ -302,12 +329,7 @@ describe("the platform's network policies in the program", () => {
   });
 
   it("each wait for their namespace, and every release in an isolated namespace waits for them", () => {
-    const [platform] = resourcesOfType(plan, "hetzner-k8s:platform:Platform");
-    const namespaces = new Map(
-      resourcesOfType(plan, NAMESPACE)
-        .filter((entry) => entry.parent === platform.urn)
-        .map((entry) => [entry.name, entry.urn]),
-    );
+    const namespaces = new Map(platformNamespaces().map((entry) => [entry.name, entry.urn]));
     const policies = platformPolicies();
     for (const policy of policies) {
       const namespace = policy.name.split("/")[0];
@@ -330,6 +352,25 @@ describe("the platform's network policies in the program", () => {
     // The cloud controller (kube-system, left to k3s) does not wait for them.
     const ccm = release(plan, "hcloud-cloud-controller-manager");
     expect(ccm.dependencies.filter((urn) => released.some((policy) => policy.urn === urn))).toEqual([]);
+  });
+
+  it("apply Rancher's own namespaces as patches, which create them when missing and never delete them", () => {
+    const patches = resourcesOfType(plan, NAMESPACE_PATCH);
+    expect(patches.map((entry) => entry.name)).toEqual(["cattle-fleet-system", "cattle-turtles-system"]);
+    for (const patch of patches) {
+      expect(patch.inputs.metadata).toEqual({
+        name: patch.name,
+        labels: { "app.kubernetes.io/managed-by": "hetzner-k8s" },
+      });
+      expect(patch.options.retainOnDelete).toBe(false);
+    }
+    // Rancher creates its namespaces only when they are missing, after its policies exist.
+    const rancher = release(plan, "rancher");
+    for (const name of [
+      "cattle-fleet-system/default-deny-ingress",
+      "cattle-turtles-system/default-deny-ingress",
+    ])
+      expect(rancher.dependencies).toContain(resourceNamed(plan, NETWORK_POLICY, name).urn);
   });
 
   it("admit the API server to the webhooks from the stack's own node and pod ranges", () => {
@@ -391,6 +432,7 @@ function kubernetesLayers(options: {
         hcloudToken: pulumi.secret("token"),
         networkId: "4711",
         ingressIpv4: "203.0.113.80",
+        nodePublicIpv4: [],
         registered: new Map(),
         provider,
         builtInKindsOnly: options.builtInKindsOnly,

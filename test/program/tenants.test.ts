@@ -1,6 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../src/config/errors";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
-import { UNKNOWN } from "../../src/plan/values";
-import { planStack, resourcesOfType, shippedConfig } from "../helpers/plan";
+import { startRecording } from "../../src/plan/recorder";
+import { maskInputs, resolveOutput, UNKNOWN } from "../../src/plan/values";
+import { defineCluster } from "../../src/program";
+import { planStack, resourcesOfType, shippedConfig, TYPES } from "../helpers/plan";
 
 const TENANTS = "hetzner-k8s:tenants:Tenants";
 const TENANT = "hetzner-k8s:tenants:Tenant";
@@ -215,6 +219,21 @@ describe("tenants in the program (dev stack)", () => {
       expect(resource.dependencies).toContain(namespaces[0].urn);
   });
 
+  it("denies every connection to the users' namespace, which holds no pod", () => {
+    const [tenants] = resourcesOfType(plan, TENANTS);
+    const policies = resourcesOfType(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter(
+      (resource) => metadataOf(resource).namespace === USERS_NAMESPACE,
+    );
+    expect(policies.map((policy) => [policy.name, policy.parent])).toEqual([
+      [`${USERS_NAMESPACE}/default-deny-ingress`, tenants.urn],
+    ]);
+    expect(policies[0].inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
+    const namespace = resourcesOfType(plan, NAMESPACE).find(
+      (resource) => metadataOf(resource).name === USERS_NAMESPACE,
+    );
+    expect(policies[0].dependencies).toContain(namespace?.urn);
+  });
+
   it("creates the tenants' priority classes once, outside every tenant (the platform's own is the platform's)", () => {
     const [tenants] = resourcesOfType(plan, TENANTS);
     const classes = resourcesOfType(plan, PRIORITY_CLASS);
@@ -307,7 +326,8 @@ describe("tenants in the program (dev stack)", () => {
     const all = plan.resources.filter(
       (resource) => resource.type.startsWith("kubernetes:") && resource.urn.startsWith(UNDER_TENANTS),
     );
-    expect(all.length).toBe(18 + 24 + 4 + 1); // team-a, team-b, the priority classes, the users' namespace
+    // team-a, team-b, the priority classes, the users' namespace and its policy
+    expect(all.length).toBe(18 + 24 + 4 + 2);
     expect(all).toEqual(expect.arrayContaining(allTenantResources(plan)));
     for (const resource of all)
       expect([resource.name, resource.options.provider]).toEqual([resource.name, providers[0].urn]);
@@ -377,6 +397,18 @@ describe("tenants in the program (dev stack)", () => {
     expect(peers.some((peer) => "ipBlock" in peer)).toBe(false);
     // Only team-a's policy changes.
     expect(diff(plan, closed)).toEqual({ removed: [], added: [], changed: [teamA?.urn] });
+  });
+
+  it("excepts one address per node from the internet, known once Hetzner assigns it", () => {
+    const nodes = shippedConfig("dev").nodes.length;
+    for (const policy of allTenantResources(plan).filter((resource) =>
+      resource.name.endsWith("/tenant-egress"),
+    )) {
+      const except = (policy.inputs.spec as { egress: { to: { ipBlock?: { except: string[] } }[] }[] }).egress
+        .flatMap((rule) => rule.to)
+        .flatMap((peer) => peer.ipBlock?.except ?? []);
+      expect([policy.name, except.slice(-nodes)]).toEqual([policy.name, Array(nodes).fill(UNKNOWN)]);
+    }
   });
 
   it("outputs the tenants' kubeconfigs as a secret", () => {
@@ -489,5 +521,64 @@ describe("tenants in the program (dev stack)", () => {
     expect(own.filter((resource) => resource.options.retainOnDelete)).toEqual([]);
     // Still one set of classes: a tenant brings none of its own.
     expect(resourcesOfType(withC, PRIORITY_CLASS)).toHaveLength(resourcesOfType(plan, PRIORITY_CLASS).length);
+  });
+});
+
+describe("tenants' internet egress and the nodes' public addresses", () => {
+  it("excepts each node's public IPv4 address, as Hetzner assigns it, in every tenant namespace", async () => {
+    const config = shippedConfig("dev");
+    const addresses = new Map(
+      config.nodes.map((node, index) => [`${node.name}-server`, `203.0.113.${10 + index}`]),
+    );
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => ({
+          id: undefined,
+          state: args.type === TYPES.server ? { ipv4Address: addresses.get(args.name) } : {},
+        }),
+        call: (args) => args.inputs,
+      },
+      PROJECT,
+      "dev",
+      true,
+    );
+    const records = startRecording();
+    const outputs = defineCluster(config, { hcloudToken: pulumi.secret("(hcloud:token)") }, {});
+    for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
+    await pulumi.runtime.disconnect();
+
+    const policies = records.filter((record) => record.name.endsWith("/tenant-egress"));
+    expect(policies.map((record) => record.name).sort()).toEqual([
+      "team-a/tenant-egress",
+      "team-b-staging/tenant-egress",
+      "team-b/tenant-egress",
+    ]);
+    for (const record of policies) {
+      const spec = maskInputs(record.rawInputs.spec).value as {
+        egress: { to: { ipBlock?: { cidr: string; except: string[] } }[] }[];
+      };
+      const blocks = spec.egress
+        .flatMap((rule) => rule.to)
+        .flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : []));
+      expect([record.name, blocks]).toEqual([
+        record.name,
+        [
+          {
+            cidr: "0.0.0.0/0",
+            except: [
+              "10.0.0.0/8",
+              "172.16.0.0/12",
+              "192.168.0.0/16",
+              "100.64.0.0/10",
+              "169.254.0.0/16",
+              ...[...addresses.values()].map((address) => `${address}/32`),
+            ],
+          },
+        ],
+      ]);
+      // The policy follows the servers: a new address updates it.
+      const servers = records.filter((entry) => entry.type === TYPES.server).map((entry) => entry.urn);
+      expect(record.dependencies).toEqual(expect.arrayContaining(servers));
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { ClusterModel } from "../cluster";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
 import { clusterIssuerManifests } from "./issuers";
 import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from "./monitoring";
-import { localPathNetworkPolicies, platformNetworkPolicies } from "./networkPolicies";
+import { localPathNetworkPolicies, platformNetworkPolicies, RANCHER_NAMESPACES } from "./networkPolicies";
 import { platformPriorityClassManifest } from "./priority";
 import { buildReleases, type DynamicValues, type PlatformStep, type ReleaseModel } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
@@ -23,6 +23,12 @@ export interface PlatformDynamicValues<T> extends DynamicValues<T> {
 /** Everything the platform layer creates, in the order it must become ready. */
 export interface PlatformModel<T> {
   namespaces: Manifest[];
+  /**
+   * Namespaces another component owns and creates when it needs them (Rancher's, RANCHER_NAMESPACES):
+   * the program applies them first, so that their network policies stand before any pod there, and
+   * leaves them to their owner (never deletes them).
+   */
+  sharedNamespaces: Manifest[];
   releases: ReleaseModel<T>[];
   /** Plain objects created between releases, each group after the releases it names. */
   steps: {
@@ -96,6 +102,7 @@ export function buildPlatformModel<T>(
   }
   return {
     namespaces: releaseNamespaces(releases),
+    sharedNamespaces: config.rancherEnabled ? RANCHER_NAMESPACES.map((name) => namespaceManifest(name)) : [],
     releases,
     steps,
     storageClasses: storageClasses(config, cluster.nodes),

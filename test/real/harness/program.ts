@@ -55,6 +55,8 @@ export function kubernetesLayersProgram(
       hcloudToken: pulumi.secret(HETZNER_PLACEHOLDERS.hcloudToken),
       networkId: HETZNER_PLACEHOLDERS.networkId,
       ingressIpv4: HETZNER_PLACEHOLDERS.ingressIpv4,
+      // The tier's nodes have no public addresses, so the tenants' egress excepts none (as the model has it).
+      nodePublicIpv4: [],
       registered: new Map(),
       provider,
       builtInKindsOnly: true,
