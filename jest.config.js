@@ -4,8 +4,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // The real tier has its own configuration and entry point (jest.real.config.js, npm run test:real).
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/"],
+  // The real and node tiers have their own configurations and entry points (npm run test:real, test:node).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real/", "<rootDir>/test/node/"],
   // Evaluating the whole Pulumi program under mocks takes a few seconds per stack.
   testTimeout: 60000,
   transform: {

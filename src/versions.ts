@@ -3,8 +3,12 @@
  * reviewed diff and the plan shows exactly what will run.
  */
 export const VERSIONS = {
-  /** Hetzner image for every server; changing it never replaces an existing server. */
-  serverImage: "ubuntu-24.04",
+  /**
+   * Hetzner image for new servers; changing it never replaces an existing server. Debian 13 is Debian's
+   * stable release (security support into 2028, LTS to 2030), and the node tier boots its packages with the
+   * program's own user data and scripts (test/node); Ubuntu's cannot be tested there.
+   */
+  serverImage: "debian-13",
   /**
    * k3s release installed on new nodes; `k3sVersion` in the stack overrides it. Kubernetes 1.35 is
    * supported upstream until February 2027 and is the newest minor the pinned Rancher line accepts

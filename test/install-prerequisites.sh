@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh machine lacks (Debian or Ubuntu): shellcheck for the node
 # scripts, promtool (package prometheus) for the alert rules, Chromium for the console's browser tests,
-# and what the real tier uses (openssl, unshare, ip). Go comes with the machine; the real tier builds its
-# components with it (test/real/components/build.sh). Nothing is installed when everything is there.
+# what the real tier uses (openssl, unshare, ip), and what the node tier uses: QEMU, the image tools
+# (debootstrap, qemu-img, dpkg-scanpackages), cloud-localds for the seed, an SSH client, python3 for the
+# apt repository it serves. Go comes with the machine; the real tier builds its components with it
+# (test/real/components/build.sh). Nothing is installed when everything is there.
 set -euo pipefail
 
 missing=()
@@ -15,6 +17,15 @@ need /usr/bin/chromium chromium
 need openssl openssl
 need unshare util-linux
 need ip iproute2
+need qemu-system-x86_64 qemu-system-x86
+need qemu-img qemu-utils
+need debootstrap debootstrap
+need cloud-localds cloud-image-utils
+need dpkg-scanpackages dpkg-dev
+need ssh openssh-client
+need python3 python3
+need sfdisk fdisk
+need mkswap util-linux
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}" >&2

@@ -17,10 +17,10 @@ describe("servers of the dev stack", () => {
       ip: (server.inputs.networks as { ip: string }[])[0].ip,
     }));
     expect(servers).toEqual([
-      { name: "dev-cp-1", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.10" },
-      { name: "dev-cp-2", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.11" },
-      { name: "dev-cp-3", role: "control-plane", type: "cx23", image: "ubuntu-24.04", ip: "10.0.1.12" },
-      { name: "dev-worker-1", role: "worker", type: "cx33", image: "ubuntu-24.04", ip: "10.0.1.13" },
+      { name: "dev-cp-1", role: "control-plane", type: "cx23", image: "debian-13", ip: "10.0.1.10" },
+      { name: "dev-cp-2", role: "control-plane", type: "cx23", image: "debian-13", ip: "10.0.1.11" },
+      { name: "dev-cp-3", role: "control-plane", type: "cx23", image: "debian-13", ip: "10.0.1.12" },
+      { name: "dev-worker-1", role: "worker", type: "cx33", image: "debian-13", ip: "10.0.1.13" },
     ]);
   });
 

@@ -1,0 +1,103 @@
+import { spawn, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** An ED25519 key pair made with ssh-keygen, as the program's tls.PrivateKey makes one (OpenSSH format). */
+export interface KeyPair {
+  privateKeyPath: string;
+  privateKey: string;
+  publicKey: string;
+}
+
+export function makeKeyPair(dir: string, name: string): KeyPair {
+  const privateKeyPath = path.join(dir, name);
+  fs.rmSync(privateKeyPath, { force: true });
+  fs.rmSync(`${privateKeyPath}.pub`, { force: true });
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", privateKeyPath]);
+  return {
+    privateKeyPath,
+    privateKey: fs.readFileSync(privateKeyPath, "utf8"),
+    publicKey: fs.readFileSync(`${privateKeyPath}.pub`, "utf8").trim(),
+  };
+}
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface SshOptions {
+  /** Standard input of the session (the program sends secrets this way). */
+  stdin?: string;
+  /** The host keys to require, in known_hosts form; without it any key is accepted (a first contact). */
+  knownHosts?: string;
+  /** Authentication methods to offer; default publickey with the given key only. */
+  extraOptions?: string[];
+  timeoutSeconds?: number;
+}
+
+/**
+ * One SSH session as root, the way the program's command provider opens them: the command text is the
+ * remote shell's command line, secrets come on standard input. OpenSSH's client stands in for the
+ * provider's Go client; the server side is the real sshd of the node.
+ */
+export function ssh(
+  host: string,
+  key: KeyPair,
+  command: string,
+  options: SshOptions = {},
+): Promise<SshResult> {
+  const knownHostsFile = path.join(path.dirname(key.privateKeyPath), `known_hosts-${host}-${process.pid}`);
+  const hostKeyOptions =
+    options.knownHosts === undefined
+      ? ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+      : ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHostsFile}`];
+  if (options.knownHosts !== undefined) fs.writeFileSync(knownHostsFile, options.knownHosts);
+  const args = [
+    "-i",
+    key.privateKeyPath,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "LogLevel=ERROR",
+    ...hostKeyOptions,
+    ...(options.extraOptions ?? []),
+    `root@${host}`,
+    command,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), (options.timeoutSeconds ?? 600) * 1000);
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/** Runs a command that must succeed; fails with its output otherwise. */
+export async function sshOk(
+  host: string,
+  key: KeyPair,
+  command: string,
+  options: SshOptions = {},
+): Promise<string> {
+  const result = await ssh(host, key, command, options);
+  if (result.code !== 0) {
+    throw new Error(
+      `ssh ${host} exited ${result.code}: ${command.slice(0, 200)}\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  return result.stdout;
+}
