@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import * as path from "node:path";
 import { ConfigError, formatKeyPath, PROJECT, type ConfigProblem } from "../config/errors";
 import { parseNodesOutput } from "../config/lastDeployment";
@@ -105,7 +105,13 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     )
     .option("--json", "print the plan (or the diff) as one JSON document")
     .exitOverride();
-  program.parse(argv, { from: "user" });
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (error) {
+    // Commander has already printed the help or the usage error: nothing more to print.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_INVALID_CONFIG;
+    throw error;
+  }
   const options = program.opts<PlanOptions>();
   const stackFile = options.config ? path.resolve(options.config) : stackFileFor(projectDir, options.stack);
 
@@ -116,7 +122,14 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
       ? deploymentOf(loadPrevious(path.resolve(options.previous), projectDir))
       : undefined;
     config = loadConfig(stackFile, projectDir, previous);
-    if (previous) assertSafeTransition(previous, config);
+    if (previous) {
+      assertSafeTransition(previous, config);
+      // Said, so that a clean check is not mistaken for one that never ran.
+      process.stderr.write(
+        `checked against the last deployment ${path.relative(process.cwd(), path.resolve(options.previous ?? ""))}: ` +
+          `the change passes the checks of pulumi up\n`,
+      );
+    }
     if (options.diff) {
       edited = loadConfig(path.resolve(options.diff), projectDir, deploymentOf(config));
       // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.

@@ -180,6 +180,23 @@ describe("plan command", () => {
   });
 });
 
+describe("plan command line", () => {
+  it("prints its help on --help and exits 0", () => {
+    const { code, stdout, stderr } = runPlan("--help");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: plan \[options\]/);
+    expect(stdout).toContain("--previous <file>");
+    expect(stderr).toBe("");
+  });
+
+  it("names an unknown option once and exits 2", () => {
+    const { code, stdout, stderr } = runPlan("--bogus");
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("error: unknown option '--bogus'\n");
+  });
+});
+
 describe("plan --previous", () => {
   it("refuses a change that would break etcd quorum, with exit code 2", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-previous-"));
@@ -198,9 +215,13 @@ describe("plan --previous", () => {
     expect(stderr).toContain("hetzner-k8s:nodes: removing control-plane node(s) cp-2, cp-3 at once");
   });
 
-  it("accepts the unchanged stack", () => {
+  it("accepts the unchanged stack and says that it checked it", () => {
     const dev = path.join(PROJECT_DIR, "Pulumi.dev.yaml");
-    expect(runPlan("--config", dev, "--previous", dev).code).toBe(0);
+    const { code, stderr } = runPlan("--config", dev, "--previous", dev);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      "checked against the last deployment Pulumi.dev.yaml: the change passes the checks of pulumi up\n",
+    );
   });
 
   describe("a node that keeps its server of a type Hetzner no longer sells", () => {
@@ -222,7 +243,10 @@ describe("plan --previous", () => {
       const { code, stdout, stderr } = runPlan("--config", file, "--previous", file);
       expect(code).toBe(0);
       expect(stdout).toMatch(/worker-1\s+worker\s+agent\s+cx32\s/);
-      const warnings = stderr.trim().split("\n");
+      const warnings = stderr
+        .trim()
+        .split("\n")
+        .filter((line) => line.startsWith("warning: "));
       expect(warnings).toHaveLength(2);
       expect(warnings[0]).toMatch(/^warning: hetzner-k8s:sshAllowedSources\[0\]: .* refuse this\)$/);
       expect(warnings[1]).toBe(`warning: ${notice}`);
