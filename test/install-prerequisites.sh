@@ -20,6 +20,8 @@ need ip iproute2
 need qemu-system-x86_64 qemu-system-x86
 need qemu-img qemu-utils
 need debootstrap debootstrap
+# Debian's archive key, which debootstrap checks Debian's packages with (Ubuntu lacks it).
+need /usr/share/keyrings/debian-archive-keyring.gpg debian-archive-keyring
 need cloud-localds cloud-image-utils
 need dpkg-scanpackages dpkg-dev
 need ssh openssh-client

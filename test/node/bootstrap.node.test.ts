@@ -236,33 +236,29 @@ describe("a volume added to a running node", () => {
     return prepareVolumeOf("cp-1");
   };
 
-  test("a disk holding a partition table is refused and left as it was", async () => {
-    const vm = vms["cp-1"];
-    const id = stack.volumeIdOf("cp-1");
-    const file = vm.createVolumeFile(id, 10);
-    execFileSync("sfdisk", ["-q", file], { input: "label: gpt\n,,L\n" });
-    const before = execFileSync("sha256sum", [file], { encoding: "utf8" });
-    await vm.attachVolume(id, file);
-    const result = await runProgramCommand(vm, await addVolume(id));
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+  // Disks that hold someone's data in a form the node does not mount, made as their owner would.
+  const foreignDisks: [string, (file: string) => void, RegExp][] = [
+    [
+      "a partition table",
+      (file) => execFileSync("sfdisk", ["-q", file], { input: "label: gpt\n,,L\n" }),
       /holds a gpt partition table, not a filesystem; refusing to format or mount it/,
-    );
-    expect(execFileSync("sha256sum", [file], { encoding: "utf8" })).toBe(before);
-    expect(await vm.must("cat /etc/fstab")).not.toContain(VOLUME_MOUNT);
-    await vm.detachVolume(id);
-  });
-
-  test("a disk holding a filesystem the node cannot use is refused and left as it was", async () => {
+    ],
+    [
+      "swap",
+      (file) => execFileSync("mkswap", ["-q", file]),
+      /holds swap, not ext4 or xfs; refusing to format or mount it/,
+    ],
+  ];
+  test.each(foreignDisks)("a disk holding %s is refused and left as it was", async (_what, make, refusal) => {
     const vm = vms["cp-1"];
     const id = stack.volumeIdOf("cp-1");
     const file = vm.createVolumeFile(id, 10);
-    execFileSync("mkswap", ["-q", file]);
+    make(file);
     const before = execFileSync("sha256sum", [file], { encoding: "utf8" });
     await vm.attachVolume(id, file);
     const result = await runProgramCommand(vm, await addVolume(id));
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/holds swap/);
+    expect(result.stderr).toMatch(refusal);
     expect(execFileSync("sha256sum", [file], { encoding: "utf8" })).toBe(before);
     expect(await vm.must("cat /etc/fstab")).not.toContain(VOLUME_MOUNT);
     await vm.detachVolume(id);

@@ -177,7 +177,8 @@ export class Vm {
           eth0: {
             match: { macaddress: this.mac(0) },
             addresses: [`${this.spec.publicIp}/24`],
-            routes: [{ to: "default", via: PUBLIC_GATEWAY }],
+            // cloud-init 22.4 takes no "default" as a route destination.
+            routes: [{ to: "0.0.0.0/0", via: PUBLIC_GATEWAY }],
           },
           eth1: {
             match: { macaddress: this.mac(1) },

@@ -6,7 +6,7 @@
 # repo/ is a flat apt repository of the image's own packages plus those the program's user data installs,
 # so cloud-init's `package_update`/`packages` work in a network with no uplink.
 # The cache key is this script's text: a change of the package list builds a new image.
-# Needs root (debootstrap), debootstrap, mke2fs, qemu-img, dpkg-scanpackages.
+# Needs root (debootstrap), debootstrap with Debian's archive keyring, mke2fs, qemu-img, dpkg-scanpackages.
 set -euo pipefail
 image="${1:-debian-12}"
 # Hetzner's image names and the Debian releases they are.
@@ -49,7 +49,9 @@ rm -rf "$work" "$out"
 mkdir -p "$work" "$out/repo"
 root="$work/rootfs"
 log "debootstrap $suite ($((${#packages[@]})) packages)"
-debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+# The keyring named, so that debootstrap refuses to go on without checking the archive's signatures.
+debootstrap --keyring=/usr/share/keyrings/debian-archive-keyring.gpg --variant=minbase \
+  --include="$(IFS=,; echo "${packages[*]}")" "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
   { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
 
 # The first-boot packages and their dependencies, downloaded into apt's cache beside what debootstrap kept.
