@@ -40,12 +40,23 @@ export const REPLACED_ON: Record<string, string[]> = {
 };
 const KUBERNETES_IDENTITY = ["metadata.name", "metadata.namespace", "apiVersion", "kind"];
 
+/** One changed input, as the plan shows it (secrets as `[secret]`, unknowns as known after apply). */
+export interface ValueChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
 export interface ResourceChange {
   urn: string;
   type: string;
   name: string;
   /** Paths of the inputs that differ (for a replacement: those that force it). */
   paths: string[];
+  /** Before and after of every changed input (updates and replacements; resource options have none). */
+  values?: ValueChange[];
+  /** A deletion the engine only forgets: the object stays in the cloud (`retainOnDelete`). */
+  retained?: boolean;
 }
 
 export interface PlanDiff {
@@ -60,8 +71,8 @@ function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** Leaf paths where two input trees differ. */
-export function changedPaths(before: unknown, after: unknown, path = ""): string[] {
+/** Leaf paths where two input trees differ, each with its value before and after. */
+export function changedValues(before: unknown, after: unknown, path = ""): ValueChange[] {
   if (Object.is(before, after)) return [];
   const bothArrays = Array.isArray(before) && Array.isArray(after);
   const bothObjects =
@@ -75,20 +86,25 @@ export function changedPaths(before: unknown, after: unknown, path = ""): string
   if (bothArrays) {
     const length = Math.max(before.length, after.length);
     return Array.from({ length }, (_, index) =>
-      changedPaths(before[index], after[index], join(path, index)),
+      changedValues(before[index], after[index], join(path, index)),
     ).flat();
   }
   if (bothObjects) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) =>
-      changedPaths(
+      changedValues(
         (before as Record<string, unknown>)[key],
         (after as Record<string, unknown>)[key],
         join(path, key),
       ),
     );
   }
-  return [path];
+  return [{ path, before, after }];
+}
+
+/** Leaf paths where two input trees differ. */
+export function changedPaths(before: unknown, after: unknown): string[] {
+  return changedValues(before, after).map((value) => value.path);
 }
 
 /** True when `path` is `prefix` or lies below it (`networks[0].ip` is below `networks`). */
@@ -114,9 +130,10 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
       continue;
     }
     const ignored = resource.options.ignoreChanges;
-    const paths = changedPaths(previous.inputs, resource.inputs).filter(
-      (path) => !ignored.some((prefix) => isUnder(path, prefix)),
+    const values = changedValues(previous.inputs, resource.inputs).filter(
+      (value) => !ignored.some((prefix) => isUnder(value.path, prefix)),
     );
+    const paths = values.map((value) => value.path);
     if (JSON.stringify(previous.options) !== JSON.stringify(resource.options))
       paths.push("(resource options)");
     if (paths.length === 0) continue;
@@ -126,18 +143,35 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
       (path) =>
         path !== "(resource options)" && replacing.some((prefix) => prefix === "*" || isUnder(path, prefix)),
     );
-    if (forcing.length > 0) result.replace.push(change(resource, forcing));
-    else result.update.push(change(resource, paths));
+    if (forcing.length > 0) {
+      const forced = values.filter((value) => forcing.includes(value.path));
+      result.replace.push({ ...change(resource, forcing), values: forced });
+    } else result.update.push({ ...change(resource, paths), values });
   }
   const current = new Set(after.resources.map((resource) => resource.urn));
-  for (const resource of before.resources)
-    if (!current.has(resource.urn)) result.delete.push(change(resource, []));
+  for (const resource of before.resources) {
+    if (current.has(resource.urn)) continue;
+    result.delete.push({
+      ...change(resource, []),
+      ...(resource.options.retainOnDelete && { retained: true }),
+    });
+  }
   return result;
 }
 
 export function summarizeDiff(diff: PlanDiff): string {
   return `Plan: ${diff.create.length} to create, ${diff.update.length} to update, ${diff.replace.length} to replace, ${diff.delete.length} to delete`;
 }
+
+/** A value as one line of the diff: strings quoted, several lines counted, long ones cut. */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return "(none)";
+  if (typeof value === "string" && value.includes("\n")) return `(${value.split("\n").length} lines)`;
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const SHOWN_VALUES = 6;
 
 export function renderDiff(diff: PlanDiff, from: string, to: string): string {
   const lines = [`Changes from ${from} to ${to}:`];
@@ -147,7 +181,13 @@ export function renderDiff(diff: PlanDiff, from: string, to: string): string {
         entry.paths.length > 0
           ? `  (${entry.paths.slice(0, 6).join(", ")}${entry.paths.length > 6 ? ", ..." : ""})`
           : "";
-      lines.push(`  ${symbol} ${verb.padEnd(7)} ${entry.type}  ${entry.name}${detail}`);
+      const shownVerb = entry.retained ? "forget" : verb;
+      const retained = entry.retained ? "  (retained in Hetzner: only removed from the stack)" : "";
+      lines.push(`  ${symbol} ${shownVerb.padEnd(7)} ${entry.type}  ${entry.name}${detail}${retained}`);
+      const values = entry.values ?? [];
+      for (const value of values.slice(0, SHOWN_VALUES))
+        lines.push(`        ${value.path}: ${formatValue(value.before)} → ${formatValue(value.after)}`);
+      if (values.length > SHOWN_VALUES) lines.push(`        ... ${values.length - SHOWN_VALUES} more`);
     }
   };
   add("+", "create", diff.create);

@@ -282,7 +282,8 @@ describe("plan --diff", () => {
     const { code, stdout } = runPlan("--stack", "dev", "--diff", edited);
     expect(code).toBe(0);
     expect(stdout).toContain(
-      "~ update  kubernetes:core/v1:ResourceQuota  team-a/tenant-quota  (spec.hard.requests.cpu)",
+      "~ update  kubernetes:core/v1:ResourceQuota  team-a/tenant-quota  (spec.hard.requests.cpu)\n" +
+        '        spec.hard.requests.cpu: "2" → "3"\n',
     );
     expect(stdout.trim().split("\n").at(-1)).toBe(
       "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete",
@@ -294,12 +295,16 @@ describe("plan --diff", () => {
     const { code, stdout } = runPlan("--stack", "dev", "--diff", edited, "--json");
     expect(code).toBe(0);
     const diff = JSON.parse(stdout) as {
-      update: { name: string; paths: string[] }[];
+      update: { name: string; paths: string[]; values: unknown[] }[];
       summary: string;
       warnings: { path: string; message: string }[];
     };
     expect(diff.update).toEqual([
-      expect.objectContaining({ name: "team-a/tenant-quota", paths: ["spec.hard.requests.cpu"] }),
+      expect.objectContaining({
+        name: "team-a/tenant-quota",
+        paths: ["spec.hard.requests.cpu"],
+        values: [{ path: "spec.hard.requests.cpu", before: "2", after: "3" }],
+      }),
     ]);
     expect(diff.summary).toBe("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete");
     expect(diff.warnings).toEqual([

@@ -1,4 +1,11 @@
-import { changedPaths, diffPlans, summarizeDiff, type PlanDiff } from "../../src/plan/diff";
+import {
+  changedPaths,
+  diffPlans,
+  formatValue,
+  renderDiff,
+  summarizeDiff,
+  type PlanDiff,
+} from "../../src/plan/diff";
 import type { Plan } from "../../src/plan/evaluate";
 import { addWorkers, planStack, shippedConfig } from "../helpers/plan";
 
@@ -206,5 +213,48 @@ describe("changedPaths", () => {
     ]);
     expect(changedPaths({ a: 1 }, { a: 1 })).toEqual([]);
     expect(changedPaths({ a: { b: 1 } }, { a: "x" })).toEqual(["a"]);
+  });
+});
+
+describe("what the diff shows of each change", () => {
+  let dev: Plan;
+  beforeAll(async () => {
+    dev = await planStack("dev");
+  });
+
+  it("shows before and after of a changed input, so that a missing unit is seen", async () => {
+    const diff = diffPlans(
+      dev,
+      await planStack("dev", (config) => {
+        config.tenants[0].quota.requestsMemory = "4";
+      }),
+    );
+    const quota = diff.update.find((change) => change.name === "team-a/tenant-quota");
+    expect(quota?.values).toEqual([{ path: "spec.hard.requests.memory", before: "4Gi", after: "4" }]);
+    expect(renderDiff(diff, "a", "b")).toContain('        spec.hard.requests.memory: "4Gi" → "4"\n');
+  });
+
+  it("says that a removed node's volume is retained in Hetzner, not deleted", async () => {
+    // From a stack with one more worker, with a volume, back to the shipped one: that worker is removed.
+    const withExtra = await planStack("dev", (config) => {
+      addWorkers(config, 1, 14);
+      config.nodes[config.nodes.length - 1].volumeSizeGb = 10;
+    });
+    const diff = diffPlans(withExtra, dev);
+    const volume = diff.delete.find((change) => change.name === "extra-1-volume");
+    expect(volume?.retained).toBe(true);
+    expect(diff.delete.find((change) => change.name === "extra-1-server")?.retained).toBeUndefined();
+    const text = renderDiff(diff, "a", "b");
+    expect(text).toMatch(
+      /^ {2}- forget {2}hcloud:index\/volume:Volume {2}extra-1-volume {2}\(retained in Hetzner: only removed from the stack\)$/m,
+    );
+    expect(text).toMatch(/^ {2}- delete {2}hcloud:index\/server:Server {2}extra-1-server$/m);
+  });
+
+  it("formats each value on one line", () => {
+    expect(formatValue(undefined)).toBe("(none)");
+    expect(formatValue(3)).toBe("3");
+    expect(formatValue("a\nb\nc")).toBe("(3 lines)");
+    expect(formatValue("x".repeat(100))).toBe(`"${"x".repeat(56)}...`);
   });
 });

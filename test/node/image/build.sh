@@ -31,6 +31,8 @@ mkdir -p "$cache"
 exec 9>"$cache/$image.lock"
 flock 9
 [ -f "$out/.complete" ] && { echo "$out"; exit 0; }
+# Standard output carries the image directory only: the tools' chatter goes to standard error.
+exec 3>&1 1>&2
 
 # What a Hetzner Debian image has that the program relies on: systemd and udev (by-id names of volumes),
 # sshd, cloud-init with ifupdown to render its (static) network config, e2fsprogs/util-linux for volumes, curl
@@ -97,4 +99,4 @@ touch "$out/.complete"
 # Older builds of this image (another package list) are not used again.
 find "$cache" -maxdepth 1 -name "$image-*" ! -path "$out" -exec rm -rf {} +
 log "built $image in $((SECONDS - started)) s: $(du -sh "$out/disk.qcow2" | cut -f1)"
-echo "$out"
+echo "$out" >&3
