@@ -64,7 +64,9 @@ export class Vm {
     private readonly env: NodeTierEnvironment,
     readonly key: KeyPair,
   ) {
-    this.dir = path.join(env.workDir, `vm-${spec.index}-${spec.hostname}`);
+    // A directory of its own even when another test file of the run booted a VM of the same name.
+    fs.mkdirSync(env.workDir, { recursive: true });
+    this.dir = fs.mkdtempSync(path.join(env.workDir, `vm-${spec.index}-${spec.hostname}-`));
     this.taps = [`tp${spec.index}`, `tv${spec.index}`];
   }
 
@@ -94,22 +96,20 @@ export class Vm {
 
   /** Writes the seed, the overlay and the taps, and starts QEMU; `waitForSsh` waits for the boot. */
   async start(): Promise<void> {
-    fs.mkdirSync(this.dir, { recursive: true });
     const seed = this.writeSeed();
     const disk = path.join(this.dir, "disk.qcow2");
-    if (!fs.existsSync(disk)) {
-      execFileSync("qemu-img", [
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-F",
-        "qcow2",
-        "-b",
-        path.join(this.imageDir, "disk.qcow2"),
-        disk,
-      ]);
-    }
+    // Copy-on-write over the image: each server's disk starts as the image and keeps its own writes.
+    execFileSync("qemu-img", [
+      "create",
+      "-q",
+      "-f",
+      "qcow2",
+      "-F",
+      "qcow2",
+      "-b",
+      path.join(this.imageDir, "disk.qcow2"),
+      disk,
+    ]);
     const bridges = ["br-public", "br-private"];
     this.taps.forEach((tap, i) => {
       execFileSync("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
