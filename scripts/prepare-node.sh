@@ -20,7 +20,8 @@ set -euo pipefail
 #   HK_ROOT             prefix for every file the script reads or writes (tests point it at a temp dir)
 #
 # An ext4 filesystem smaller than its device (the volume was grown) is grown online to fill it; nothing is
-# ever shrunk, and only a device blkid reports as blank is ever formatted.
+# ever shrunk, and only a device blkid reports as blank is ever formatted; a device holding anything but
+# ext4 or xfs (Hetzner's formats) is refused untouched.
 #
 # Idempotent: a second run with the same inputs writes nothing, formats nothing, mounts nothing, grows nothing.
 

@@ -1,8 +1,14 @@
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import type { StackConfig } from "../../src/config/schema";
 import { VOLUME_MOUNT } from "../../src/model/platform/storage";
-import { makeTierKeys, renderTierStack, runProgramCommand, vmFor, type TierStack } from "./harness/cluster";
+import {
+  makeTierKeys,
+  renderTierStack,
+  runProgramCommand,
+  vmFor,
+  type TierKeys,
+  type TierStack,
+} from "./harness/cluster";
 import { recordFigure } from "./harness/figures";
 import type { RenderedNode } from "./harness/program";
 import { ssh } from "./harness/ssh";
@@ -16,8 +22,7 @@ import { waitFor, type Vm } from "./harness/vm";
  * sysctls, the volume, the host key.
  */
 
-const keys = () => makeTierKeys("bootstrap");
-let tierKeys: ReturnType<typeof keys>;
+let tierKeys: TierKeys;
 let stack: TierStack;
 const vms: Record<string, Vm> = {};
 const bootstrapOutput: Record<string, string> = {};
@@ -58,7 +63,7 @@ async function rerender(edit?: (config: StackConfig) => void): Promise<void> {
 }
 
 beforeAll(async () => {
-  tierKeys = keys();
+  tierKeys = makeTierKeys("bootstrap");
   stack = await renderTierStack("dev", tierKeys);
   for (const name of ["cp-1", "worker-1"]) vms[name] = vmFor(stack, node(name));
   await Promise.all(Object.values(vms).map((vm) => vm.start()));
@@ -299,6 +304,5 @@ describe("a server that presents another host key", () => {
     expect(refused.code).toBe(255);
     expect(refused.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
     expect((await vm.run("test -e /root/should-not-exist")).code).toBe(1);
-    expect(fs.existsSync(vms["cp-1"].consolePath)).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ export interface SshOptions {
   stdin?: string;
   /** The host keys to require, in known_hosts form; without it any key is accepted (a first contact). */
   knownHosts?: string;
-  /** Authentication methods to offer; default publickey with the given key only. */
+  /** More `ssh` options (e.g. which authentication methods to try); by default only the given key is offered. */
   extraOptions?: string[];
   timeoutSeconds?: number;
 }
