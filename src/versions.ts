@@ -56,6 +56,48 @@ export const CHARTS = {
     chart: "kube-prometheus-stack",
     version: "88.5.3",
   },
+  /**
+   * kured (kubereboot/kured) 1.23.0, the chart's appVersion: read in kubereboot/charts at tag kured-6.1.0
+   * (charts/kured/Chart.yaml, values.yaml, templates/daemonset.yaml; the chart ships no values.schema.json)
+   * and kubereboot/kured at tag 1.23.0 (cmd/kured/main.go, pkg/timewindow, pkg/blockers/prometheus.go).
+   */
+  kured: { repo: "https://kubereboot.github.io/charts", chart: "kured", version: "6.1.0" },
+  /**
+   * Trivy operator (aquasecurity/trivy-operator) 0.32.0, the chart's appVersion; its Trivy image 0.72.0
+   * (values.yaml trivy.image.tag). Chart 0.34.0 is the one at the repository's newest tag v0.32.0 (commit
+   * 1006872c1463), read there: deploy/helm/Chart.yaml, values.yaml, templates/ (the chart ships no
+   * values.schema.json), and pkg/metrics/collector.go, pkg/plugins/trivy/image.go, pkg/operator/operator.go.
+   */
+  trivyOperator: {
+    repo: "https://aquasecurity.github.io/helm-charts",
+    chart: "trivy-operator",
+    version: "0.34.0",
+  },
+  /**
+   * Velero 1.17.1, the chart's appVersion: read in vmware-tanzu/helm-charts at tag velero-11.4.0 (commit
+   * d3c3d645a024: charts/velero Chart.yaml, values.yaml, values.schema.json, templates/) and in
+   * vmware-tanzu/velero at tag v1.17.1 (README's compatibility matrix: Kubernetes 1.18 and later). Not
+   * the newer velero-12.x line (Velero 1.18): velero-plugin-for-aws pairs 1.18 with plugin 1.14.x, of which
+   * only a release candidate was published when this was read; see IMAGES.veleroPluginForAws.
+   */
+  velero: { repo: "https://vmware-tanzu.github.io/helm-charts", chart: "velero", version: "11.4.0" },
+  /**
+   * Loki, the log store (model/platform/logging.ts). Chart 7.3.0 is the newest at grafana/loki's tag
+   * helm-loki-7.3.0 (commit 50c738b4d5b2), read there: production/helm/loki Chart.yaml (appVersion 3.6.12),
+   * values.yaml (its loki.image.tag says 3.6.11, which is what runs), values.schema.json (closes nothing),
+   * templates/validate.yaml, _helpers.tpl, single-binary/, monitoring/servicemonitor.yaml; Loki's own
+   * metrics and retention documentation at tag v3.6.12 (pkg/compactor/metrics.go, pkg/ingester/metrics.go,
+   * docs/sources/operations/storage/retention.md).
+   */
+  loki: { repo: "https://grafana.github.io/helm-charts", chart: "loki", version: "7.3.0" },
+  /**
+   * Grafana Alloy v1.18.1, the log collector, the chart's appVersion. Chart 1.11.1 is the newest at
+   * grafana/alloy's tag helm-chart/1.11.1 (commit 233907cff225), read there: operations/helm/charts/alloy
+   * Chart.yaml, values.yaml (no values.schema.json), templates/controllers/_pod.yaml, containers/_agent.yaml,
+   * service.yaml, servicemonitor.yaml; Alloy's metrics at tag v1.18.1 (internal/component/common/loki/
+   * client/metrics.go, internal/runtime/internal/controller/metrics.go).
+   */
+  alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
 } as const satisfies Record<string, ChartPin>;
 
 /** Newest Kubernetes minor the pinned Rancher chart installs on (its kubeVersion: < 1.36.0-0). */
@@ -66,4 +108,11 @@ export const IMAGES = {
   localPathProvisioner: "docker.io/rancher/local-path-provisioner:v0.0.37",
   /** Runs local-path-provisioner's setup and teardown of volume directories. */
   localPathHelper: "docker.io/library/busybox:1.37.0",
+  /**
+   * Velero's object-store plugin for S3-compatible storage, run as an init container of the Velero
+   * server (CHARTS.velero). Plugin 1.13.x is the line for Velero 1.17.x (vmware-tanzu/velero-plugin-for-aws
+   * README, "Compatibility", read at tag v1.13.2), and Velero's own end-to-end tests pair v1.17 with
+   * v1.13.2 (vmware-tanzu/velero v1.18.1: test/util/velero/velero_utils.go ImagesMatrix).
+   */
+  veleroPluginForAws: "docker.io/velero/velero-plugin-for-aws:v1.13.2",
 } as const;

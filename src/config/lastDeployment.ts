@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployedSettings, LastDeployment, PreviousNode } from "./transition";
+import { PROJECT } from "./errors";
+import { parseStackConfig, type RawConfig } from "./load";
+import { deploymentOf, type DeployedSettings, type LastDeployment, type PreviousNode } from "./transition";
 
 /**
  * This stack's last deployment, read from its own `nodes` and `deployment` outputs. The first deployment
@@ -57,4 +59,33 @@ function parseSettingsOutput(value: unknown): DeployedSettings | undefined {
   const record = value as Record<string, unknown>;
   if (!SETTING_KEYS.every((key) => typeof record[key] === "string")) return undefined;
   return Object.fromEntries(SETTING_KEYS.map((key) => [key, record[key]])) as unknown as DeployedSettings;
+}
+
+/**
+ * The nodes of raw stack config (a stack file standing for the last deployment) as servers that run, each
+ * in its effective location: a type Hetzner stopped selling since is no error for a server that exists.
+ */
+export function runningServersOf(raw: RawConfig): PreviousNode[] {
+  const location = raw[`${PROJECT}:location`];
+  let nodes = raw[`${PROJECT}:nodes`];
+  // The Pulumi CLI's way of passing structured values; an undecodable one is reported by the parse.
+  if (typeof nodes === "string") {
+    try {
+      nodes = JSON.parse(nodes);
+    } catch {
+      return [];
+    }
+  }
+  return parseNodesOutput(nodes).map((node) => ({
+    ...node,
+    location: node.location ?? (typeof location === "string" ? location : undefined),
+  }));
+}
+
+/**
+ * A stack file's config read as the last deployment, as `npm run plan -- --previous` and the console read
+ * the committed file when the stack's outputs are not at hand. Throws a ConfigError when it is not valid.
+ */
+export function lastDeploymentOfStackConfig(raw: RawConfig, secretKeys: ReadonlySet<string>): LastDeployment {
+  return deploymentOf(parseStackConfig(raw, secretKeys, runningServersOf(raw)));
 }

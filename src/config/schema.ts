@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { VERSIONS } from "../versions";
+import { IMAGE_SCANNING_DB_DEFAULTS } from "./imageScanningRules";
 import { overcommitSchema, tenantSchema } from "./tenantSchema";
 
 /**
@@ -29,7 +30,8 @@ const requiredList = (hint: string) =>
     .array(z.string(), { error: (issue) => (issue.input === undefined ? `required: ${hint}` : undefined) })
     .min(1, {
       error: `must list at least one source: ${hint}`,
-    });
+    })
+    .describe("a list of addresses or CIDRs");
 
 export const taintSchema = z.strictObject({
   key: labelKey,
@@ -49,10 +51,44 @@ export const nodeSchema = z.strictObject({
   location: z.string().optional(),
   /** Size of the node's own Hetzner volume; no volume when omitted. */
   volumeSizeGb: z.number().int("must be a whole number of GB").optional(),
-  labels: z.record(labelKey, labelValue).optional(),
-  taints: z.array(taintSchema).optional(),
+  labels: z.record(labelKey, labelValue).describe("a mapping of label keys to values").optional(),
+  taints: z
+    .array(taintSchema.describe("a taint {key, value, effect}"))
+    .describe("a list of taints")
+    .optional(),
   /** Hetzner delete/rebuild protection. @default true for control-plane nodes, false for workers */
   deleteProtection: z.boolean().optional(),
+});
+
+/**
+ * The default reboot window: weekday nights, 02:00 to 05:00 UTC (03:00 to 06:00 in Central Europe, where
+ * most Hetzner locations are), so that someone is at work the morning after a reboot. The values are
+ * kured's own vocabulary (days su mo tu we th fr sa); platformRules.ts checks each one.
+ */
+export const REBOOT_WINDOW_DEFAULT: {
+  days: readonly string[];
+  start: string;
+  end: string;
+  timeZone: string;
+} = {
+  days: ["mo", "tu", "we", "th", "fr"],
+  start: "02:00",
+  end: "05:00",
+  timeZone: "UTC",
+};
+
+export const rebootWindowSchema = z.strictObject({
+  /** Days a reboot may start on (kured --reboot-days). */
+  days: z
+    .array(z.string())
+    .describe("a list of days (su, mo, tu, we, th, fr, sa)")
+    .default(() => [...REBOOT_WINDOW_DEFAULT.days]),
+  /** HH:MM; a reboot starts at or after it (kured --start-time). */
+  start: z.string().default(REBOOT_WINDOW_DEFAULT.start),
+  /** HH:MM; no reboot starts after it; before start, the window runs past midnight (kured --end-time). */
+  end: z.string().default(REBOOT_WINDOW_DEFAULT.end),
+  /** IANA time zone of start and end, e.g. Europe/Berlin (kured --time-zone). */
+  timeZone: z.string().default(REBOOT_WINDOW_DEFAULT.timeZone),
 });
 
 /** Every top-level key, with defaults. Pulumi.yaml declares the same keys and defaults (tested). */
@@ -73,7 +109,7 @@ export const stackConfigSchema = z.strictObject({
   loadBalancerType: z.string().default("lb11"),
   ingressEnabled: z.boolean().default(true),
   serverImage: z.string().min(1).default(VERSIONS.serverImage),
-  sshPublicKeys: z.array(z.string()).default([]),
+  sshPublicKeys: z.array(z.string()).describe("a list of SSH public keys").default([]),
   k3sVersion: z.string().default(VERSIONS.k3s),
   flannelBackend: z
     .enum(["vxlan", "wireguard-native"], { error: 'must be "vxlan" or "wireguard-native"' })
@@ -129,12 +165,67 @@ export const stackConfigSchema = z.strictObject({
     .default(50),
   /** Secret: an Alertmanager webhook receiver (e.g. a chat or paging integration). */
   alertmanagerWebhookUrl: z.string().default(""),
+  /**
+   * Collect every pod's logs, the nodes' journals, the API audit log and Kubernetes events (Grafana Alloy)
+   * into Loki, shown in Grafana (with monitoringEnabled). Rules in loggingRules.ts.
+   */
+  loggingEnabled: z.boolean().default(true),
+  /** How long Loki keeps logs: a duration of whole hours, days or weeks, at least 24h (e.g. 168h, 7d, 2w). */
+  logRetention: z.string().default("7d"),
+  /** Size of Loki's persistent volume. */
+  logStorageGb: z.number().int("must be a whole number of GB").min(10, "must be at least 10").default(20),
+  /**
+   * Reboot nodes after OS updates that need one (kured), one node at a time, drained first, only inside
+   * rebootWindow and, with monitoring, only while no alert fires.
+   */
+  rebootsEnabled: z.boolean().default(true),
+  /** When kured may drain and reboot a node: {days, start, end, timeZone}; see REBOOT_WINDOW_DEFAULT. */
+  rebootWindow: rebootWindowSchema
+    .describe("a mapping {days, start, end, timeZone}")
+    .default(() => ({ ...REBOOT_WINDOW_DEFAULT, days: [...REBOOT_WINDOW_DEFAULT.days] })),
+  /**
+   * Scan the images of running workloads for vulnerabilities (Trivy operator); each tenant reads the
+   * reports of its own namespaces.
+   */
+  imageScanningEnabled: z.boolean().default(true),
+  /** OCI repository of Trivy's vulnerability database; a mirror for offline clusters. */
+  imageScanningDbRepository: z.string().default(IMAGE_SCANNING_DB_DEFAULTS.db),
+  /** OCI repository of Trivy's Java (Maven) index database; a mirror for offline clusters. */
+  imageScanningJavaDbRepository: z.string().default(IMAGE_SCANNING_DB_DEFAULTS.javaDb),
+  /**
+   * Application backups (Velero): Kubernetes objects and pod volumes to S3-compatible storage (e.g. Hetzner
+   * Object Storage). Off by default: it needs a bucket. Rules in backupRules.ts.
+   */
+  backupsEnabled: z.boolean().default(false),
+  /** https URL of the S3 endpoint, e.g. https://fsn1.your-objectstorage.com. */
+  backupS3Endpoint: z.string().default(""),
+  backupS3Bucket: z.string().default(""),
+  /** The bucket's region; for Hetzner Object Storage its location (fsn1, nbg1, hel1). */
+  backupS3Region: z.string().default(""),
+  /** Secrets: set with `pulumi config set --secret`. */
+  backupS3AccessKey: z.string().default(""),
+  backupS3SecretKey: z.string().default(""),
+  /** 5-field cron schedule (UTC) of the cluster-wide backup. */
+  backupSchedule: z.string().default("0 3 * * *"),
+  /** Days a backup is kept (its TTL) before Velero deletes it from the bucket. */
+  backupRetentionDays: z
+    .number()
+    .int("must be a whole number of days")
+    .min(1, "must keep a backup at least 1 day")
+    .default(30),
   /** Multi-tenancy: the tenants and how far the resource pool may be overcommitted. */
-  tenants: z.array(tenantSchema).default([]),
-  overcommit: overcommitSchema.default(overcommitSchema.parse({})),
-  nodes: z.array(nodeSchema, {
-    error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
-  }),
+  tenants: z
+    .array(tenantSchema.describe("a tenant (a mapping with name, quota, ...)"))
+    .describe("a list of tenants")
+    .default([]),
+  overcommit: overcommitSchema
+    .describe("a mapping {cpu, memory, storage}")
+    .default(overcommitSchema.parse({})),
+  nodes: z
+    .array(nodeSchema.describe("a node (a mapping with name, role, serverType, privateIp, ...)"), {
+      error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
+    })
+    .describe("a list of nodes"),
 });
 
 /** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
@@ -143,10 +234,12 @@ export const SECRET_CONFIG_KEYS = [
   "etcdS3SecretKey",
   "alertmanagerWebhookUrl",
   "clusterHcloudToken",
+  "backupS3AccessKey",
+  "backupS3SecretKey",
 ] as const;
 
 /** Structured keys, which Pulumi.yaml cannot declare with a type (pulumi/pulumi#11321); described there in comments. */
-export const STRUCTURED_CONFIG_KEYS = ["nodes", "tenants", "overcommit"] as const;
+export const STRUCTURED_CONFIG_KEYS = ["nodes", "tenants", "overcommit", "rebootWindow"] as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;

@@ -25,7 +25,11 @@ const hostname = z
   )
   .refine((name) => !/\.[0-9]+$/.test(name), "is an IP address, not a hostname");
 
-const quantity = z.union([z.string(), z.number()]).transform(String);
+const quantity = z
+  .union([z.string(), z.number()])
+  .describe('a quantity such as "2", 0.5 or "512Mi"')
+  .transform(String);
+const names = z.array(dnsLabel).describe("a list of names (DNS labels)");
 
 export const PRIORITY_CLASSES = ["platform-critical", "high", "default", "low"] as const;
 
@@ -57,16 +61,28 @@ export const containerLimitsSchema = z.strictObject({
   maxMemory: quantity.default("4Gi"),
 });
 
+export const tenantBackupSchema = z.strictObject({
+  /** 5-field cron schedule (UTC) of the tenant's backups. */
+  schedule: z.string(),
+  /** Days each of them is kept. @default backupRetentionDays */
+  retentionDays: z.number().int("must be a whole number of days").min(1, "must be at least 1").optional(),
+});
+
 export const tenantSchema = z.strictObject({
   name: dnsLabel,
   /** Namespaces of the tenant. @default [name] */
-  namespaces: z.array(dnsLabel).min(1, "must list at least one namespace").optional(),
+  namespaces: names.min(1, "must list at least one namespace").optional(),
   /** People or systems that get a kubeconfig for the tenant's namespaces. */
-  users: z.array(dnsLabel).default([]),
+  users: names.default([]),
   /** Applied to each of the tenant's namespaces. */
-  quota: quotaSchema,
-  limits: containerLimitsSchema.default(containerLimitsSchema.parse({})),
-  priorityClasses: z.array(z.enum(PRIORITY_CLASSES)).default(["default", "low"]),
+  quota: quotaSchema.describe("a mapping of quota values (requestsCpu, requestsMemory, ...)"),
+  limits: containerLimitsSchema
+    .describe("a mapping of container defaults and maxima")
+    .default(containerLimitsSchema.parse({})),
+  priorityClasses: z
+    .array(z.enum(PRIORITY_CLASSES))
+    .describe("a list of priority classes")
+    .default(["default", "low"]),
   podSecurity: z
     .enum(["restricted", "baseline"], { error: 'must be "restricted" or "baseline"' })
     .default("restricted"),
@@ -75,9 +91,9 @@ export const tenantSchema = z.strictObject({
    * certificates for (cert-manager Certificates): nothing else is admitted in its namespaces.
    * @default [] (no Ingress host and no certificate)
    */
-  hostnames: z.array(hostname).optional(),
+  hostnames: z.array(hostname).describe("a list of hostnames").optional(),
   /** Other namespaces whose pods may connect to this tenant's pods (ingress and monitoring always may). */
-  allowFrom: z.array(dnsLabel).default([]),
+  allowFrom: names.default([]),
   /**
    * Whether the tenant's pods may open connections to the internet (every address outside the private
    * and link-local ranges, which hold the cluster's nodes and pods and Hetzner's metadata service). Most workloads call external APIs, so it is on unless switched off for the tenant.
@@ -90,6 +106,11 @@ export const tenantSchema = z.strictObject({
    * @default false
    */
   allowDeletion: z.boolean().default(false),
+  /**
+   * A backup schedule of the tenant's own (with backupsEnabled), on top of the cluster-wide one that
+   * covers every namespace: its namespaces only, e.g. more often or kept longer. Rules in backupRules.ts.
+   */
+  backup: tenantBackupSchema.describe("a mapping {schedule, retentionDays}").optional(),
 });
 
 export const overcommitSchema = z.strictObject({

@@ -50,6 +50,8 @@ export class DeployRunner {
   constructor(
     private readonly stack: string,
     private readonly projectDir: string,
+    /** Called when a run ends: an `up` changes the stack's outputs, the console's last deployment. */
+    private readonly onFinished: (action: DeployAction) => void = () => undefined,
   ) {}
 
   get(id: string): DeployJob | undefined {
@@ -83,6 +85,7 @@ export class DeployRunner {
       )
       .finally(() => {
         job.finished = true;
+        this.onFinished(action);
       });
     return job;
   }

@@ -9,42 +9,31 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument, type Document, type ToStringOptions } from "yaml";
-import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors";
-import { parseStackConfig } from "../config/load";
-import type { StackConfig } from "../config/schema";
-import { assertSafeTransition, type LastDeployment } from "../config/transition";
-import { readStackConfig, readStackSecretKeys } from "../plan/stackFile";
+import type { ConfigProblem } from "../config/errors";
+import type { LastDeployment } from "../config/transition";
+import {
+  generalProblem,
+  toConsoleProblems,
+  validateStackFile,
+  type ConsoleProblem,
+  type EditFocus,
+  type Validation,
+} from "./validation";
 
 /**
- * The stack file as the console reads and writes it. Every write is validated by the project's own
- * parser (and the transition rules against the committed version) before it replaces the file, and
- * replaces it atomically: a temp file in the same directory, fsynced, then renamed over the original.
+ * The stack file as the console reads and writes it. Every edit is validated by the project's own parser
+ * and the transition rules against the last deployment before it replaces the file, and replaces it
+ * atomically: a temp file in the same directory, fsynced, then renamed over the original. The texts the
+ * console replaced are kept, so that an edit can be undone.
  */
 
 /** With these options an untouched document prints byte for byte as it was read. */
 export const YAML_FORMAT: ToStringOptions = { lineWidth: 0, flowCollectionPadding: false };
 
-export interface ConsoleProblem {
-  path: (string | number)[];
-  message: string;
-  /** `hetzner-k8s:nodes[3].serverType: ...`, as the plan prints it. */
-  line: string;
-  /** The form field the problem belongs to (`serverType`, `quota.pods`), when it is about the edited entry. */
-  field?: string;
-}
-
-/** Which list entry an edit is about, so that problems can be mapped to its form fields. */
-export interface EditFocus {
-  key: "nodes" | "tenants";
-  index: number;
-}
-
-export type Validation = { ok: true; config: StackConfig } | { ok: false; problems: ConsoleProblem[] };
-
-export type EditResult = { ok: true } | { ok: false; status: number; problems: ConsoleProblem[] };
+export type EditResult =
+  { ok: true; changed: boolean } | { ok: false; status: number; problems: ConsoleProblem[] };
 
 /** Thrown by an edit function to refuse the edit with problems of its own. */
 export class EditRefused extends Error {
@@ -53,53 +42,6 @@ export class EditRefused extends Error {
     readonly status = 400,
   ) {
     super(problems.map((problem) => problem.message).join("; "));
-  }
-}
-
-export function toConsoleProblems(problems: readonly ConfigProblem[], focus?: EditFocus): ConsoleProblem[] {
-  return problems.map((problem) => {
-    const result: ConsoleProblem = {
-      path: [...problem.path],
-      message: problem.message,
-      line: formatProblem(problem),
-    };
-    const [key, index, ...rest] = problem.path;
-    if (focus && key === focus.key && index === focus.index && rest.length > 0) result.field = rest.join(".");
-    return result;
-  });
-}
-
-/** Validates a stack file on disk exactly as `npm run plan` does, plus the transition rules when given. */
-export function validateStackFile(
-  stackFile: string,
-  projectDir: string,
-  lastDeployment?: LastDeployment,
-  focus?: EditFocus,
-): Validation {
-  try {
-    const config = parseStackConfig(
-      readStackConfig(stackFile, projectDir),
-      readStackSecretKeys(stackFile),
-      lastDeployment?.nodes,
-    );
-    if (lastDeployment) assertSafeTransition(lastDeployment, config);
-    return { ok: true, config };
-  } catch (error) {
-    if (error instanceof ConfigError)
-      return { ok: false, problems: toConsoleProblems(error.problems, focus) };
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, problems: [{ path: [], message, line: message }] };
-  }
-}
-
-/** Validates stack file text that is not on disk (the committed version) through a private temp file. */
-export function validateStackText(text: string, projectDir: string): Validation {
-  const file = path.join(tmpdir(), `hetzner-k8s-console-${randomBytes(8).toString("hex")}.yaml`);
-  writeFileDurably(file, text, 0o600);
-  try {
-    return validateStackFile(file, projectDir);
-  } finally {
-    rmSync(file, { force: true });
   }
 }
 
@@ -126,13 +68,20 @@ function fsyncDirectory(directory: string): void {
   }
 }
 
+/** How many earlier versions undo can go back through. */
+const HISTORY_LIMIT = 50;
+
 export class StackStore {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Texts the console's own writes replaced, oldest first. */
+  private readonly history: string[] = [];
+  /** What the console last wrote: undo refuses when the file changed since, outside the console. */
+  private lastWritten: string | undefined;
 
   constructor(
     readonly stackFile: string,
     readonly projectDir: string,
-    /** The nodes of the committed version, which edits must change safely from (undefined: none known). */
+    /** The last deployment edits must change safely from (undefined: none known). */
     private readonly lastDeployment: () => LastDeployment | undefined,
   ) {}
 
@@ -141,31 +90,92 @@ export class StackStore {
   }
 
   validateCurrent(): Validation {
-    return validateStackFile(this.stackFile, this.projectDir);
+    return validateStackFile(this.stackFile, this.projectDir, this.lastDeployment());
+  }
+
+  /** Whether undo has something to go back to, and if not, why. */
+  undoAvailability(): { available: boolean; reason?: string } {
+    if (this.history.length === 0)
+      return { available: false, reason: "no edit made in this console to undo" };
+    if (this.readText() !== this.lastWritten)
+      return { available: false, reason: "the stack file changed outside the console since its last edit" };
+    return { available: true };
   }
 
   /**
    * Applies `edit` to the parsed document and writes the result if, and only if, the whole stack is
-   * valid afterwards. Edits are serialized so that each one starts from the file the previous one wrote.
+   * valid afterwards; with `dryRun` only says whether it would. Edits are serialized so that each one
+   * starts from the file the previous one wrote.
    */
   edit(
     edit: (doc: Document) => EditFocus | undefined,
-    extraProblems: ConfigProblem[] = [],
+    options: { dryRun?: boolean } = {},
   ): Promise<EditResult> {
-    const run = this.queue.then(() => this.editNow(edit, extraProblems));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serialized(() => this.editNow(edit, options.dryRun === true));
   }
 
-  private editNow(
-    edit: (doc: Document) => EditFocus | undefined,
-    extraProblems: ConfigProblem[],
-  ): EditResult {
+  /** Goes back to the text before the console's last write. */
+  undo(): Promise<EditResult> {
+    return this.serialized(() => {
+      const availability = this.undoAvailability();
+      if (!availability.available)
+        return { ok: false, status: 409, problems: [generalProblem(availability.reason ?? "")] };
+      const previous = this.history.pop() ?? "";
+      this.replace(previous);
+      return { ok: true, changed: true };
+    });
+  }
+
+  /**
+   * Writes `text` (the committed version) over every edit. Not validated: it is the version the edits
+   * started from; undo brings the edits back.
+   */
+  restore(text: string): Promise<EditResult> {
+    return this.serialized(() => {
+      const current = this.readText();
+      if (current === text) return { ok: true, changed: false };
+      this.remember(current);
+      this.replace(text);
+      return { ok: true, changed: true };
+    });
+  }
+
+  private serialized(run: () => EditResult): Promise<EditResult> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private remember(text: string): void {
+    this.history.push(text);
+    if (this.history.length > HISTORY_LIMIT) this.history.shift();
+  }
+
+  private tempFile(): string {
+    return path.join(
+      path.dirname(this.stackFile),
+      `.${path.basename(this.stackFile)}.${randomBytes(6).toString("hex")}.console-tmp`,
+    );
+  }
+
+  private replace(text: string): void {
+    const temp = this.tempFile();
+    writeFileDurably(temp, text, statSync(this.stackFile).mode & 0o777);
+    try {
+      renameSync(temp, this.stackFile);
+      fsyncDirectory(path.dirname(this.stackFile));
+      this.lastWritten = text;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  private editNow(edit: (doc: Document) => EditFocus | undefined, dryRun: boolean): EditResult {
     const before = this.readText();
     const doc = parseDocument(before);
     if (doc.errors.length > 0) {
       const message = `the stack file is not valid YAML: ${doc.errors[0].message}`;
-      return { ok: false, status: 409, problems: [{ path: [], message, line: message }] };
+      return { ok: false, status: 409, problems: [generalProblem(message)] };
     }
     let focus: EditFocus | undefined;
     try {
@@ -176,21 +186,19 @@ export class StackStore {
       throw error;
     }
     const text = doc.toString(YAML_FORMAT);
-    if (text === before) return { ok: true };
+    if (text === before) return { ok: true, changed: false };
 
-    const directory = path.dirname(this.stackFile);
-    const temp = path.join(
-      directory,
-      `.${path.basename(this.stackFile)}.${randomBytes(6).toString("hex")}.console-tmp`,
-    );
+    const temp = this.tempFile();
     writeFileDurably(temp, text, statSync(this.stackFile).mode & 0o777);
     try {
       const result = validateStackFile(temp, this.projectDir, this.lastDeployment(), focus);
-      const problems = [...toConsoleProblems(extraProblems, focus), ...(result.ok ? [] : result.problems)];
-      if (problems.length > 0) return { ok: false, status: 400, problems };
+      if (!result.ok) return { ok: false, status: 400, problems: result.problems };
+      if (dryRun) return { ok: true, changed: true };
       renameSync(temp, this.stackFile);
-      fsyncDirectory(directory);
-      return { ok: true };
+      fsyncDirectory(path.dirname(this.stackFile));
+      this.remember(before);
+      this.lastWritten = text;
+      return { ok: true, changed: true };
     } finally {
       rmSync(temp, { force: true });
     }

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, visit, YAMLMap, YAMLSeq, type Document, type Node } from "yaml";
 import { PROJECT } from "../config/errors";
-import { EditRefused, type EditFocus } from "./stackStore";
+import { EditRefused } from "./stackStore";
+import type { EditFocus } from "./validation";
 
 /**
  * Comment-preserving edits of the stack file through the `yaml` Document API. Only the entries an edit
@@ -109,7 +110,8 @@ function mergeKeys(doc: Document, map: YAMLMap, value: JsonObject, keys: readonl
   }
 }
 
-export const NODE_FIELDS = [
+/** What a new node's form sets. */
+export const NEW_NODE_FIELDS = [
   "name",
   "role",
   "serverType",
@@ -117,10 +119,20 @@ export const NODE_FIELDS = [
   "location",
   "volumeSizeGb",
   "labels",
+  "taints",
   "deleteProtection",
 ] as const;
 
-/** Keeps the fields a node form may set, dropping empty ones (an empty field means "use the default"). */
+/** What an edit of an existing node may change (name, role, address and location are its identity). */
+export const NODE_UPDATE_FIELDS = [
+  "labels",
+  "taints",
+  "serverType",
+  "volumeSizeGb",
+  "deleteProtection",
+] as const;
+
+/** Keeps the named fields, dropping empty ones (an empty field means "use the default"). */
 export function pickFields(body: unknown, fields: readonly string[]): JsonObject {
   const result: JsonObject = {};
   if (!isPlainObject(body)) return result;
@@ -132,10 +144,16 @@ export function pickFields(body: unknown, fields: readonly string[]): JsonObject
   return result;
 }
 
-export function addNode(doc: Document, node: JsonObject): EditFocus {
+/**
+ * Removes `remove` and appends `add` in one edit, so that the result is validated as a whole: growing the
+ * control plane from 3 to 5 passes through no even count, and a failed server is replaced in one step.
+ */
+export function changeNodes(doc: Document, add: JsonObject[], remove: string[]): EditFocus {
   const list = listOf(doc, "nodes");
-  list.add(createValue(doc, node));
-  return { key: "nodes", index: list.items.length - 1 };
+  for (const name of remove) removeEntry(list, "nodes", name);
+  const first = list.items.length;
+  for (const node of add) list.add(createValue(doc, node));
+  return { key: "nodes", indexes: add.map((_, offset) => first + offset) };
 }
 
 export function updateNode(
@@ -147,13 +165,12 @@ export function updateNode(
   const list = listOf(doc, "nodes");
   const index = indexByName(list, "nodes", name);
   mergeKeys(doc, itemMap(list, index), changes, keys);
-  return { key: "nodes", index };
+  return { key: "nodes", indexes: [index] };
 }
 
-/** Removes a node; a comment written above it moves to whatever follows, so no comment is lost. */
-export function removeNode(doc: Document, name: string): void {
-  const list = listOf(doc, "nodes");
-  const index = indexByName(list, "nodes", name);
+/** Removes an entry; a comment written above it moves to whatever follows, so no comment is lost. */
+function removeEntry(list: YAMLSeq, key: "nodes" | "tenants", name: string): void {
+  const index = indexByName(list, key, name);
   const [removed] = list.items.splice(index, 1);
   const comment = isMap(removed) ? removed.commentBefore : undefined;
   if (!comment) return;
@@ -162,7 +179,26 @@ export function removeNode(doc: Document, name: string): void {
   else list.comment = list.comment ? `${comment}\n${list.comment}` : comment;
 }
 
-export const TENANT_FIELDS = ["name", "namespaces", "users", "quota", "limits", "podSecurity"] as const;
+export function removeNode(doc: Document, name: string): void {
+  removeEntry(listOf(doc, "nodes"), "nodes", name);
+}
+
+export function removeTenant(doc: Document, name: string): void {
+  removeEntry(listOf(doc, "tenants"), "tenants", name);
+}
+
+/** The tenant fields the console edits; others in an entry (hostnames, egressInternet) are left as they are. */
+export const TENANT_FIELDS = [
+  "name",
+  "namespaces",
+  "users",
+  "quota",
+  "limits",
+  "podSecurity",
+  "priorityClasses",
+  "allowFrom",
+  "allowDeletion",
+] as const;
 
 export function upsertTenant(doc: Document, tenant: JsonObject, existingName?: string): EditFocus {
   const list = listOf(doc, "tenants");
@@ -172,9 +208,9 @@ export function upsertTenant(doc: Document, tenant: JsonObject, existingName?: s
       throw new EditRefused([{ path: ["tenants"], message: `a tenant named "${name}" already exists` }], 409);
     }
     list.add(createValue(doc, tenant));
-    return { key: "tenants", index: list.items.length - 1 };
+    return { key: "tenants", indexes: [list.items.length - 1] };
   }
   const index = indexByName(list, "tenants", existingName);
   mergeKeys(doc, itemMap(list, index), tenant, TENANT_FIELDS);
-  return { key: "tenants", index };
+  return { key: "tenants", indexes: [index] };
 }

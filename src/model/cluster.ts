@@ -51,7 +51,9 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),
     cloudInit: buildCloudInit(config.sshPublicKeys),
     k3s: buildK3sModel(config, nodes, api.privateIp),
-    tenants: config.tenants.map(buildTenant),
+    tenants: config.tenants.map((tenant) =>
+      buildTenant(tenant, { imageScanning: config.imageScanningEnabled }),
+    ),
     pool: buildPool(config),
   };
 }

@@ -1,5 +1,6 @@
 import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
+import { tenantReportRules } from "./platform/imageScanning";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
 import { defaultDenyIngress } from "./platform/networkPolicies";
 import { TENANT_LABEL } from "./platform/releases";
@@ -188,7 +189,7 @@ const READ = ["get", "list", "watch"];
  * network policies, roles and bindings are read-only to them, and nothing grants escalate, bind or
  * impersonate.
  */
-export function tenantRoleRules(): Record<string, unknown>[] {
+export function tenantRoleRules(options: TenantRbacOptions = {}): Record<string, unknown>[] {
   return [
     {
       apiGroups: [""],
@@ -224,7 +225,15 @@ export function tenantRoleRules(): Record<string, unknown>[] {
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: READ },
     { apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: ALL_VERBS },
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: READ },
+    // With image scanning, the Trivy operator's reports on the namespace's workloads, read-only.
+    ...(options.imageScanning ? tenantReportRules() : []),
   ];
+}
+
+/** What the cluster adds to every tenant's Role. */
+export interface TenantRbacOptions {
+  /** imageScanningEnabled: read the scan reports of the tenant's namespaces (model/platform/imageScanning.ts). */
+  imageScanning?: boolean;
 }
 
 function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
@@ -535,7 +544,7 @@ export function withNodesExcepted<T>(manifest: Manifest, nodeCidrs: readonly T[]
   return { ...manifest, spec: { ...spec, egress } };
 }
 
-export function buildTenant(tenant: TenantConfig): TenantModel {
+export function buildTenant(tenant: TenantConfig, rbac: TenantRbacOptions = {}): TenantModel {
   const namespaces = tenantNamespaces(tenant);
   // A dot cannot occur in a tenant or user name, so `<tenant>.<user>` names no other tenant's user.
   const users: TenantUser[] = tenant.users.map((name) => ({
@@ -555,7 +564,7 @@ export function buildTenant(tenant: TenantConfig): TenantModel {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: metadata(TENANT_ROLE, namespace, labels),
-      rules: tenantRoleRules(),
+      rules: tenantRoleRules(rbac),
     },
     ...users.map((user) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",

@@ -1,6 +1,7 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, formatKeyPath, PROJECT, type ConfigProblem } from "../config/errors";
+import { ConfigError, formatKeyPath, formatProblemIn, PROJECT, type ConfigProblem } from "../config/errors";
 import { parseNodesOutput } from "../config/lastDeployment";
 import { parseStackConfig, type RawConfig } from "../config/load";
 import { checkServerTypeNotices } from "../config/rules";
@@ -13,10 +14,13 @@ import {
   type LastDeployment,
   type PreviousNode,
 } from "../config/transition";
-import { diffPlans, renderDiff, summarizeDiff } from "./diff";
+import { diffPlans, summarizeDiff } from "./diff";
+import { explainDiff } from "./diffNotes";
+import { renderDiff } from "./renderDiff";
 import { evaluatePlan } from "./evaluate";
 import { renderPlan } from "./render";
-import { readStackConfig, readStackSecretKeys, stackFileFor } from "./stackFile";
+import { costChangeJson, costJson, renderCostChange } from "./renderCost";
+import { listStacks, readStackConfig, readStackSecretKeys, stackFileFor } from "./stackFile";
 
 /**
  * `npm run plan -- --stack dev [--config file] [--previous file] [--diff file] [--json]`: evaluate the
@@ -31,6 +35,15 @@ interface PlanOptions {
   previous?: string;
   diff?: string;
   json?: boolean;
+  /** Percent. */
+  vat?: number;
+}
+
+function parseVatPercent(text: string): number {
+  const value = Number(text.replace(/%$/, ""));
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 100)
+    throw new InvalidArgumentError(`expected a percentage from 0 to 100, got "${text}"`);
+  return value;
 }
 
 /** A warning as `--json` carries it: the key as `pulumi config` names it, and what stderr says about it. */
@@ -39,9 +52,37 @@ export interface PlanWarning {
   message: string;
 }
 
+/** A file as problem lines name it: relative to the working directory when inside it, else absolute. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+/** Runs a step whose problems are about one file, so that each problem line names that file. */
+function inFile<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw error instanceof ConfigError ? error.inFile(file) : error;
+  }
+}
+
+/** The stack file to evaluate; a stack without one is refused with the stacks there are. */
+function stackFileOf(options: PlanOptions, projectDir: string): string {
+  if (options.config) return path.resolve(options.config);
+  const file = stackFileFor(projectDir, options.stack);
+  if (existsSync(file)) return file;
+  const stacks = listStacks(projectDir);
+  const known =
+    stacks.length > 0 ? `the stacks here are ${stacks.join(", ")}` : "there is no Pulumi.<stack>.yaml here";
+  throw new ConfigError([{ path: [], message: `no such stack file (${known})` }], file);
+}
+
 /** Reads and validates a stack file the way `pulumi up` would see it. */
 function loadConfig(stackFile: string, projectDir: string, last: LastDeployment = FIRST_DEPLOYMENT) {
-  return parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile), last.nodes);
+  return inFile(stackFile, () =>
+    parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile), last.nodes),
+  );
 }
 
 /**
@@ -50,8 +91,10 @@ function loadConfig(stackFile: string, projectDir: string, last: LastDeployment 
  * which reads the running servers from the stack's outputs.
  */
 function loadPrevious(stackFile: string, projectDir: string) {
-  const raw = readStackConfig(stackFile, projectDir);
-  return parseStackConfig(raw, readStackSecretKeys(stackFile), runningServersOf(raw));
+  return inFile(stackFile, () => {
+    const raw = readStackConfig(stackFile, projectDir);
+    return parseStackConfig(raw, readStackSecretKeys(stackFile), runningServersOf(raw));
+  });
 }
 
 /** The nodes of a raw stack config as servers that run, each in its effective location. */
@@ -89,7 +132,7 @@ function warningsOf(config: StackConfig): PlanWarning[] {
 
 export async function runPlanCommand(argv: string[], projectDir: string): Promise<number> {
   const program = new Command()
-    .name("plan")
+    .name("hetzner-k8s plan")
     .description(
       "Evaluate the cluster program offline (no cloud, no Pulumi CLI) and print what it would create.",
     )
@@ -104,6 +147,11 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
       "print what changes from the stack file to this one (create, update, replace, delete)",
     )
     .option("--json", "print the plan (or the diff) as one JSON document")
+    .option(
+      "--vat <percent>",
+      "VAT rate of the gross cost, in percent (default 19, Germany's; 0 for reverse charge)",
+      parseVatPercent,
+    )
     .exitOverride();
   try {
     program.parse(argv, { from: "user" });
@@ -113,49 +161,70 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     throw error;
   }
   const options = program.opts<PlanOptions>();
-  const stackFile = options.config ? path.resolve(options.config) : stackFileFor(projectDir, options.stack);
 
+  let stackFile: string;
   let config;
   let edited;
   try {
-    const previous = options.previous
-      ? deploymentOf(loadPrevious(path.resolve(options.previous), projectDir))
-      : undefined;
+    stackFile = stackFileOf(options, projectDir);
+    const previousFile = options.previous && path.resolve(options.previous);
+    const previous = previousFile ? deploymentOf(loadPrevious(previousFile, projectDir)) : undefined;
     config = loadConfig(stackFile, projectDir, previous);
-    if (previous) {
-      assertSafeTransition(previous, config);
+    if (previous && previousFile) {
+      const checked = config;
+      // The change's problems are about the stack file that makes it.
+      inFile(stackFile, () => assertSafeTransition(previous, checked));
       // Said, so that a clean check is not mistaken for one that never ran.
       process.stderr.write(
-        `checked against the last deployment ${path.relative(process.cwd(), path.resolve(options.previous ?? ""))}: ` +
-          `the change passes the checks of pulumi up\n`,
+        `checked against the last deployment ${shownPath(previousFile)}: the change passes the checks of pulumi up\n`,
       );
     }
     if (options.diff) {
-      edited = loadConfig(path.resolve(options.diff), projectDir, deploymentOf(config));
+      const diffFile = path.resolve(options.diff);
+      const last = deploymentOf(config);
+      const changed = loadConfig(diffFile, projectDir, last);
       // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.
-      assertSafeTransition(deploymentOf(config), edited);
+      inFile(diffFile, () => assertSafeTransition(last, changed));
+      edited = changed;
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(error.lines.join("\n") + "\n");
+    const file = error.file === undefined ? undefined : shownPath(error.file);
+    for (const problem of error.problems) process.stderr.write(`${formatProblemIn(file, problem)}\n`);
     return EXIT_INVALID_CONFIG;
   }
   // On stderr, so that stdout stays one JSON document with --json (which carries them as `warnings`).
   const warnings = warningsOf(edited ?? config);
   for (const warning of warnings) process.stderr.write(`warning: ${warning.path}: ${warning.message}\n`);
-  const plan = await evaluatePlan(options.stack, config);
+  const costOptions = options.vat === undefined ? {} : { vatRate: options.vat / 100 };
+  const plan = await evaluatePlan(options.stack, config, costOptions);
   if (edited && options.diff) {
-    const diff = diffPlans(plan, await evaluatePlan(options.stack, edited));
+    const editedPlan = await evaluatePlan(options.stack, edited, costOptions);
+    const diff = explainDiff(plan, editedPlan, diffPlans(plan, editedPlan));
     const to = path.relative(process.cwd(), path.resolve(options.diff));
     process.stdout.write(
       options.json
-        ? JSON.stringify({ ...diff, summary: summarizeDiff(diff), warnings }, null, 2) + "\n"
-        : renderDiff(diff, path.relative(process.cwd(), stackFile), to),
+        ? JSON.stringify(
+            {
+              ...diff,
+              summary: summarizeDiff(diff),
+              cost: costChangeJson(plan.cost, editedPlan.cost),
+              warnings,
+            },
+            null,
+            2,
+          ) + "\n"
+        : renderDiff(diff, path.relative(process.cwd(), stackFile), to, {
+            notes: diff.notes,
+            cost: renderCostChange(plan.cost, editedPlan.cost),
+          }),
     );
     return 0;
   }
   process.stdout.write(
-    options.json ? JSON.stringify({ ...plan, warnings }, null, 2) + "\n" : renderPlan(plan),
+    options.json
+      ? JSON.stringify({ ...plan, cost: costJson(plan.cost), warnings }, null, 2) + "\n"
+      : renderPlan(plan),
   );
   return 0;
 }

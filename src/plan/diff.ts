@@ -1,50 +1,22 @@
 import type { Plan, PlannedResource } from "./evaluate";
+import { replacedOn } from "./replacements";
+import { SECRET, secretDigestsOf } from "./values";
 
 /**
- * What changes between two plans: resources created, updated (which inputs), replaced (inputs that
- * Hetzner, or the provider, can only change by re-creating the resource, and those a resource's
- * replaceOnChanges names) and deleted. Inputs a resource ignores (its ignoreChanges) are not changes.
- * Values only known after apply compare as equal, and so do secrets, which the plan masks.
+ * What changes between two plans: resources created, updated (which inputs), replaced (inputs the
+ * provider can only change by re-creating the resource, read from the providers in replacements.ts, and
+ * those a resource's replaceOnChanges names) and deleted. Inputs a resource ignores (its ignoreChanges)
+ * are not changes; they are listed apart as `unapplied`. Values only known after apply compare as equal;
+ * a secret shows as changed, without its value, when its fingerprint differs (values.ts).
  */
-
-/** Inputs whose change forces a new resource, by type; a key covers everything below it. */
-export const REPLACED_ON: Record<string, string[]> = {
-  "hcloud:index/server:Server": ["location", "datacenter", "image", "networks", "userData", "sshKeys"],
-  "hcloud:index/volume:Volume": ["location", "format"],
-  "hcloud:index/volumeAttachment:VolumeAttachment": ["serverId", "volumeId"],
-  "hcloud:index/network:Network": ["ipRange"],
-  "hcloud:index/networkSubnet:NetworkSubnet": ["networkId", "networkZone", "type", "ipRange"],
-  "hcloud:index/loadBalancer:LoadBalancer": ["location", "networkZone"],
-  "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork": ["loadBalancerId", "networkId", "subnetId", "ip"],
-  "hcloud:index/loadBalancerService:LoadBalancerService": ["loadBalancerId", "listenPort"],
-  "hcloud:index/loadBalancerTarget:LoadBalancerTarget": [
-    "loadBalancerId",
-    "type",
-    "labelSelector",
-    "serverId",
-    "ip",
-  ],
-  "hcloud:index/placementGroup:PlacementGroup": ["type"],
-  "hcloud:index/sshKey:SshKey": ["publicKey"],
-  "tls:index/privateKey:PrivateKey": ["algorithm", "ecdsaCurve", "rsaBits"],
-  "random:index/randomPassword:RandomPassword": [
-    "length",
-    "special",
-    "upper",
-    "lower",
-    "numeric",
-    "minSpecial",
-  ],
-  "command:remote:Command": ["triggers"],
-  "kubernetes:helm.sh/v3:Release": ["name", "namespace"],
-};
-const KUBERNETES_IDENTITY = ["metadata.name", "metadata.namespace", "apiVersion", "kind"];
 
 /** One changed input, as the plan shows it (secrets as `[secret]`, unknowns as known after apply). */
 export interface ValueChange {
   path: string;
   before: unknown;
   after: unknown;
+  /** A secret input whose value changed: both sides show as `[secret]`. */
+  secret?: true;
 }
 
 export interface ResourceChange {
@@ -57,6 +29,8 @@ export interface ResourceChange {
   values?: ValueChange[];
   /** A deletion the engine only forgets: the object stays in the cloud (`retainOnDelete`). */
   retained?: boolean;
+  /** What a changed command does when it runs, in words (see diffNotes.ts), instead of its script text. */
+  meaning?: string[];
 }
 
 export interface PlanDiff {
@@ -64,6 +38,11 @@ export interface PlanDiff {
   update: ResourceChange[];
   replace: ResourceChange[];
   delete: ResourceChange[];
+  /**
+   * Resources whose inputs differ only where the resource ignores changes (a server's image, its user
+   * data): `pulumi up` changes nothing on them, and the difference applies to what is created later.
+   */
+  unapplied: ResourceChange[];
 }
 
 function join(path: string, key: string | number): string {
@@ -107,13 +86,24 @@ export function changedPaths(before: unknown, after: unknown): string[] {
   return changedValues(before, after).map((value) => value.path);
 }
 
-/** True when `path` is `prefix` or lies below it (`networks[0].ip` is below `networks`). */
-function isUnder(path: string, prefix: string): boolean {
-  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+/** Secret inputs masked alike on both sides whose values differ (known secrets only). */
+function changedSecrets(before: PlannedResource, after: PlannedResource): ValueChange[] {
+  const old = secretDigestsOf(before);
+  return Object.entries(secretDigestsOf(after))
+    .filter(([path, digest]) => old[path] !== undefined && old[path] !== digest)
+    .map(([path]) => ({ path, before: SECRET, after: SECRET, secret: true }));
 }
 
-function replacedOn(type: string): string[] {
-  return REPLACED_ON[type] ?? (type.startsWith("kubernetes:") ? KUBERNETES_IDENTITY : []);
+/**
+ * True when `path` is `prefix` or lies below it (`networks[0].ip` is below `networks`); `[*]` in a prefix
+ * matches any index, as in replaceOnChanges (`triggers[*]`, which @pulumi/command sets itself).
+ */
+export function isUnder(path: string, prefix: string): boolean {
+  const pattern = prefix
+    .split("[*]")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("\\[\\d+\\]");
+  return new RegExp(`^${pattern}($|[.[])`).test(path);
 }
 
 function change(resource: PlannedResource, paths: string[]): ResourceChange {
@@ -122,7 +112,7 @@ function change(resource: PlannedResource, paths: string[]): ResourceChange {
 
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const old = new Map(before.resources.map((resource) => [resource.urn, resource]));
-  const result: PlanDiff = { create: [], update: [], replace: [], delete: [] };
+  const result: PlanDiff = { create: [], update: [], replace: [], delete: [], unapplied: [] };
   for (const resource of after.resources) {
     const previous = old.get(resource.urn);
     if (!previous) {
@@ -130,13 +120,22 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
       continue;
     }
     const ignored = resource.options.ignoreChanges;
-    const values = changedValues(previous.inputs, resource.inputs).filter(
-      (value) => !ignored.some((prefix) => isUnder(value.path, prefix)),
-    );
+    const all = [...changedValues(previous.inputs, resource.inputs), ...changedSecrets(previous, resource)];
+    const values = all.filter((value) => !ignored.some((prefix) => isUnder(value.path, prefix)));
     const paths = values.map((value) => value.path);
     if (JSON.stringify(previous.options) !== JSON.stringify(resource.options))
       paths.push("(resource options)");
-    if (paths.length === 0) continue;
+    if (paths.length === 0) {
+      if (all.length > 0)
+        result.unapplied.push({
+          ...change(
+            resource,
+            all.map((value) => value.path),
+          ),
+          values: all,
+        });
+      continue;
+    }
     // What the provider replaces on, and what the program asks the engine to (replaceOnChanges, "*" all).
     const replacing = [...replacedOn(resource.type), ...resource.options.replaceOnChanges];
     const forcing = paths.filter(
@@ -161,39 +160,4 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
 
 export function summarizeDiff(diff: PlanDiff): string {
   return `Plan: ${diff.create.length} to create, ${diff.update.length} to update, ${diff.replace.length} to replace, ${diff.delete.length} to delete`;
-}
-
-/** A value as one line of the diff: strings quoted, several lines counted, long ones cut. */
-export function formatValue(value: unknown): string {
-  if (value === undefined) return "(none)";
-  if (typeof value === "string" && value.includes("\n")) return `(${value.split("\n").length} lines)`;
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-const SHOWN_VALUES = 6;
-
-export function renderDiff(diff: PlanDiff, from: string, to: string): string {
-  const lines = [`Changes from ${from} to ${to}:`];
-  const add = (symbol: string, verb: string, changes: ResourceChange[]) => {
-    for (const entry of changes) {
-      const detail =
-        entry.paths.length > 0
-          ? `  (${entry.paths.slice(0, 6).join(", ")}${entry.paths.length > 6 ? ", ..." : ""})`
-          : "";
-      const shownVerb = entry.retained ? "forget" : verb;
-      const retained = entry.retained ? "  (retained in Hetzner: only removed from the stack)" : "";
-      lines.push(`  ${symbol} ${shownVerb.padEnd(7)} ${entry.type}  ${entry.name}${detail}${retained}`);
-      const values = entry.values ?? [];
-      for (const value of values.slice(0, SHOWN_VALUES))
-        lines.push(`        ${value.path}: ${formatValue(value.before)} → ${formatValue(value.after)}`);
-      if (values.length > SHOWN_VALUES) lines.push(`        ... ${values.length - SHOWN_VALUES} more`);
-    }
-  };
-  add("+", "create", diff.create);
-  add("~", "update", diff.update);
-  add("±", "replace", diff.replace);
-  add("-", "delete", diff.delete);
-  if (lines.length === 1) lines.push("  no changes");
-  return [...lines, "", summarizeDiff(diff)].join("\n") + "\n";
 }

@@ -2,12 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../config/errors";
 import { parseK3sVersion } from "../config/k3sRules";
 import type { StackConfig } from "../config/schema";
+import { ineffectiveKeys, type ConfigNote } from "../config/ineffectiveKeys";
+import { buildClusterModel } from "../model/cluster";
+import { computeCost, type CostBreakdown, type CostOptions } from "../model/cost";
+import type { K3sNodeModel } from "../model/k3s";
 import { buildPool, type PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
 import { k3sRoleOf } from "./bootstrapPath";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
 import { createSecrecyProbe, resourceKey } from "./secrecy";
-import { maskInputs, resolveOutput, type ResolvedOutput } from "./values";
+import { maskInputs, rememberSecretDigests, resolveOutput, type ResolvedOutput } from "./values";
 
 /** One resource of the plan, in the shape `plan --json` prints. */
 export interface PlannedResource {
@@ -34,6 +38,25 @@ export interface PlannedNode {
   role: "control-plane" | "worker";
   /** "server (cluster-init)", "server" or "agent". */
   k3sRole: string;
+  serverType: string;
+  location: string;
+  volumeSizeGb?: number;
+  /** Kubernetes node labels: the stack file's and the program's own. */
+  labels: Record<string, string>;
+  /** As k3s registers them: `key[=value]:Effect`. */
+  taints: string[];
+  /** /etc/rancher/k3s/config.yaml as the node's reconfigure writes it (no secrets: the token is a file). */
+  k3sConfig: Record<string, unknown>;
+}
+
+/** Settings the diff explains in words: what a change to them does to servers that already run. */
+export interface PlannedCluster {
+  image: string;
+  /** Public keys cloud-init writes at a server's first boot. */
+  sshPublicKeys: string[];
+  drain: { onRemoval: boolean; timeoutSeconds: number };
+  /** Node names in the order a reconfiguration rolls: servers first, then agents, one at a time. */
+  rollOrder: string[];
 }
 
 export interface Plan {
@@ -44,10 +67,15 @@ export interface Plan {
    * keeps; the node table follows it.
    */
   nodes: PlannedNode[];
+  cluster: PlannedCluster;
+  /** Keys set in the stack file that change nothing as the rest of it stands. */
+  notes: ConfigNote[];
   resources: PlannedResource[];
   outputs: Record<string, ResolvedOutput>;
   /** The shared resource pool and what the tenants are promised (cores and bytes). */
   pool: PoolModel;
+  /** What the stack costs per month at Hetzner's list prices. */
+  cost: CostBreakdown;
 }
 
 /**
@@ -97,7 +125,7 @@ async function recordProgram(
   const resources = records
     .map((record): PlannedResource => {
       const masked = maskInputs(record.rawInputs, secretPaths.get(resourceKey(record.type, record.name)));
-      return {
+      const resource: PlannedResource = {
         urn: record.urn,
         type: record.type,
         name: record.name,
@@ -107,26 +135,56 @@ async function recordProgram(
         secretInputs: masked.secretPaths,
         options: record.options,
       };
+      rememberSecretDigests(resource, masked.secretDigests);
+      return resource;
     })
     .sort((a, b) => a.urn.localeCompare(b.urn));
   return { resources, outputs };
 }
 
 /** Runs the real program (`defineCluster`) for a validated config under mocks and records what it declares. */
-export async function evaluatePlan(stack: string, config: StackConfig): Promise<Plan> {
+export async function evaluatePlan(
+  stack: string,
+  config: StackConfig,
+  costOptions: CostOptions = {},
+): Promise<Plan> {
   // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
   const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
   const evaluation = await evaluateProgram(stack, (opts) => defineCluster(config, credentials, opts));
   const minor = parseK3sVersion(config.k3sVersion)?.minor;
+  const model = buildClusterModel(config);
+  const k3sNodes = new Map(model.k3s.nodes.map((node) => [node.name, node]));
   return {
     stack,
     k3s: { version: config.k3sVersion, kubernetesMinor: minor === undefined ? "unknown" : `1.${minor}` },
-    nodes: config.nodes.map((node) => ({
+    nodes: model.nodes.map((node) => ({
       name: node.name,
       role: node.role,
       k3sRole: k3sRoleOf(evaluation.resources, node.name),
+      serverType: node.serverType,
+      location: node.location,
+      ...(node.volumeSizeGb !== undefined && { volumeSizeGb: node.volumeSizeGb }),
+      labels: node.kubernetesLabels,
+      taints: k3sNodes.get(node.name)?.taints ?? [],
+      k3sConfig: k3sNodes.get(node.name)?.config ?? {},
     })),
+    cluster: {
+      image: config.serverImage,
+      sshPublicKeys: config.sshPublicKeys,
+      drain: { onRemoval: config.drainOnRemoval, timeoutSeconds: config.drainTimeoutSeconds },
+      rollOrder: rollOrderOf(model.k3s.nodes),
+    },
+    notes: ineffectiveKeys(config),
     ...evaluation,
     pool: buildPool(config),
+    cost: computeCost(config, costOptions),
   };
+}
+
+/** Follows each node's `rollsAfter` from the node that waits for none. */
+function rollOrderOf(nodes: readonly K3sNodeModel[]): string[] {
+  const next = new Map(nodes.flatMap((node) => (node.rollsAfter ? [[node.rollsAfter, node.name]] : [])));
+  const order: string[] = [];
+  for (let name = nodes.find((node) => !node.rollsAfter)?.name; name; name = next.get(name)) order.push(name);
+  return order;
 }

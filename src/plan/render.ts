@@ -1,5 +1,8 @@
+import { formatProblem } from "../config/errors";
 import { bootstrapLevels, createCommands, isTaintsCommand, k3sRoleOf } from "./bootstrapPath";
+import { renderCost } from "./renderCost";
 import { poolSection, tenantsSection } from "./renderTenants";
+import { table } from "./table";
 import type { Plan, PlannedResource } from "./evaluate";
 import { SECRET, UNKNOWN } from "./values";
 
@@ -30,18 +33,6 @@ function childrenOf(plan: Plan, parent: string, type: string): PlannedResource[]
 function text(value: unknown): string {
   if (value === undefined || value === null) return "-";
   return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-export function table(rows: string[][], indent = "  "): string[] {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map(
-    (row) =>
-      indent +
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join("  ")
-        .trimEnd(),
-  );
 }
 
 /** Parses a Hetzner firewall port ("22", "80-85", undefined = all) into a range. */
@@ -111,7 +102,23 @@ function nodesSection(plan: Plan): string[] {
       inputs.deleteProtection ? "yes" : "no",
     ]);
   }
-  return [`Nodes (${rows.length - 1}) in stack-file order`, ...table(rows)];
+  return [`Nodes (${rows.length - 1}) in stack-file order`, ...table(rows), ...labelsAndTaints(plan)];
+}
+
+/** Each node's Kubernetes labels (the stack file's and the program's) and the taints it registers with. */
+function labelsAndTaints(plan: Plan): string[] {
+  const rows = [["NODE", "LABELS", "TAINTS"]];
+  for (const node of plan.nodes) {
+    const labels = Object.entries(node.labels).map(([key, value]) => `${key}=${value}`);
+    rows.push([node.name, labels.join(", ") || "-", node.taints.join(", ") || "-"]);
+  }
+  return ["  Kubernetes labels and taints", ...table(rows, "    ")];
+}
+
+/** Keys the stack file sets that change nothing as the rest of it stands. */
+function notesSection(plan: Plan): string[] {
+  if (plan.notes.length === 0) return [];
+  return ["Notes", ...plan.notes.map((note) => `  ${formatProblem(note)}`)];
 }
 
 function bootstrapSection(plan: Plan): string[] {
@@ -254,6 +261,7 @@ export function renderPlan(plan: Plan): string {
       `Plan for stack "${plan.stack}" (offline: no cloud calls; values assigned by Hetzner show as ${UNKNOWN})`,
       `k3s ${plan.k3s.version} (Kubernetes ${plan.k3s.kubernetesMinor}) on every node`,
     ],
+    notesSection(plan),
     nodesSection(plan),
     bootstrapSection(plan),
     loadBalancerSection(plan),
@@ -261,8 +269,14 @@ export function renderPlan(plan: Plan): string {
     platformSection(plan),
     tenantsSection(plan),
     poolSection(plan),
+    renderCost(plan.cost),
     resourcesSection(plan),
     outputsSection(plan),
   ];
-  return sections.map((lines) => lines.join("\n")).join("\n\n") + "\n";
+  return (
+    sections
+      .filter((lines) => lines.length > 0)
+      .map((lines) => lines.join("\n"))
+      .join("\n\n") + "\n"
+  );
 }

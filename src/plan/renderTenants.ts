@@ -1,7 +1,7 @@
 import { formatBytes, formatCores } from "../config/quantity";
 import { POOL_RESOURCES, type Amounts, type PoolResource } from "../model/pool";
 import type { Plan } from "./evaluate";
-import { table } from "./render";
+import { table } from "./table";
 
 /** The tenants as the plan registers them, and the resource pool they share. */
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHmac, randomBytes } from "node:crypto";
 
 /** Turns registered inputs and stack outputs into plain JSON for the plan, masking every secret. */
 
@@ -9,6 +10,37 @@ export interface MaskedValue {
   value: unknown;
   /** Dotted paths of the secret values that were masked ("" for the whole value). */
   secretPaths: string[];
+  /**
+   * A fingerprint of each masked secret whose value is known, by path, so that two plans made in this
+   * process can tell a changed secret from an unchanged one. Keyed with a random key of this process that
+   * is never written anywhere, so a fingerprint says nothing about the secret outside it.
+   */
+  secretDigests?: Record<string, string>;
+}
+
+const DIGEST_KEY = randomBytes(32);
+
+function fingerprint(value: unknown): string {
+  return createHmac("sha256", DIGEST_KEY)
+    .update(JSON.stringify(value) ?? "undefined")
+    .digest("hex");
+}
+
+function masked(path: string, secret: Marked | undefined): MaskedValue {
+  const known = secret !== undefined && "value" in secret;
+  return {
+    value: SECRET,
+    secretPaths: [path],
+    ...(known && { secretDigests: { [path]: fingerprint(secret.value) } }),
+  };
+}
+
+function mergeDigests(parts: MaskedValue[]): Record<string, string> | undefined {
+  const merged = Object.assign({}, ...parts.map((part) => part.secretDigests ?? {})) as Record<
+    string,
+    string
+  >;
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 type Marked = Record<string, unknown>;
@@ -30,12 +62,16 @@ function join(path: string, key: string | number): string {
  */
 export function maskInputs(value: unknown, knownSecretPaths: readonly string[] = [], path = ""): MaskedValue {
   // Secret values not known yet arrive without their secret marker; the program's own record says which.
-  if (knownSecretPaths.includes(path) && path !== "") return { value: SECRET, secretPaths: [path] };
   const sig = signature(value);
   const marked = value as Marked;
-  if (sig === pulumi.runtime.specialSecretSig) return { value: SECRET, secretPaths: [path] };
+  if (knownSecretPaths.includes(path) && path !== "") {
+    const wrapped = sig === pulumi.runtime.specialSecretSig || sig === pulumi.runtime.specialOutputValueSig;
+    if (wrapped) return masked(path, marked);
+    return masked(path, value === pulumi.runtime.unknownValue ? undefined : { value });
+  }
+  if (sig === pulumi.runtime.specialSecretSig) return masked(path, marked);
   if (sig === pulumi.runtime.specialOutputValueSig) {
-    if (marked.secret === true) return { value: SECRET, secretPaths: [path] };
+    if (marked.secret === true) return masked(path, marked);
     return "value" in marked
       ? maskInputs(marked.value, knownSecretPaths, path)
       : { value: UNKNOWN, secretPaths: [] };
@@ -45,17 +81,22 @@ export function maskInputs(value: unknown, knownSecretPaths: readonly string[] =
   if (value === pulumi.runtime.unknownValue) return { value: UNKNOWN, secretPaths: [] };
   if (Array.isArray(value)) {
     const parts = value.map((item, index) => maskInputs(item, knownSecretPaths, join(path, index)));
-    return { value: parts.map((part) => part.value), secretPaths: parts.flatMap((part) => part.secretPaths) };
+    const secretDigests = mergeDigests(parts);
+    return {
+      value: parts.map((part) => part.value),
+      secretPaths: parts.flatMap((part) => part.secretPaths),
+      ...(secretDigests && { secretDigests }),
+    };
   }
   if (value && typeof value === "object") {
-    const result: Record<string, unknown> = {};
-    const secretPaths: string[] = [];
-    for (const [key, item] of Object.entries(value)) {
-      const part = maskInputs(item, knownSecretPaths, join(path, key));
-      result[key] = part.value;
-      secretPaths.push(...part.secretPaths);
-    }
-    return { value: result, secretPaths };
+    const entries = Object.entries(value);
+    const parts = entries.map(([key, item]) => maskInputs(item, knownSecretPaths, join(path, key)));
+    const secretDigests = mergeDigests(parts);
+    return {
+      value: Object.fromEntries(entries.map(([key], index) => [key, parts[index].value])),
+      secretPaths: parts.flatMap((part) => part.secretPaths),
+      ...(secretDigests && { secretDigests }),
+    };
   }
   return { value, secretPaths: [] };
 }
@@ -99,4 +140,17 @@ function combine(parts: ResolvedOutput[], build: (values: unknown[]) => unknown)
     known: parts.every((part) => part.known),
     value: build(parts.map((part) => part.value)),
   };
+}
+
+// Beside the plan rather than in it: `plan --json` prints resources whole, and fingerprints are for this
+// process only.
+const DIGESTS = new WeakMap<object, Record<string, string>>();
+
+export function rememberSecretDigests(resource: object, digests: Record<string, string> | undefined): void {
+  if (digests) DIGESTS.set(resource, digests);
+}
+
+/** The fingerprints of a planned resource's known secret inputs, by path (see MaskedValue.secretDigests). */
+export function secretDigestsOf(resource: object): Record<string, string> {
+  return DIGESTS.get(resource) ?? {};
 }

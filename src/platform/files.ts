@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { MonitoringFiles } from "../model/platform/platform";
+import { readLoggingFiles } from "./loggingFiles";
 
 /** The operator-editable files of the platform layer, under charts/. */
 
@@ -27,5 +28,9 @@ export function readMonitoringFiles(): MonitoringFiles {
       .sort()
       .map((file) => [path.basename(file, ".json"), readFileSync(path.join(dashboardsDir, file), "utf8")]),
   );
-  return { rules: readFileSync(path.join(base, "rules", "hetzner-k8s.rules.yaml"), "utf8"), dashboards };
+  return {
+    rules: readFileSync(path.join(base, "rules", "hetzner-k8s.rules.yaml"), "utf8"),
+    dashboards,
+    logging: readLoggingFiles(),
+  };
 }

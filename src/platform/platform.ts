@@ -8,6 +8,7 @@ import { createManifest, isBuiltInKind, patchManifest } from "./manifests";
 import type { Manifest } from "../model/platform/common";
 import { readMonitoringFiles, readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";
+import { veleroCredentialsFile } from "../model/platform/backups";
 
 export interface PlatformArgs {
   config: StackConfig;
@@ -95,6 +96,12 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
       secret: (name) => secrets[name] ?? pulumi.output(""),
       hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
       networkId: pulumi.output(args.networkId),
+      // Built from the Pulumi secrets and kept one: it reaches the cluster only as Velero's Secret.
+      ...(config.backupsEnabled && {
+        backupCredentials: pulumi.secret(
+          veleroCredentialsFile(config.backupS3AccessKey, config.backupS3SecretKey),
+        ),
+      }),
     },
     readMonitoringFiles(),
   );

@@ -1,6 +1,5 @@
 import { ConfigError } from "../../src/config/errors";
 import { parseStackConfig, type RawConfig } from "../../src/config/load";
-import { STACK_CONFIG_KEYS } from "../../src/config/schema";
 import { devRaw, key, nodesOf, parsedAfter, problemsAfter, problemsOf, removeKey } from "./fixtures";
 
 /** The raw config as the Pulumi engine hands it over: strings as text, everything else as JSON text. */
@@ -14,16 +13,21 @@ function asEngineText(raw: RawConfig): RawConfig {
 }
 
 describe("keys", () => {
-  it("rejects an unknown top-level key and lists the known ones", () => {
+  it("rejects an unknown top-level key and suggests the nearest known one", () => {
     const lines = problemsAfter((raw) => {
       raw[key("nodez")] = raw[key("nodes")];
       removeKey(raw, key("nodes"));
     });
     expect(lines).toEqual([
-      `hetzner-k8s:nodez: unknown key (known keys: ${STACK_CONFIG_KEYS.join(", ")})`,
+      'hetzner-k8s:nodez: unknown key, did you mean "nodes"?',
       "hetzner-k8s:nodes: required: the list of nodes",
     ]);
-    expect(lines[0]).toContain("nodes");
+  });
+
+  it("says where the known keys are when no known key is close", () => {
+    expect(problemsAfter((raw) => (raw[key("colour")] = "blue"))).toEqual([
+      "hetzner-k8s:colour: unknown key (the known keys are declared in Pulumi.yaml)",
+    ]);
   });
 
   it("rejects an unknown key inside a node (and reports the key it replaced as missing)", () => {
@@ -31,7 +35,7 @@ describe("keys", () => {
       nodes[0].serverTyp = nodes[0].serverType;
       delete nodes[0].serverType;
     });
-    expect(lines).toContain("hetzner-k8s:nodes[0].serverTyp: unknown key");
+    expect(lines).toContain('hetzner-k8s:nodes[0].serverTyp: unknown key, did you mean "serverType"?');
     expect(lines).toContainEqual(expect.stringMatching(/^hetzner-k8s:nodes\[0\]\.serverType: /));
     expect(lines).toHaveLength(2);
   });
@@ -67,7 +71,7 @@ describe("scalar values", () => {
 
   it("rejects a bad apiExposure value", () => {
     expect(problemsAfter((raw) => (raw[key("apiExposure")] = "public"))).toEqual([
-      'hetzner-k8s:apiExposure: must be "load-balancer" or "firewalled"',
+      'hetzner-k8s:apiExposure: must be "load-balancer" or "firewalled", got "public"',
     ]);
   });
 
@@ -76,7 +80,7 @@ describe("scalar values", () => {
       expect.stringMatching(/^hetzner-k8s:clusterName: must be a DNS-1123 label/),
     ]);
     expect(problemsAfter((raw) => (raw[key("clusterName")] = "c".repeat(21)))).toEqual([
-      "hetzner-k8s:clusterName: must be at most 20 characters",
+      `hetzner-k8s:clusterName: must be at most 20 characters, got "${"c".repeat(21)}"`,
     ]);
   });
 });
@@ -103,7 +107,7 @@ describe("values as the Pulumi engine passes them (JSON text)", () => {
 
   it("reports structured values that are not JSON", () => {
     expect(problemsAfter((raw) => (raw[key("sshAllowedSources")] = "203.0.113.0/24"))).toEqual([
-      'hetzner-k8s:sshAllowedSources: expected a structured value, got the text "203.0.113.0/24"',
+      'hetzner-k8s:sshAllowedSources: expected a list of addresses or CIDRs, got the text "203.0.113.0/24"',
     ]);
   });
 
@@ -149,9 +153,9 @@ describe("several problems", () => {
       nodes[3].volumeSizeGb = 20.5;
     });
     expect([...lines].sort()).toEqual([
-      'hetzner-k8s:apiExposure: must be "load-balancer" or "firewalled"',
-      'hetzner-k8s:nodes[2].role: must be "control-plane" or "worker"',
-      "hetzner-k8s:nodes[3].volumeSizeGb: must be a whole number of GB",
+      'hetzner-k8s:apiExposure: must be "load-balancer" or "firewalled", got "public"',
+      'hetzner-k8s:nodes[2].role: must be "control-plane" or "worker", got "master"',
+      "hetzner-k8s:nodes[3].volumeSizeGb: must be a whole number of GB, got 20.5",
     ]);
   });
 });

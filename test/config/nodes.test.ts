@@ -72,13 +72,13 @@ describe("node names", () => {
 
   it("rejects a name longer than 40 characters", () => {
     expect(problemsAfter((_, nodes) => (nodes[3].name = "w".repeat(41)))).toEqual([
-      "hetzner-k8s:nodes[3].name: must be at most 40 characters",
+      `hetzner-k8s:nodes[3].name: must be at most 40 characters, got "${"w".repeat(41)}"`,
     ]);
   });
 
   it("rejects an unknown role", () => {
     expect(problemsAfter((_, nodes) => (nodes[3].role = "master"))).toEqual([
-      'hetzner-k8s:nodes[3].role: must be "control-plane" or "worker"',
+      'hetzner-k8s:nodes[3].role: must be "control-plane" or "worker", got "master"',
     ]);
   });
 });
@@ -150,7 +150,7 @@ describe("node volumes", () => {
 
   it("rejects a fractional volume size", () => {
     expect(problemsAfter((_, nodes) => (nodes[3].volumeSizeGb = 20.5))).toEqual([
-      "hetzner-k8s:nodes[3].volumeSizeGb: must be a whole number of GB",
+      "hetzner-k8s:nodes[3].volumeSizeGb: must be a whole number of GB, got 20.5",
     ]);
   });
 });
@@ -169,7 +169,7 @@ describe("node labels and taints", () => {
 
   it("rejects an unknown key inside a taint", () => {
     expect(problemsAfter((_, nodes) => (nodes[3].taints = [{ ...taint, efect: "NoSchedule" }]))).toEqual([
-      "hetzner-k8s:nodes[3].taints[0].efect: unknown key",
+      'hetzner-k8s:nodes[3].taints[0].efect: unknown key, did you mean "effect"?',
     ]);
   });
 
@@ -177,7 +177,9 @@ describe("node labels and taints", () => {
     const lines = problemsAfter((_, nodes) => (nodes[3].taints = [{ ...taint, effect: "NoScheduling" }]));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^hetzner-k8s:nodes\[3\]\.taints\[0\]\.effect: /);
-    expect(lines[0]).toContain('"NoSchedule"|"PreferNoSchedule"|"NoExecute"');
+    expect(lines[0]).toContain(
+      'must be one of "NoSchedule", "PreferNoSchedule", "NoExecute", got "NoScheduling"',
+    );
   });
 
   it("rejects a duplicate taint", () => {
@@ -199,13 +201,15 @@ describe("node labels and taints", () => {
 
   it("explains why a label key is rejected", () => {
     expect(problemsAfter((_, nodes) => (nodes[3].labels = { "a/b/c": "general" }))).toEqual([
-      "hetzner-k8s:nodes[3].labels.a/b/c: must be a Kubernetes label key (prefix/name)",
+      'hetzner-k8s:nodes[3].labels.a/b/c: must be a Kubernetes label key (prefix/name), got "a/b/c"',
     ]);
   });
 
   it.each(["-general", "x".repeat(64), "a b"])("rejects the label value %j", (value) => {
     expect(problemsAfter((_, nodes) => (nodes[3].labels = { pool: value }))).toEqual([
-      "hetzner-k8s:nodes[3].labels.pool: must be a Kubernetes label value (at most 63 characters)",
+      expect.stringMatching(
+        /^hetzner-k8s:nodes\[3\]\.labels\.pool: must be a Kubernetes label value \(at most 63 characters\), got "/,
+      ),
     ]);
   });
 });

@@ -50,7 +50,7 @@ describe("platform settings", () => {
       'hetzner-k8s:defaultStorageClass: is "local-volume" but no node has a volume (set volumeSizeGb on some nodes)',
     ]);
     expect(problemsAfter((raw) => (raw[key("defaultStorageClass")] = "ssd"))).toEqual([
-      'hetzner-k8s:defaultStorageClass: must be "hcloud-volumes", "local-nvme" or "local-volume"',
+      'hetzner-k8s:defaultStorageClass: must be "hcloud-volumes", "local-nvme" or "local-volume", got "ssd"',
     ]);
   });
 
@@ -59,7 +59,7 @@ describe("platform settings", () => {
       'hetzner-k8s:prometheusRetention: "15 days" is not a Prometheus duration (e.g. 15d, 12h)',
     ]);
     expect(problemsAfter((raw) => (raw[key("prometheusStorageGb")] = 5))).toEqual([
-      "hetzner-k8s:prometheusStorageGb: must be at least 10",
+      "hetzner-k8s:prometheusStorageGb: must be at least 10, got 5",
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { ConfigError } from "../../src/config/errors";
 import { parseStackConfig } from "../../src/config/load";
 import { VERSIONS } from "../../src/versions";
 import { ENCRYPTED_PLACEHOLDER, readStackConfig, readStackFile } from "../../src/plan/stackFile";
@@ -87,9 +88,10 @@ describe("readStackConfig", () => {
     expect(raw["hcloud:token"]).toBe(ENCRYPTED_PLACEHOLDER);
   });
 
-  it("reads an empty stack file as the defaults alone", () => {
-    const raw = readStackConfig(stack(""));
-    expect(raw[key("location")]).toBe("fsn1");
-    expect(raw[key("nodes")]).toBeUndefined();
+  it("refuses an empty stack file, naming it", () => {
+    const file = stack("");
+    expect(() => readStackConfig(file)).toThrow(
+      new ConfigError([{ path: [], message: "the file is empty" }], file),
+    );
   });
 });

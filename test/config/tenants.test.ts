@@ -139,13 +139,13 @@ describe("tenant validation", () => {
 
   it("rejects a user name that is not a DNS label", () => {
     expect(problemsWithTenant(0, (entry) => (entry.users = ["alice", "Bob.Smith"]))).toEqual([
-      "hetzner-k8s:tenants[0].users[1]: must be a DNS-1123 label (lower-case letters, digits and '-')",
+      "hetzner-k8s:tenants[0].users[1]: must be a DNS-1123 label (lower-case letters, digits and '-'), got \"Bob.Smith\"",
     ]);
   });
 
   it("rejects a namespace that is not a DNS label", () => {
     expect(problemsWithTenant(1, (entry) => (entry.namespaces = ["team-b", "team_b_staging"]))).toEqual([
-      "hetzner-k8s:tenants[1].namespaces[1]: must be a DNS-1123 label (lower-case letters, digits and '-')",
+      "hetzner-k8s:tenants[1].namespaces[1]: must be a DNS-1123 label (lower-case letters, digits and '-'), got \"team_b_staging\"",
     ]);
   });
 
@@ -215,13 +215,13 @@ describe("tenant validation", () => {
 
   it("rejects a priority class that does not exist", () => {
     expect(problemsWithTenant(0, (entry) => (entry.priorityClasses = ["default", "urgent"]))).toEqual([
-      'hetzner-k8s:tenants[0].priorityClasses[1]: invalid option: expected one of "platform-critical"|"high"|"default"|"low"',
+      'hetzner-k8s:tenants[0].priorityClasses[1]: must be one of "platform-critical", "high", "default", "low", got "urgent"',
     ]);
   });
 
   it("rejects a Pod Security level other than restricted or baseline", () => {
     expect(problemsWithTenant(1, (entry) => (entry.podSecurity = "privileged"))).toEqual([
-      'hetzner-k8s:tenants[1].podSecurity: must be "restricted" or "baseline"',
+      'hetzner-k8s:tenants[1].podSecurity: must be "restricted" or "baseline", got "privileged"',
     ]);
   });
 
@@ -231,33 +231,33 @@ describe("tenant validation", () => {
         entry.user = entry.users;
         Reflect.deleteProperty(entry, "users");
       }),
-    ).toEqual(["hetzner-k8s:tenants[0].user: unknown key"]);
+    ).toEqual(['hetzner-k8s:tenants[0].user: unknown key, did you mean "users"?']);
   });
 
   it("rejects an unknown key in a tenant's quota (a typo)", () => {
     expect(problemsWithTenant(1, (entry) => ((entry.quota as RawTenant).loadBalancer = 1))).toEqual([
-      "hetzner-k8s:tenants[1].quota.loadBalancer: unknown key",
+      'hetzner-k8s:tenants[1].quota.loadBalancer: unknown key, did you mean "loadBalancers"?',
     ]);
   });
 
   it("requires a quota", () => {
     expect(problemsWithTenant(0, (entry) => Reflect.deleteProperty(entry, "quota"))).toEqual([
-      "hetzner-k8s:tenants[0].quota: required: object",
+      "hetzner-k8s:tenants[0].quota: required: a mapping of quota values (requestsCpu, requestsMemory, ...)",
     ]);
   });
 
   it("rejects an overcommit below 1", () => {
     expect(problemsAfter((raw) => (raw[key("overcommit")] = { cpu: 0.5 }))).toEqual([
-      "hetzner-k8s:overcommit.cpu: must be at least 1 (no undercommit)",
+      "hetzner-k8s:overcommit.cpu: must be at least 1 (no undercommit), got 0.5",
     ]);
     expect(problemsAfter((raw) => (raw[key("overcommit")] = { memory: 1, storage: 0.9 }))).toEqual([
-      "hetzner-k8s:overcommit.storage: must be at least 1 (no undercommit)",
+      "hetzner-k8s:overcommit.storage: must be at least 1 (no undercommit), got 0.9",
     ]);
   });
 
   it("rejects an unknown overcommit resource", () => {
-    expect(problemsAfter((raw) => (raw[key("overcommit")] = { gpu: 2 }))).toEqual([
-      "hetzner-k8s:overcommit.gpu: unknown key",
+    expect(problemsAfter((raw) => (raw[key("overcommit")] = { gpus: 2 }))).toEqual([
+      "hetzner-k8s:overcommit.gpus: unknown key (known keys: cpu, memory, storage)",
     ]);
   });
 });
@@ -444,9 +444,9 @@ describe("tenant hostnames", () => {
       `${"a".repeat(64)}.example.com`,
       "*",
     ])
-      expect([bad, hostnames([bad])]).toEqual([bad, [at(0, 0, format)]]);
-    expect(hostnames(["10.0.1.10"])).toEqual([at(0, 0, "is an IP address, not a hostname")]);
-    expect(hostnames([42])).toEqual([at(0, 0, "invalid input: expected string, received number")]);
+      expect([bad, hostnames([bad])]).toEqual([bad, [at(0, 0, `${format}, got ${JSON.stringify(bad)}`)]]);
+    expect(hostnames(["10.0.1.10"])).toEqual([at(0, 0, 'is an IP address, not a hostname, got "10.0.1.10"')]);
+    expect(hostnames([42])).toEqual([at(0, 0, "expected a string, got the number 42")]);
   });
 
   it("reject a duplicate within a tenant", () => {

@@ -27,6 +27,7 @@ describe("console API", () => {
       port: 0,
       kubeconfig: { kind: "none", reason: "no kubeconfig in this test" },
       deployAvailability: { available: false, reason: "no Pulumi CLI in this test" },
+      stackOutputs: () => Promise.resolve({ ok: false, reason: "no Pulumi CLI in this test" }),
     });
   });
   afterAll(async () => {

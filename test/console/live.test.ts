@@ -1,18 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { startConsoleServer, type ConsoleServer } from "../../src/console/server";
-import { tempProject } from "./helpers";
+import type { StackOutputsReader } from "../../src/console/knownDeployment";
+import { DEV_DEPLOYMENT_OUTPUT, DEV_NODES_OUTPUT, tempProject } from "./helpers";
+import { liveNode, nodeList, startKubeStandIn, STAND_IN_TOKEN, type KubeStandIn } from "./kubeStandIn";
 
 jest.setTimeout(60_000);
 
-/**
- * No real Kubernetes API runs here, so this stand-in (node:http on 127.0.0.1) serves recorded responses of
- * the three reads the console makes: nodes, node metrics and the tenants' resource quotas.
- */
-const TOKEN = "stand-in-bearer-token-0123456789";
+/** Recorded responses of the three reads the console makes: nodes, node metrics and the tenants' resource quotas. */
+const TOKEN = STAND_IN_TOKEN;
 
 const RECORDED: Record<string, unknown> = {
   "/api/v1/nodes": {
@@ -62,54 +58,25 @@ const RECORDED: Record<string, unknown> = {
 };
 
 describe("console live status", () => {
-  let standIn: http.Server;
+  let standIn: KubeStandIn;
   let apiUrl: string;
-  const seen: string[] = [];
 
   beforeAll(async () => {
-    standIn = http.createServer((request, response) => {
-      const url = new URL(request.url ?? "/", "http://stand-in");
-      seen.push(`${url.pathname}${url.search}`);
-      if (request.headers.authorization !== `Bearer ${TOKEN}`) {
-        response.writeHead(401).end();
-        return;
-      }
-      const body = RECORDED[url.pathname];
-      response
-        .writeHead(body ? 200 : 404, { "Content-Type": "application/json" })
-        .end(JSON.stringify(body ?? {}));
-    });
-    await new Promise<void>((resolve) => standIn.listen(0, "127.0.0.1", resolve));
-    apiUrl = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+    standIn = await startKubeStandIn(RECORDED);
+    apiUrl = standIn.url;
   });
-  afterAll(() => new Promise<void>((resolve) => standIn.close(() => resolve())));
+  afterAll(() => standIn.close());
 
-  function kubeconfig(server: string): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "console-kube-"));
-    const file = path.join(dir, "config");
-    writeFileSync(
-      file,
-      [
-        "apiVersion: v1",
-        "kind: Config",
-        "current-context: dev",
-        "clusters:",
-        `  - name: dev\n    cluster:\n      server: ${server}`,
-        "contexts:",
-        "  - name: dev\n    context:\n      cluster: dev\n      user: admin",
-        "users:",
-        `  - name: admin\n    user:\n      token: ${TOKEN}`,
-        "",
-      ].join("\n"),
-    );
-    return file;
-  }
+  const kubeconfig = (server: string) => standIn.kubeconfig(server);
 
   async function withConsole<T>(
     source: Parameters<typeof startConsoleServer>[0]["kubeconfig"],
     body: (server: ConsoleServer) => Promise<T>,
+    stackOutputs: StackOutputsReader = () =>
+      Promise.resolve({ ok: false, reason: "no Pulumi CLI in this test" }),
   ): Promise<T> {
     const server = await startConsoleServer({
+      stackOutputs,
       stack: "dev",
       projectDir: tempProject().dir,
       port: 0,
@@ -161,8 +128,42 @@ describe("console live status", () => {
       ]);
       // The token stays on the server.
       expect(text).not.toContain(TOKEN);
-      expect(seen).toContain("/api/v1/resourcequotas?labelSelector=hetzner-k8s.io%2Ftenant");
+      expect(standIn.seen).toContain("/api/v1/resourcequotas?labelSelector=hetzner-k8s.io%2Ftenant");
     });
+  });
+
+  it("lists live nodes the stack does not know, and kubelets off the deployed k3s version", async () => {
+    const recorded = RECORDED["/api/v1/nodes"];
+    RECORDED["/api/v1/nodes"] = nodeList([
+      liveNode("dev-cp-1", "v1.35.6+k3s1"),
+      liveNode("dev-cp-2", "v1.35.6+k3s1"),
+      liveNode("dev-cp-3", "v1.35.6+k3s1"),
+      liveNode("dev-worker-1", "v1.35.5+k3s1"),
+      // Joined by hand: no entry in the stack file, none in the outputs.
+      liveNode("dev-stray", "v1.35.6+k3s1"),
+    ]);
+    try {
+      await withConsole(
+        { kind: "file", file: kubeconfig(apiUrl) },
+        async (server) => {
+          const { live } = await liveUntil(server, (status) => status.connected === true);
+          expect(live.comparison).toEqual({
+            unknownNodes: [{ name: "dev-stray", status: "Ready", kubeletVersion: "v1.35.6+k3s1" }],
+            expectedK3sVersion: "v1.35.6+k3s1",
+            expectedFrom: "the stack's outputs (pulumi stack output)",
+            versionMismatches: [{ name: "dev-worker-1", kubeletVersion: "v1.35.5+k3s1" }],
+            kubeletVersions: ["v1.35.5+k3s1", "v1.35.6+k3s1"],
+          });
+        },
+        () =>
+          Promise.resolve({
+            ok: true,
+            outputs: { nodes: DEV_NODES_OUTPUT, deployment: DEV_DEPLOYMENT_OUTPUT },
+          }),
+      );
+    } finally {
+      RECORDED["/api/v1/nodes"] = recorded;
+    }
   });
 
   it("reports not connected, with the reason, when there is no kubeconfig", async () => {

@@ -26,6 +26,7 @@ import {
   Secret,
   ServiceAccount,
 } from "kubernetes-models/v1";
+import { VELERO_SCHEMAS } from "./veleroSchemas";
 
 /**
  * The official API schemas (Kubernetes, cert-manager, prometheus-operator) of every kind the program
@@ -60,6 +61,7 @@ export const SCHEMAS: Record<string, SchemaModel> = {
   "cert-manager.io/v1/Certificate": Certificate,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  ...VELERO_SCHEMAS,
 };
 
 /** Throws with the schema's own message when the object does not match its API schema. */

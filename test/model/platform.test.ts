@@ -56,6 +56,10 @@ describe("platform releases", () => {
       "cert-manager",
       "rancher",
       "kube-prometheus-stack",
+      "kured",
+      "trivy-operator",
+      "loki",
+      "alloy",
     ]);
     for (const entry of model.releases) {
       expect(Object.values(CHARTS)).toContainEqual(entry.chart);
@@ -71,6 +75,9 @@ describe("platform releases", () => {
       config.hcloudCsiEnabled = false;
       config.localPathEnabled = false;
       config.ingressEnabled = false;
+      config.rebootsEnabled = false;
+      config.imageScanningEnabled = false;
+      config.loggingEnabled = false;
       config.defaultStorageClass = "hcloud-volumes";
     });
     expect(model.releases.map((entry) => entry.name)).toEqual([
@@ -297,6 +304,10 @@ describe("priority of the platform's pods", () => {
       "cert-manager",
       "rancher",
       "kube-prometheus-stack",
+      "kured",
+      "trivy-operator",
+      "loki",
+      "alloy",
     ]);
     for (const entry of naming)
       expect([entry.name, entry.after.includes("priority-class")]).toEqual([entry.name, true]);
@@ -325,6 +336,10 @@ describe("priority of the platform's pods", () => {
         "kube-state-metrics.priorityClassName": platformClass,
         "prometheus-node-exporter.priorityClassName": platformClass,
       },
+      kured: { priorityClassName: platformClass },
+      "trivy-operator": { priorityClassName: platformClass },
+      loki: { "singleBinary.priorityClassName": platformClass },
+      alloy: { "controller.priorityClassName": platformClass },
     });
   });
 
@@ -459,6 +474,12 @@ describe("Pod Security of the platform's namespaces", () => {
         "cattle-system": "privileged",
         monitoring: "privileged",
         "local-path-storage": "privileged",
+        // kured's host PID and privileged container, with which it reboots its node.
+        kured: "privileged",
+        // The Trivy operator's scan jobs pull and read images only (model/platform/imageScanning.ts).
+        "trivy-system": "baseline",
+        // Alloy's read-only hostPath mount of /var/log (model/platform/logging.ts).
+        logging: "privileged",
       });
     },
   );
@@ -554,6 +575,18 @@ describe("network policies of the platform's namespaces", () => {
       "monitoring/allow-within-monitoring",
       "monitoring/allow-grafana-from-traefik",
       "monitoring/allow-webhook-from-api-server",
+      "monitoring/allow-prometheus-from-kured",
+      "kured/default-deny-ingress",
+      "kured/allow-metrics-from-monitoring",
+      "trivy-system/default-deny-ingress",
+      "trivy-system/allow-metrics-from-monitoring",
+      "logging/default-deny-ingress",
+      "logging/allow-push-from-alloy",
+      "logging/allow-loki-from-itself",
+      "logging/allow-clustering-within-alloy",
+      "logging/allow-query-from-grafana",
+      "logging/allow-metrics-from-prometheus",
+      "logging/allow-alloy-metrics-from-prometheus",
       "local-path-storage/default-deny-ingress",
     ]);
     for (const manifest of policies(model)) {
@@ -596,7 +629,7 @@ describe("network policies of the platform's namespaces", () => {
       ingress: [{ from: [byName("traefik")], ports: [{ port: "grafana", protocol: "TCP" }] }],
     });
     // No other policy of monitoring admits anything from outside the namespace but the API server's
-    // webhook calls to the operator.
+    // webhook calls to the operator and kured's alert queries to Prometheus.
     const outside = policies(model)
       .filter((manifest) => manifest.metadata.namespace === "monitoring")
       .flatMap((manifest) => ((manifest.spec as Spec).ingress ?? []).map((rule) => [where(manifest), rule]));
@@ -606,6 +639,10 @@ describe("network policies of the platform's namespaces", () => {
       [
         "monitoring/allow-webhook-from-api-server",
         { from: API_SERVER, ports: [{ port: "https", protocol: "TCP" }] },
+      ],
+      [
+        "monitoring/allow-prometheus-from-kured",
+        { from: [byName("kured")], ports: [{ port: "http-web", protocol: "TCP" }] },
       ],
     ]);
     expect(spec(model, "monitoring/allow-webhook-from-api-server").podSelector).toEqual({
@@ -687,6 +724,10 @@ describe("network policies of the platform's namespaces", () => {
       "cert-manager": true,
       rancher: true,
       "kube-prometheus-stack": true,
+      kured: true,
+      "trivy-operator": true,
+      loki: true,
+      alloy: true,
     });
   });
 
@@ -695,6 +736,9 @@ describe("network policies of the platform's namespaces", () => {
       config.rancherEnabled = false;
       config.monitoringEnabled = false;
       config.localPathEnabled = false;
+      config.rebootsEnabled = false;
+      config.imageScanningEnabled = false;
+      config.loggingEnabled = false;
       config.defaultStorageClass = "hcloud-volumes";
     });
     expect([...new Set(policies(model).map((manifest) => manifest.metadata.namespace))]).toEqual([

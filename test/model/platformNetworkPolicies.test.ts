@@ -180,6 +180,7 @@ describe("every allowance against the pinned charts' pods (test/fixtures/platfor
       "cert-manager": CHARTS.certManager.version,
       rancher: CHARTS.rancher.version,
       "kube-prometheus-stack": CHARTS.kubePrometheusStack.version,
+      kured: CHARTS.kured.version,
     });
     const grafana = loadFixtures()
       .get("kube-prometheus-stack")

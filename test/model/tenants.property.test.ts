@@ -356,8 +356,9 @@ describe("tenant model properties", () => {
         const after = buildClusterModel(withTenants(remaining)).tenants;
         expect(after.map((tenant) => tenant.name)).toEqual(remaining.map((tenant) => tenant.name));
         expect(after).toEqual(before.filter((_, index) => index !== removed));
-        // ... and each equals the tenant built from its own entry alone.
-        expect(after).toEqual(remaining.map((tenant) => buildTenant(structuredClone(tenant))));
+        // ... and each equals the tenant built from its own entry alone (and the cluster's one RBAC switch).
+        const rbac = { imageScanning: devConfig.imageScanningEnabled };
+        expect(after).toEqual(remaining.map((tenant) => buildTenant(structuredClone(tenant), rbac)));
       }),
       RUNS,
     );

@@ -14,8 +14,8 @@ import { z } from "zod";
 const CHART_DIR = path.resolve(__dirname, "../../charts/kube-prometheus-stack");
 const RULES_FILE = path.join(CHART_DIR, "rules/hetzner-k8s.rules.yaml");
 const RULES_TEST_FILE = path.join(CHART_DIR, "rules/hetzner-k8s.rules.test.yaml");
-const DASHBOARD_FILES = ["resource-pool.json", "tenant-usage.json"].map((name) =>
-  path.join(CHART_DIR, "dashboards", name),
+const DASHBOARD_FILES = ["resource-pool.json", "tenant-usage.json", "image-vulnerabilities.json"].map(
+  (name) => path.join(CHART_DIR, "dashboards", name),
 );
 const PROMTOOL = process.env.PROMTOOL ?? "promtool";
 const SEVERITIES = ["warning", "critical"];

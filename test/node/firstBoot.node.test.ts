@@ -104,6 +104,19 @@ async function expectHardenedNode(vm: Vm, stack: TierStack): Promise<void> {
   expect((await vm.run("systemctl is-active unattended-upgrades")).stdout.trim()).toBe("active");
   const dryRun = await vm.run("unattended-upgrade --dry-run");
   expect(dryRun).toMatchObject({ code: 0 });
+
+  // kured's reboot sentinel (src/model/platform/reboots.ts): the kernel hook of unattended-upgrades, which
+  // a kernel package's postinst runs through run-parts, leaves /var/run/reboot-required behind.
+  expect((await vm.must("run-parts --test /etc/kernel/postinst.d")).split("\n")).toContain(
+    "/etc/kernel/postinst.d/unattended-upgrades",
+  );
+  await vm.must(
+    "rm -f /var/run/reboot-required /var/run/reboot-required.pkgs && " +
+      'DPKG_MAINTSCRIPT_PACKAGE=linux-image-test DPKG_MAINTSCRIPT_NAME=postinst /etc/kernel/postinst.d/unattended-upgrades "$(uname -r)" "/boot/vmlinuz-$(uname -r)"',
+  );
+  const sentinel = await vm.must("test -f /var/run/reboot-required && cat /var/run/reboot-required.pkgs");
+  expect(sentinel.trim()).toBe("linux-image-test");
+  await vm.must("rm -f /var/run/reboot-required /var/run/reboot-required.pkgs");
 }
 
 describe.each(images)("%s", (image) => {

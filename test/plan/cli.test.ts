@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { VERSIONS } from "../../src/versions";
@@ -105,8 +105,19 @@ describe("plan command", () => {
       "worker-3",
       "db-1",
     ]);
-    expect(plan.nodes[0]).toEqual({ name: "cp-1", role: "control-plane", k3sRole: "server (cluster-init)" });
-    expect(plan.nodes[6]).toEqual({ name: "db-1", role: "worker", k3sRole: "agent" });
+    expect(plan.nodes[0]).toMatchObject({
+      name: "cp-1",
+      role: "control-plane",
+      k3sRole: "server (cluster-init)",
+      taints: [],
+    });
+    expect(plan.nodes[6]).toMatchObject({
+      name: "db-1",
+      role: "worker",
+      k3sRole: "agent",
+      labels: expect.objectContaining({ "node.kubernetes.io/pool": "databases" }),
+      taints: ["dedicated=databases:NoSchedule"],
+    });
     // The warnings stderr shows, as data: the example stack's documentation addresses.
     expect(plan.warnings.map((warning) => warning.path)).toEqual([
       "hetzner-k8s:sshAllowedSources[0]",
@@ -173,9 +184,10 @@ describe("plan command", () => {
     const { code, stdout, stderr } = runPlan("--config", file);
     expect(code).toBe(2);
     expect(stdout).toBe("");
+    // A file outside the working directory is named by its absolute path.
     expect(stderr.trim().split("\n")).toEqual([
-      'hetzner-k8s:nodes[3].serverType: unknown server type "cx99"',
-      "hetzner-k8s:nodes[2].privateIp: 10.0.1.11 is already taken by nodes[1] (cp-2)",
+      `${file}: hetzner-k8s:nodes[3].serverType: unknown server type "cx99"`,
+      `${file}: hetzner-k8s:nodes[2].privateIp: 10.0.1.11 is already taken by nodes[1] (cp-2)`,
     ]);
   });
 });
@@ -184,7 +196,7 @@ describe("plan command line", () => {
   it("prints its help on --help and exits 0", () => {
     const { code, stdout, stderr } = runPlan("--help");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: plan \[options\]/);
+    expect(stdout).toMatch(/^Usage: hetzner-k8s plan \[options\]/);
     expect(stdout).toContain("--previous <file>");
     expect(stderr).toBe("");
   });
@@ -345,5 +357,70 @@ describe("plan --diff", () => {
     const { code, stderr } = runPlan("--stack", "dev", "--diff", edited);
     expect(code).toBe(2);
     expect(stderr).toContain("etcd needs 2 to keep quorum");
+  });
+});
+
+describe("the hetzner-k8s command (package.json bin)", () => {
+  /** Runs `npx hetzner-k8s ...` in the project directory, as a user does after `npm ci`. */
+  function npx(...args: string[]) {
+    const result = spawnSync("npx", ["--offline", "hetzner-k8s", ...args], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it("is the package's bin, executable as npm links it", () => {
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    const launcher = path.join(PROJECT_DIR, manifest.bin["hetzner-k8s"]);
+    // npx runs the file itself: without the executable bit the shell refuses it.
+    expect(statSync(launcher).mode & 0o111).toBe(0o111);
+  });
+
+  it("lists its commands on --help and exits 0", () => {
+    const { code, stdout, stderr } = npx("--help");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: hetzner-k8s <command> \[options\]/);
+    expect(stdout).toMatch(/^ {2}plan {5}\S/m);
+    expect(stdout).toMatch(/^ {2}console {2}\S/m);
+  });
+
+  it("runs the plan", () => {
+    const { code, stdout } = npx("plan", "--stack", "dev");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Plan for stack "dev"/);
+  });
+
+  it("hands the command's options to the command, help included", () => {
+    const { code, stdout } = npx("plan", "--help");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: hetzner-k8s plan \[options\]/);
+    const console = npx("console", "--help");
+    expect(console.code).toBe(0);
+    expect(console.stdout).toMatch(/^Usage: console \[options\]/);
+  });
+
+  it("exits 2 on an unknown command, suggesting the nearest", () => {
+    expect(npx("pln")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `error: unknown command 'pln' (did you mean "plan"?)\n`,
+    });
+    expect(npx("deploy")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "error: unknown command 'deploy' (the commands are plan, console)\n",
+    });
+  });
+
+  it("exits 2 without a command, with the usage on stderr", () => {
+    const { code, stdout, stderr } = npx();
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^error: missing command\n\nUsage: hetzner-k8s <command>/);
   });
 });

@@ -1,11 +1,5 @@
-import {
-  changedPaths,
-  diffPlans,
-  formatValue,
-  renderDiff,
-  summarizeDiff,
-  type PlanDiff,
-} from "../../src/plan/diff";
+import { changedPaths, diffPlans, isUnder, summarizeDiff, type PlanDiff } from "../../src/plan/diff";
+import { formatValue, renderDiff } from "../../src/plan/renderDiff";
 import type { Plan } from "../../src/plan/evaluate";
 import { addWorkers, planStack, shippedConfig } from "../helpers/plan";
 
@@ -171,8 +165,19 @@ describe("replacements", () => {
     });
     const diff = diffPlans(before, after);
     const server = diff.replace.find((change) => change.name === "worker-3-server");
-    expect(server?.paths).toEqual(["location", "networks[0].ip"]);
+    // The provider re-attaches a server to change its private IP: only the location forces a new server.
+    expect(server?.paths).toEqual(["location"]);
     expect(names(diff.replace)).toContain("worker-3-volume");
+  });
+
+  it("updates a server's private IP in place, as the provider does", async () => {
+    const before = await planStack("dev");
+    const after = await planStack("dev", (config) => void (config.nodes[3].privateIp = "10.0.1.20"));
+    const diff = diffPlans(before, after);
+    expect(names(diff.replace)).not.toContain("worker-1-server");
+    expect(diff.update.find((change) => change.name === "worker-1-server")?.paths).toEqual([
+      "networks[0].ip",
+    ]);
   });
 
   it("reports a change to an input the resource replaces on (replaceOnChanges), such as a PriorityClass's value", async () => {
@@ -256,5 +261,18 @@ describe("what the diff shows of each change", () => {
     expect(formatValue(3)).toBe("3");
     expect(formatValue("a\nb\nc")).toBe("(3 lines)");
     expect(formatValue("x".repeat(100))).toBe(`"${"x".repeat(56)}...`);
+  });
+});
+
+describe("isUnder", () => {
+  it("takes a path as below itself and below its parents, [*] for any index", () => {
+    expect(isUnder("networks[0].ip", "networks")).toBe(true);
+    expect(isUnder("networks", "networks")).toBe(true);
+    expect(isUnder("networksExtra", "networks")).toBe(false);
+    expect(isUnder("triggers[0]", "triggers[*]")).toBe(true);
+    expect(isUnder("triggers[12].a", "triggers[*]")).toBe(true);
+    expect(isUnder("triggers", "triggers[*]")).toBe(false);
+    expect(isUnder("spec.selector.matchLabels", "spec.selector")).toBe(true);
+    expect(isUnder("specXselector", "spec.selector")).toBe(false);
   });
 });

@@ -1,12 +1,14 @@
-import type { Plan } from "../../src/plan/evaluate";
+import { PRICES_DATE } from "../../src/config/prices";
+import { evaluatePlan, type Plan } from "../../src/plan/evaluate";
 import { renderPlan } from "../../src/plan/render";
-import { planStack, resourcesOfType } from "../helpers/plan";
+import { euros } from "../../src/plan/renderCost";
+import { editedConfig, planStack, resourcesOfType } from "../helpers/plan";
 
 /** The node table's rows as [name, role, k3s role], in the order the plan prints them. */
 function nodeRows(text: string): string[][] {
   const lines = text.split("\n");
   const start = lines.findIndex((line) => line.startsWith("Nodes ("));
-  const end = lines.indexOf("", start);
+  const end = lines.indexOf("  Kubernetes labels and taints", start);
   return lines.slice(start + 2, end).map((line) =>
     line
       .trim()
@@ -62,5 +64,52 @@ describe("the plan's node table", () => {
     expect(nodeRows(renderPlan(plan))).toEqual(expected);
     expect(plan.nodes.map((node) => [node.name, node.role, node.k3sRole])).toEqual(expected);
     expect(renderPlan(plan)).toContain("Nodes (5) in stack-file order\n");
+  });
+});
+
+describe("the plan's labels and taints", () => {
+  it("lists every node's Kubernetes labels and taints, in stack-file order", async () => {
+    const plan = await planStack("dev", (config) => {
+      config.nodes[3].labels = { "example.com/pool": "db" };
+      config.nodes[3].taints = [{ key: "dedicated", value: "db", effect: "NoSchedule" }];
+    });
+    const lines = renderPlan(plan).split("\n");
+    const start = lines.indexOf("  Kubernetes labels and taints");
+    const rows = lines.slice(start + 2, start + 6).map((line) => line.trim().split(/\s{2,}/));
+    expect(rows.map(([name]) => name)).toEqual(["cp-1", "cp-2", "cp-3", "worker-1"]);
+    expect(rows[0]).toEqual(["cp-1", "hetzner-k8s.io/node=cp-1, hetzner-k8s.io/role=control-plane", "-"]);
+    expect(rows[3][1]).toContain("example.com/pool=db");
+    expect(rows[3][2]).toBe("dedicated=db:NoSchedule");
+  });
+});
+
+describe("the plan's notes", () => {
+  it("says when a key set in the stack file has no effect, and prints no section when none has", async () => {
+    const loadBalanced = renderPlan(await planStack("dev"));
+    expect(loadBalanced).toContain(
+      'Notes\n  hetzner-k8s:apiAllowedSources: has no effect with apiExposure "load-balancer"',
+    );
+    const firewalled = renderPlan(
+      await planStack(
+        "dev",
+        (config) => ((config.apiExposure = "firewalled"), (config.apiHostname = "api.example.com")),
+      ),
+    );
+    expect(firewalled).not.toContain("Notes\n");
+  });
+});
+
+describe("the plan's cost", () => {
+  it("shows the monthly cost, net and gross, with the date of its prices", async () => {
+    const plan = await planStack("dev");
+    const text = renderPlan(plan);
+    expect(text).toContain(`Monthly cost: ${euros(plan.cost.net)} net, ${euros(plan.cost.gross)} gross\n`);
+    expect(text).toContain(`prices of ${PRICES_DATE} (Hetzner, EUR excl. VAT`);
+  });
+
+  it("takes the VAT rate it is given", async () => {
+    const plan = await evaluatePlan("dev", editedConfig("dev"), { vatRate: 0 });
+    expect(plan.cost.gross).toBe(plan.cost.net);
+    expect(renderPlan(plan)).toContain("total gross (VAT 0%)");
   });
 });

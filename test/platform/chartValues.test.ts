@@ -4,6 +4,7 @@ import { evaluatePlan, type PlannedResource } from "../../src/plan/evaluate";
 import { CHARTS } from "../../src/versions";
 import { resourcesOfType, shippedConfig } from "../helpers/plan";
 import { checkValues, loadFixtures, type ChartValuesFixture } from "./chartValues";
+import { BACKUP_SECRET_KEYS, enableBackups } from "../helpers/backups";
 
 /**
  * The values every Helm release gets (the operator's charts/<release>/values.yaml merged with what the
@@ -35,6 +36,7 @@ const VARIANTS: [string, "dev" | "prod", ((config: StackConfig) => void) | undef
       config.rancherEnabled = false;
     },
   ],
+  ["prod with application backups", "prod", enableBackups],
 ];
 
 const fixtures = loadFixtures();
@@ -47,7 +49,7 @@ function variantConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => vo
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
   const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return parseStackConfig(raw, new Set(["alertmanagerWebhookUrl"]));
+  return parseStackConfig(raw, new Set(["alertmanagerWebhookUrl", ...BACKUP_SECRET_KEYS]));
 }
 
 function fixtureFor(release: PlannedResource): ChartValuesFixture {

@@ -1,84 +1,29 @@
 /// <reference lib="dom" />
-import type { PoolModel } from "../../model/pool";
 import type { ResourceChange } from "../../plan/diff";
+import type { StateView as ServerState } from "../views";
+import type { ConsoleProblem } from "../validation";
 
-/** What the console's server answers (see src/console/server.ts), and how the page asks it. */
+/** What the console's server answers (types shared with the server code, type-only), and how the page asks it. */
 
-export interface Problem {
-  path: (string | number)[];
-  message: string;
-  line: string;
-  field?: string;
-}
-
+export type Problem = ConsoleProblem;
 export type { Amounts } from "../../model/pool";
 
-export interface NodeView {
-  name: string;
-  serverName: string;
-  role: "control-plane" | "worker";
-  serverType: string;
-  location: string;
-  privateIp: string;
-  volumeSizeGb: number | null;
-  labels: Record<string, string>;
-  deleteProtection: boolean;
-  deployed: boolean;
-  deployedDeleteProtection: boolean;
-}
+/** The state while the stack file is valid, and while it is not (problems only). */
+export type ValidState = Extract<ServerState, { valid: true }>;
+export type InvalidState = Extract<ServerState, { valid: false }>;
+export type StateView = ValidState | InvalidState;
 
-export interface LoadBalancerView {
-  name: string;
-  type: string;
-  privateIp: string;
-  publicInterface: boolean;
-  services: { name: string; listenPort: number; destinationPort: number }[];
-}
-
-/** The shared resource pool, as the model computes it. */
-export type PoolView = PoolModel;
-
-export interface TenantView {
-  name: string;
-  namespaces: string[];
-  users: string[];
-  quota: Record<string, string | number>;
-  podSecurity: string;
-}
-
-export type RawTenant = Record<string, unknown>;
-
-export interface ServerTypeView {
-  name: string;
-  vcpus: number;
-  memoryGb: number;
-  diskGb: number;
-  architecture: string;
-  locations: string[];
-}
-
-export interface StateView {
-  stack: string;
-  stackFile: string;
-  committedSource: string;
-  catalogue: { serverTypes: ServerTypeView[]; locations: string[] };
-  rawTenants: RawTenant[];
-  valid: boolean;
-  problems: Problem[];
-  clusterName?: string;
-  location?: string;
-  nodeSubnetCidr?: string;
-  nextFreeIp?: string;
-  committedControlPlane?: number;
-  etcdQuorum?: number;
-  nodes?: NodeView[];
-  loadBalancers?: LoadBalancerView[];
-  pool?: PoolView;
-  tenants?: TenantView[];
-}
+export type NodeView = ValidState["nodes"][number];
+export type TenantView = ValidState["tenants"][number];
+export type PoolView = ValidState["pool"];
+export type ServerTypeView = StateView["catalogue"]["serverTypes"][number];
+export type RawTenant = StateView["rawTenants"][number];
 
 // Shapes the server sends, shared with the server code (type-only: nothing of it reaches the bundle).
-export type { LiveNode, LiveQuota, LiveStatus } from "../kube";
+export type { LiveNode, LiveQuota } from "../kube";
+import type { LiveStatus as KubeLiveStatus } from "../kube";
+import type { LiveComparison } from "../status";
+export type LiveStatus = KubeLiveStatus & { comparison?: LiveComparison };
 export type { ResourceChange };
 
 export type ChangesView =
@@ -99,7 +44,7 @@ export interface DeployAvailability {
 }
 
 export type WriteResult =
-  { ok: true; state: StateView } | { ok: false; problems?: Problem[]; error?: string };
+  { ok: true; changed: boolean; state: StateView } | { ok: false; problems?: Problem[]; error?: string };
 
 function csrfToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
-import { getJson, type LiveStatus, type StateView } from "./api";
+import { getJson, write, type LiveStatus, type StateView, type WriteResult } from "./api";
 import { renderChanges } from "./changes";
 import { clear, h } from "./dom";
-import { liveBadge, renderOverview } from "./overview";
+import { liveBadge } from "./live";
+import { renderOverview } from "./overview";
 import { renderServers } from "./servers";
 import { renderTenants } from "./tenants";
 
@@ -31,6 +32,64 @@ function refresh(next: StateView, message?: string): void {
   render();
 }
 
+/** Undo and discard, on every tab: each says why when there is nothing to do. */
+function editBar(current: StateView): HTMLElement {
+  const problems = h("div", { class: "form-errors", id: "edit-bar-errors" });
+  const act = (path: string, done: string) =>
+    void write<WriteResult>("POST", path, {}).then((result) => {
+      if (result.ok) refresh(result.state, done);
+      else {
+        problems.textContent =
+          (result.problems ?? []).map((problem) => problem.line).join("\n") || (result.error ?? "");
+        problems.classList.add("visible");
+      }
+    });
+  const button = (
+    id: string,
+    label: string,
+    availability: { available: boolean; reason?: string },
+    onclick: () => void,
+  ) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        id,
+        disabled: !availability.available,
+        title: availability.reason,
+        onclick,
+      },
+      label,
+    );
+  return h(
+    "div",
+    { class: "edit-bar", id: "edit-bar" },
+    h(
+      "span",
+      { class: "hint", id: "last-deployment" },
+      `Last deployment: ${current.lastDeployment.description}`,
+      current.lastDeployment.outputsUnavailable
+        ? ` (stack outputs: ${current.lastDeployment.outputsUnavailable})`
+        : "",
+    ),
+    button(
+      "reread-button",
+      "Read again",
+      { available: true, reason: "read the stack's outputs again (after a pulumi up elsewhere)" },
+      () => act("/api/last-deployment", "Read the last deployment again."),
+    ),
+    button("undo-button", "Undo last edit", current.undo, () => act("/api/undo", "Undid the last edit.")),
+    button("discard-button", "Discard all edits", current.discard, () => {
+      if (
+        window.confirm(`Put the stack file back to ${current.committedSource}? Undo brings the edits back.`)
+      )
+        act("/api/discard", `The stack file is back to ${current.committedSource}.`);
+    }),
+    problems,
+  );
+}
+
 function render(): void {
   const root = document.getElementById("app");
   if (!root || !state) return;
@@ -47,7 +106,7 @@ function render(): void {
         h(
           "span",
           {},
-          ` console · stack ${state.stack}${state.clusterName ? ` · cluster ${state.clusterName}` : ""}`,
+          ` console · stack ${state.stack}${state.valid ? ` · cluster ${state.clusterName}` : ""}`,
         ),
       ),
       h(
@@ -61,6 +120,7 @@ function render(): void {
     ),
   );
   const main = h("main", { "data-tab": tab });
+  main.appendChild(editBar(state));
   if (flash) main.appendChild(h("div", { class: "flash", role: "status" }, flash));
   if (tab === "overview") main.appendChild(renderOverview(state, live));
   if (tab === "servers") main.appendChild(renderServers(state, refresh));
@@ -96,6 +156,20 @@ async function pollLive(): Promise<void> {
   } catch {
     // The console itself stopped; keep the last view.
   }
+}
+
+// A new action makes the last one's message stale: a button press, a submission or typing in a form clears it.
+for (const type of ["click", "submit", "input"]) {
+  document.addEventListener(
+    type,
+    (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      if (type === "click" && !target?.closest("button")) return;
+      flash = undefined;
+      document.querySelectorAll(".flash").forEach((element) => element.remove());
+    },
+    true,
+  );
 }
 
 window.addEventListener("hashchange", () => {

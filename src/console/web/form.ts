@@ -61,35 +61,43 @@ export function clearProblems(form: HTMLElement, general: HTMLElement): void {
   general.classList.remove("visible");
 }
 
-/** Puts each problem next to its field (`quota.pods`, or `labels` for `labels.x`); the rest in `general`. */
+/**
+ * Puts each problem next to its field (`quota.pods`, or `labels` for `labels.x`), inside the part of the
+ * form for its entry (`data-entry`) when the edit had several; the rest in `general`.
+ */
 export function showProblems(
   form: HTMLElement,
   general: HTMLElement,
   problems: Problem[],
   fallback?: string,
+  heading = "Not saved — the stack file is unchanged:",
 ): void {
   clearProblems(form, general);
   const rest: Child[] = [];
   for (const problem of problems) {
+    const scope =
+      problem.entry !== undefined
+        ? (form.querySelector<HTMLElement>(`[data-entry="${problem.entry}"]`) ?? form)
+        : form;
     let target: Element | null = null;
     if (problem.field) {
       const parts = problem.field.split(".");
       for (let length = parts.length; length > 0 && !target; length -= 1) {
-        target = form.querySelector(`[data-error-for="${parts.slice(0, length).join(".")}"]`);
+        target = scope.querySelector(`[data-error-for="${parts.slice(0, length).join(".")}"]`);
       }
     }
     if (target) {
       target.appendChild(h("div", {}, problem.message));
       target.parentElement?.querySelector("input, select, textarea")?.classList.add("invalid");
-    } else rest.push(h("li", {}, problem.line));
+    } else rest.push(h("li", { class: "problem-line" }, problem.line));
   }
-  if (fallback) rest.push(h("li", {}, fallback));
+  if (fallback) rest.push(h("li", { class: "problem-line" }, fallback));
   if (rest.length > 0) {
-    general.appendChild(h("div", {}, "Not saved — the stack file is unchanged:"));
+    general.appendChild(h("div", {}, heading));
     general.appendChild(h("ul", {}, ...rest));
     general.classList.add("visible");
   } else if (problems.length > 0) {
-    general.appendChild(h("div", {}, "Not saved — the stack file is unchanged. See the marked fields."));
+    general.appendChild(h("div", {}, `${heading.replace(/:$/, ".")} See the marked fields.`));
     general.classList.add("visible");
   }
 }
@@ -100,6 +108,6 @@ export function invalidStackCard(state: StateView): HTMLElement {
     "section",
     { class: "card problems" },
     h("h2", {}, "Fix the stack file first"),
-    h("ul", {}, ...state.problems.map((problem) => h("li", {}, problem.line))),
+    h("ul", {}, ...state.problems.map((problem) => h("li", { class: "problem-line" }, problem.line))),
   );
 }

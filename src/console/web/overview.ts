@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 import type { LiveStatus, PoolView, StateView } from "./api";
 import { formatAmount, h, svg, table, type Child } from "./dom";
+import { liveCard } from "./live";
+import { stateBadge } from "./servers";
 
 /** The overview: nodes, load balancers, the resource pool as bars, tenants, and the live cluster. */
 
@@ -19,53 +21,6 @@ const RESOURCE_LABELS = { cpu: "CPU", memory: "Memory", storage: "Storage" };
 
 function percent(used: number, total: number): string {
   return total > 0 ? `${Math.round((used / total) * 100)}%` : "–";
-}
-
-export function liveBadge(live: LiveStatus | undefined): HTMLElement {
-  if (!live) return h("span", { class: "badge muted" }, "live: checking…");
-  if (!live.connected) return h("span", { class: "badge off", title: live.reason }, "not connected");
-  const ready = live.nodes.filter((node) => node.ready).length;
-  return h(
-    "span",
-    { class: `badge ${ready === live.nodes.length ? "on" : "warn"}` },
-    `live: ${ready}/${live.nodes.length} nodes ready`,
-  );
-}
-
-function liveCard(live: LiveStatus | undefined): HTMLElement {
-  if (!live || !live.connected) {
-    return h(
-      "section",
-      { class: "card", id: "live" },
-      h("h2", {}, "Live cluster"),
-      h(
-        "p",
-        { class: "not-connected" },
-        h("strong", {}, "Not connected. "),
-        live ? live.reason : "Checking the cluster…",
-      ),
-      h(
-        "p",
-        { class: "hint" },
-        "The plan below is what the stack file describes; live status appears once the Kubernetes API answers.",
-      ),
-    );
-  }
-  return h(
-    "section",
-    { class: "card", id: "live" },
-    h("h2", {}, "Live cluster"),
-    h(
-      "p",
-      {},
-      h("span", { class: "badge on" }, "connected"),
-      ` to ${live.server}, checked ${new Date(live.checkedAt).toLocaleTimeString()}`,
-    ),
-    live.metrics.available
-      ? null
-      : h("p", { class: "hint" }, live.metrics.reason ?? "node metrics unavailable"),
-    live.quotaReason ? h("p", { class: "hint" }, live.quotaReason) : null,
-  );
 }
 
 function poolChart(pool: PoolView, tenants: string[]): HTMLElement {
@@ -185,7 +140,7 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
         "section",
         { class: "card problems" },
         h("h2", {}, `${state.stackFile} is not valid`),
-        h("ul", {}, ...state.problems.map((problem) => h("li", {}, problem.line))),
+        h("ul", {}, ...state.problems.map((problem) => h("li", { class: "problem-line" }, problem.line))),
       ),
     );
     parts.push(liveCard(live));
@@ -193,7 +148,7 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
   }
   const liveNodes = new Map(live?.connected ? live.nodes.map((node) => [node.name, node]) : []);
   const connected = live?.connected === true;
-  const nodes = state.nodes ?? [];
+  const nodes = state.nodes;
   parts.push(
     h(
       "section",
@@ -207,7 +162,8 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
           "Location",
           "Private IP",
           "Volume",
-          ...(connected ? ["Status", "CPU", "Memory"] : []),
+          "Deployment",
+          ...(connected ? ["Live", "Kubelet", "CPU", "Memory"] : []),
         ],
         nodes.map((node) => {
           const seen = liveNodes.get(node.serverName) ?? liveNodes.get(node.name);
@@ -216,6 +172,7 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
                 seen
                   ? h("span", { class: `badge ${seen.ready ? "on" : "off"}` }, seen.status)
                   : h("span", { class: "badge muted" }, "not registered"),
+                seen?.kubeletVersion ?? "–",
                 seen?.cpu ? percent(seen.cpu.usedCores, seen.cpu.capacityCores) : "–",
                 seen?.memory ? percent(seen.memory.usedBytes, seen.memory.capacityBytes) : "–",
               ]
@@ -227,6 +184,7 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
             node.location,
             h("code", {}, node.privateIp),
             node.volumeSizeGb ? `${node.volumeSizeGb} GB` : "–",
+            stateBadge(node),
             ...liveCells,
           ];
         }),
@@ -242,7 +200,7 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
       h("h2", {}, "Load balancers"),
       table(
         ["Name", "Type", "Private IP", "Public", "Services"],
-        (state.loadBalancers ?? []).map((lb) => [
+        state.loadBalancers.map((lb) => [
           h("strong", {}, lb.name),
           lb.type,
           h("code", {}, lb.privateIp),
@@ -252,8 +210,8 @@ export function renderOverview(state: StateView, live: LiveStatus | undefined): 
       ),
     ),
   );
-  const tenants = state.tenants ?? [];
-  if (state.pool) {
+  const tenants = state.tenants;
+  {
     parts.push(
       h(
         "section",

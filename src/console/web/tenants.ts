@@ -13,8 +13,15 @@ import {
   invalidStackCard,
 } from "./form";
 import type { Refresh } from "./servers";
+import { tenantRemovalPanel } from "./tenantRemoval";
 
-/** Tenants: add a tenant or edit one (namespaces, users, quota, container limits, pod security). */
+/**
+ * Tenants: add a tenant, edit one (namespaces, users, quota, container limits, pod security, priority
+ * classes, who may connect, whether removal deletes its namespaces), or remove one.
+ */
+
+const PRIORITY_CLASSES = ["platform-critical", "high", "default", "low"];
+const DEFAULT_PRIORITY_CLASSES = ["default", "low"];
 
 const QUOTA_FIELDS: [string, string, string, boolean][] = [
   ["requestsCpu", "Requests CPU", "e.g. 2 or 500m", false],
@@ -55,6 +62,31 @@ function section(
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+function rawList(raw: RawTenant | undefined, key: string): string[] | undefined {
+  const list = raw?.[key];
+  return Array.isArray(list) ? list.map(String) : undefined;
+}
+
+function priorityClassBoxes(editing: RawTenant | undefined): HTMLElement {
+  const chosen = rawList(editing, "priorityClasses") ?? DEFAULT_PRIORITY_CLASSES;
+  return h(
+    "div",
+    { class: "field" },
+    h("label", {}, "Priority classes"),
+    h(
+      "div",
+      { class: "checks" },
+      ...PRIORITY_CLASSES.map((name) => {
+        const box = h("input", { type: "checkbox", "data-priority-class": name }) as HTMLInputElement;
+        box.checked = chosen.includes(name);
+        return h("label", { class: "check" }, box, ` ${name}`);
+      }),
+    ),
+    h("div", { class: "hint" }, "Classes its pods may use; default: default, low."),
+    h("div", { class: "field-error", "data-error-for": "priorityClasses", role: "alert" }),
+  );
+}
+
 function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HTMLElement {
   const general = h("div", { class: "form-errors", id: "tenant-errors" });
   const name = textInput(text(editing, "name"), { placeholder: "team-c", autocomplete: "off" });
@@ -92,6 +124,41 @@ function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HT
         ),
       ),
     ),
+    h(
+      "div",
+      { class: "grid-form" },
+      field(
+        "Allow connections from",
+        "allowFrom",
+        textInput(text(editing, "allowFrom"), { placeholder: "other namespaces, comma-separated" }),
+        "Namespaces whose pods may connect to this tenant's (ingress and monitoring always may).",
+      ),
+      priorityClassBoxes(editing),
+      h(
+        "div",
+        { class: "field" },
+        h(
+          "label",
+          { class: "check" },
+          (() => {
+            const box = h("input", {
+              type: "checkbox",
+              name: "allowDeletion",
+              id: "field-allowDeletion",
+            }) as HTMLInputElement;
+            box.checked = editing?.allowDeletion === true;
+            return box;
+          })(),
+          " Allow deletion",
+        ),
+        h(
+          "div",
+          { class: "hint" },
+          "Once applied, removing the tenant deletes its namespaces and their data; without it they stay.",
+        ),
+        h("div", { class: "field-error", "data-error-for": "allowDeletion", role: "alert" }),
+      ),
+    ),
     h("h3", {}, "Quota (per namespace)"),
     h(
       "div",
@@ -121,8 +188,16 @@ function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HT
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearProblems(form, general);
+    const classes = Array.from(form.querySelectorAll<HTMLInputElement>("[data-priority-class]"))
+      .filter((box) => box.checked)
+      .map((box) => box.dataset.priorityClass ?? "");
+    const isDefault = classes.join() === DEFAULT_PRIORITY_CLASSES.join();
+    const allowDeletion = form.querySelector<HTMLInputElement>('[name="allowDeletion"]')?.checked === true;
     const tenant = {
       name: value(form, "name"),
+      priorityClasses: isDefault && rawList(editing, "priorityClasses") === undefined ? undefined : classes,
+      allowFrom: list(value(form, "allowFrom")),
+      allowDeletion: allowDeletion ? true : undefined,
       namespaces: list(value(form, "namespaces")),
       users: list(value(form, "users")),
       podSecurity: value(form, "podSecurity") || undefined,
@@ -152,6 +227,7 @@ function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HT
 
 export function renderTenants(state: StateView, refresh: Refresh): HTMLElement {
   if (!state.valid) return invalidStackCard(state);
+  const detail = h("div", { id: "tenant-detail" });
   const formCard = h("section", { class: "card" }, tenantForm(state, refresh));
   const rows = state.rawTenants.map((raw, index) => {
     const view = state.tenants?.[index];
@@ -162,19 +238,36 @@ export function renderTenants(state: StateView, refresh: Refresh): HTMLElement {
       `${text(raw, "quota", "requestsCpu")} / ${text(raw, "quota", "requestsMemory")}`,
       `${text(raw, "quota", "limitsCpu")} / ${text(raw, "quota", "limitsMemory")}`,
       view?.podSecurity ?? "",
+      (view?.priorityClasses ?? []).join(", "),
       h(
-        "button",
-        {
-          type: "button",
-          class: "secondary small",
-          "data-edit": text(raw, "name"),
-          onclick: () => {
-            clear(formCard);
-            formCard.appendChild(tenantForm(state, refresh, raw));
-            formCard.scrollIntoView({ behavior: "smooth" });
+        "div",
+        { class: "row-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "data-edit": text(raw, "name"),
+            onclick: () => {
+              clear(formCard);
+              formCard.appendChild(tenantForm(state, refresh, raw));
+              formCard.scrollIntoView();
+            },
           },
-        },
-        "Edit",
+          "Edit",
+        ),
+        view
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "danger small",
+                "data-remove-tenant": view.name,
+                onclick: () => (clear(detail), detail.appendChild(tenantRemovalPanel(view, state, refresh))),
+              },
+              "Remove…",
+            )
+          : null,
       ),
     ];
   });
@@ -194,12 +287,14 @@ export function renderTenants(state: StateView, refresh: Refresh): HTMLElement {
               "Requests CPU / memory",
               "Limits CPU / memory",
               "Pod security",
+              "Priority classes",
               "",
             ],
             rows,
             { id: "tenants-edit-table" },
           )
         : h("p", { class: "hint" }, "No tenants yet."),
+      detail,
     ),
     formCard,
   );

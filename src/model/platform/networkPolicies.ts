@@ -1,7 +1,11 @@
 import type { StackConfig } from "../../config/schema";
 import type { ClusterModel } from "../cluster";
+import { backupNetworkPolicies } from "./backupNetworkPolicies";
 import { metadata, type Manifest } from "./common";
+import { imageScanningNetworkPolicies } from "./imageScanning";
+import { loggingNetworkPolicies } from "./logging";
 import { MONITORING_NAMESPACE } from "./monitoring";
+import { KURED_NAMESPACE } from "./reboots";
 import { LOCAL_PATH_NAMESPACE } from "./storage";
 
 /**
@@ -232,8 +236,43 @@ function monitoring(config: StackConfig, cluster: ClusterModel): Manifest[] {
       from: apiServerPeers(cluster),
       ports: [tcp("https")],
     }),
+    // kured asks Prometheus for active alerts before each reboot (configuration.prometheusUrl, reboots.ts),
+    // through its Service to the Prometheus pods' container port "http-web", 9090: the operator names the
+    // port after prometheusSpec.portName and labels the pods app.kubernetes.io/name: prometheus
+    // (kube-prometheus-stack 88.5.3: values.yaml; prometheus-operator v0.93: pkg/prometheus/common.go
+    // MakeContainerPorts, pkg/prometheus/server/operator.go makeSelectorLabels). Without it every query
+    // fails and kured, which treats a failed query as an alert, would never reboot a node.
+    ...(config.rebootsEnabled
+      ? [
+          allow("allow-prometheus-from-kured", namespace, {
+            pods: { "app.kubernetes.io/name": "prometheus" },
+            from: [byNamespace(KURED_NAMESPACE)],
+            ports: [tcp("http-web")],
+          }),
+        ]
+      : []),
     // Grafana's certificate, when the cluster issuer is Let's Encrypt.
     ...allowAcmeSolvers(config, namespace),
+  ];
+}
+
+/**
+ * kured serves nothing but its metrics, on container port "metrics" (configuration.metricsPort 8080; kured
+ * chart 6.1.0: templates/daemonset.yaml), for Prometheus. It calls the API server and Prometheus itself,
+ * and platform egress is open.
+ */
+function kured(config: StackConfig): Manifest[] {
+  const namespace = KURED_NAMESPACE;
+  return [
+    defaultDenyIngress(namespace),
+    ...(config.monitoringEnabled
+      ? [
+          allow("allow-metrics-from-monitoring", namespace, {
+            from: [byNamespace(MONITORING_NAMESPACE)],
+            ports: [tcp("metrics")],
+          }),
+        ]
+      : []),
   ];
 }
 
@@ -248,6 +287,10 @@ export function platformNetworkPolicies(config: StackConfig, cluster: ClusterMod
     ...certManager(cluster),
     ...(config.rancherEnabled ? [...rancher(config, cluster), ...rancherNamespacePolicies()] : []),
     ...(config.monitoringEnabled ? monitoring(config, cluster) : []),
+    ...(config.rebootsEnabled ? kured(config) : []),
+    ...imageScanningNetworkPolicies(config),
+    ...backupNetworkPolicies(config, cluster),
+    ...loggingNetworkPolicies(config),
   ];
 }
 

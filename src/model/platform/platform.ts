@@ -1,10 +1,13 @@
 import type { StackConfig } from "../../config/schema";
 import type { ClusterModel } from "../cluster";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
+import { backupSteps, VELERO_NAMESPACE } from "./backups";
 import { clusterIssuerManifests } from "./issuers";
+import { LOGGING_NAMESPACE, loggingMonitoringManifests, type LoggingFiles } from "./logging";
 import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from "./monitoring";
 import { localPathNetworkPolicies, platformNetworkPolicies, RANCHER_NAMESPACES } from "./networkPolicies";
 import { platformPriorityClassManifest } from "./priority";
+import { KURED_NAMESPACE } from "./reboots";
 import { buildReleases, type DynamicValues, type PlatformStep, type ReleaseModel } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
 
@@ -12,12 +15,16 @@ import { localPathManifests, storageClasses, type StorageClassModel } from "./st
 export interface MonitoringFiles {
   rules: string;
   dashboards: Record<string, string>;
+  /** The logging add-on's alerts and dashboards (charts/loki), shipped with monitoring (logging.ts). */
+  logging?: LoggingFiles;
 }
 
 export interface PlatformDynamicValues<T> extends DynamicValues<T> {
   /** The cloud controller's and CSI driver's Hetzner token (clusterHcloudToken, else the program's). */
   hcloudToken: T;
   networkId: T;
+  /** With backupsEnabled: Velero's credentials file (backups.ts veleroCredentialsFile), a secret. */
+  backupCredentials?: T;
 }
 
 /** Everything the platform layer creates, in the order it must become ready. */
@@ -32,7 +39,7 @@ export interface PlatformModel<T> {
   releases: ReleaseModel<T>[];
   /** Plain objects created between releases, each group after the releases it names. */
   steps: {
-    name: PlatformStep | "monitoring-objects" | "network-policies";
+    name: PlatformStep | "monitoring-objects" | "network-policies" | "backup-credentials" | "backup-objects";
     after: string[];
     manifests: Manifest[];
   }[];
@@ -41,8 +48,18 @@ export interface PlatformModel<T> {
   flannel: { backend: string; interface: string };
 }
 
-/** Add-ons that need host access (node-exporter's host network and PID, Rancher's agents). */
-const PRIVILEGED_NAMESPACES = new Set([MONITORING_NAMESPACE, "cattle-system"]);
+/**
+ * Add-ons that need host access (node-exporter's host network and PID, Rancher's agents, kured's host PID
+ * and privileged container, with which it reboots its node; Velero's node agent's hostPath mounts of the
+ * kubelet's pod directories, backups.ts; Alloy's read-only hostPath mount of /var/log, logging.ts).
+ */
+const PRIVILEGED_NAMESPACES = new Set([
+  MONITORING_NAMESPACE,
+  "cattle-system",
+  KURED_NAMESPACE,
+  VELERO_NAMESPACE,
+  LOGGING_NAMESPACE,
+]);
 
 /** Namespaces the releases install into that Kubernetes does not have from the start. */
 function releaseNamespaces<T>(releases: ReleaseModel<T>[]): Manifest[] {
@@ -97,9 +114,14 @@ export function buildPlatformModel<T>(
     steps.push({
       name: "monitoring-objects",
       after: ["kube-prometheus-stack"],
-      manifests: [prometheusRuleManifest(files.rules), ...dashboardManifests(files.dashboards)],
+      manifests: [
+        prometheusRuleManifest(files.rules),
+        ...dashboardManifests(files.dashboards),
+        ...loggingMonitoringManifests(config, files.logging),
+      ],
     });
   }
+  if (config.backupsEnabled) steps.push(...backupSteps(config, dynamic.backupCredentials));
   return {
     namespaces: releaseNamespaces(releases),
     sharedNamespaces: config.rancherEnabled ? RANCHER_NAMESPACES.map((name) => namespaceManifest(name)) : [],

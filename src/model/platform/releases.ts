@@ -3,6 +3,10 @@ import { CHARTS, type ChartPin } from "../../versions";
 import type { ClusterModel } from "../cluster";
 import { INGRESS_NODE_PORTS } from "../network";
 import { PLATFORM_PRIORITY_CLASS, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL } from "./priority";
+import { backupsRelease } from "./backups";
+import { imageScanningRelease } from "./imageScanning";
+import { loggingReleases } from "./logging";
+import { rebootsRelease } from "./reboots";
 
 /**
  * The Helm releases of the platform layer with the values the program computes. Operators tune the rest
@@ -316,5 +320,9 @@ export function buildReleases<T>(
   releases.push(certManager());
   if (config.rancherEnabled) releases.push(rancher(config, cluster, dynamic));
   if (config.monitoringEnabled) releases.push(monitoring(config, dynamic));
+  if (config.rebootsEnabled) releases.push(rebootsRelease(config));
+  if (config.imageScanningEnabled) releases.push(imageScanningRelease(config));
+  if (config.backupsEnabled) releases.push(backupsRelease(config));
+  releases.push(...loggingReleases(config));
   return releases;
 }

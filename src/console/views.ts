@@ -1,0 +1,196 @@
+import { parseDocument } from "yaml";
+import { NETWORK_ZONES, SERVER_TYPES, type Location } from "../config/catalogue";
+import { PROJECT } from "../config/errors";
+import { formatIpv4, parseCidr, parseIpv4 } from "../config/ipv4";
+import { FIRST_NODE_HOST } from "../config/rules";
+import type { StackConfig } from "../config/schema";
+import type { TenantConfig } from "../config/tenantSchema";
+import { checkNodeTransition, etcdQuorum, type LastDeployment } from "../config/transition";
+import { buildClusterModel } from "../model/cluster";
+import { tenantNamespaces } from "../model/pool";
+import { KEPT_KINDS } from "../model/tenants";
+import type { KnownDeployment } from "./knownDeployment";
+import { leavingNodes, nodeStatus } from "./status";
+import type { StackStore } from "./stackStore";
+import type { ConsoleProblem, RawStack } from "./validation";
+import { pickFields, TENANT_FIELDS, type JsonObject } from "./yamlEdit";
+
+/** The page's view of the stack: what /api/state answers. Nothing secret is in it (tested). */
+
+/**
+ * A price to show next to a server type in a location, when the console knows one (a prices module is
+ * not part of it yet): the page shows a price column only when some type has one.
+ */
+export type PriceOf = (serverType: string, location: Location) => string | undefined;
+
+export interface CommittedStack {
+  text: string;
+  /** Where the text came from, for the page (`git HEAD:Pulumi.dev.yaml`). */
+  source: string;
+  stack: RawStack;
+  /** The committed config as a last deployment reads it, undefined when it is not valid. */
+  config: StackConfig | undefined;
+}
+
+export interface ViewContext {
+  stack: string;
+  stackFile: string;
+  store: StackStore;
+  committed: CommittedStack;
+  known: () => KnownDeployment;
+  priceOf?: PriceOf;
+}
+
+/** The raw entries of a list in the stack file, keeping only the named fields (no secrets live there). */
+function rawEntries(text: string, key: string, fields: readonly string[]): JsonObject[] {
+  const config = parseDocument(text).toJSON() as { config?: Record<string, unknown> } | null;
+  const list = config?.config?.[`${PROJECT}:${key}`] ?? config?.config?.[key];
+  return Array.isArray(list) ? list.map((entry) => pickFields(entry, fields)) : [];
+}
+
+function nextFreeIp(config: StackConfig): string | undefined {
+  const subnet = parseCidr(config.nodeSubnetCidr);
+  if (typeof subnet === "string") return undefined;
+  const used = config.nodes.map((node) => parseIpv4(node.privateIp ?? "") ?? 0);
+  const next = Math.max(subnet.base + FIRST_NODE_HOST - 1, ...used) + 1;
+  return next <= subnet.base + subnet.size - 2 ? formatIpv4(next) : undefined;
+}
+
+/** Locations of the cluster's network zone, and the server types Hetzner sells in at least one of them. */
+function catalogueView(location: string | undefined, priceOf: PriceOf | undefined) {
+  const zone = location && Object.hasOwn(NETWORK_ZONES, location) ? NETWORK_ZONES[location as Location] : "";
+  const locations = (Object.keys(NETWORK_ZONES) as Location[]).filter(
+    (candidate) => NETWORK_ZONES[candidate] === zone,
+  );
+  const serverTypes = Object.entries(SERVER_TYPES)
+    .map(([name, type]) => ({
+      name,
+      vcpus: type.vcpus,
+      memoryGb: type.memoryGb,
+      diskGb: type.diskGb,
+      architecture: type.architecture,
+      locations: type.locations.filter((sold) => locations.includes(sold)),
+      prices: Object.fromEntries(
+        type.locations.flatMap((sold) => {
+          const price = priceOf?.(name, sold);
+          return price === undefined ? [] : [[sold, price]];
+        }),
+      ),
+    }))
+    .filter((type) => type.locations.length > 0);
+  return { networkZone: zone, locations, serverTypes };
+}
+
+/** Why changing a deployed node's server type is refused: the transition rule's own message. */
+function serverTypeFixed(config: StackConfig, last: LastDeployment | undefined, index: number): string[] {
+  const node = config.nodes[index];
+  const other = Object.keys(SERVER_TYPES).find((name) => name !== node.serverType) ?? "";
+  const changed = {
+    ...config,
+    nodes: config.nodes.map((entry, at) => (at === index ? { ...entry, serverType: other } : entry)),
+  };
+  return checkNodeTransition(last?.nodes ?? [], changed)
+    .filter((problem) => problem.path[1] === index && problem.path[2] === "serverType")
+    .map((problem) => problem.message);
+}
+
+function committedTenant(committed: CommittedStack, name: string): TenantConfig | undefined {
+  return committed.config?.tenants.find((tenant) => tenant.name === name);
+}
+
+/** What removing a tenant leaves in the cluster: decided by allowDeletion as last applied (git HEAD tells). */
+function tenantRemoval(committed: CommittedStack, name: string) {
+  const before = committedTenant(committed, name);
+  if (!before) return { deployed: false, allowDeletion: false, keptNamespaces: [], keptKinds: [] };
+  return {
+    deployed: true,
+    allowDeletion: before.allowDeletion,
+    keptNamespaces: before.allowDeletion ? [] : tenantNamespaces(before),
+    keptKinds: before.allowDeletion ? [] : KEPT_KINDS,
+  };
+}
+
+export function stateView(context: ViewContext) {
+  const { store, committed } = context;
+  const known = context.known();
+  const last = known.deployment;
+  const validation = store.validateCurrent();
+  const text = store.readText();
+  const undo = store.undoAvailability();
+  const base = {
+    stack: context.stack,
+    stackFile: context.stackFile,
+    committedSource: committed.source,
+    lastDeployment: {
+      source: known.source,
+      description: known.description,
+      outputsUnavailable: known.outputsUnavailable,
+      problems: known.problems,
+    },
+    undo,
+    discard:
+      text === committed.text
+        ? { available: false, reason: `the stack file is the same as ${committed.source}` }
+        : { available: true },
+    rawTenants: rawEntries(text, "tenants", TENANT_FIELDS),
+  };
+  if (!validation.ok)
+    return {
+      ...base,
+      catalogue: catalogueView(undefined, context.priceOf),
+      valid: false as const,
+      problems: validation.problems,
+    };
+  const config = validation.config;
+  const model = buildClusterModel(config);
+  const committedNames = new Set(committed.config?.nodes.map((node) => node.name) ?? []);
+  const deployedByName = new Map((last?.nodes ?? []).map((node) => [node.name, node]));
+  const deployedControlPlane = (last?.nodes ?? []).filter((node) => node.role === "control-plane").length;
+  return {
+    ...base,
+    catalogue: catalogueView(config.location, context.priceOf),
+    valid: true as const,
+    problems: [] as ConsoleProblem[],
+    clusterName: config.clusterName,
+    location: config.location,
+    nodeSubnetCidr: config.nodeSubnetCidr,
+    k3sVersion: config.k3sVersion,
+    nextFreeIp: nextFreeIp(config),
+    deployedControlPlane,
+    etcdQuorum: deployedControlPlane > 0 ? etcdQuorum(deployedControlPlane) : 0,
+    nodes: model.nodes.map((node, index) => {
+      const deployed = deployedByName.get(node.name);
+      return {
+        name: node.name,
+        serverName: node.serverName,
+        role: node.role,
+        serverType: node.serverType,
+        location: node.location,
+        privateIp: node.privateIp,
+        volumeSizeGb: node.volumeSizeGb ?? null,
+        labels: config.nodes[index].labels ?? {},
+        taints: config.nodes[index].taints ?? [],
+        deleteProtection: node.deleteProtection,
+        status: nodeStatus(node.name, known, committedNames, committed.source),
+        deployedDeleteProtection: deployed?.deleteProtection ?? false,
+        serverTypeFixed: serverTypeFixed(config, last, index),
+      };
+    }),
+    leavingNodes: leavingNodes(last, new Set(config.nodes.map((node) => node.name))),
+    loadBalancers: model.loadBalancers,
+    pool: model.pool,
+    tenants: model.tenants.map((tenant, index) => ({
+      name: tenant.name,
+      namespaces: tenant.namespaces,
+      users: config.tenants[index].users,
+      quota: config.tenants[index].quota,
+      podSecurity: config.tenants[index].podSecurity,
+      priorityClasses: config.tenants[index].priorityClasses,
+      allowFrom: config.tenants[index].allowFrom,
+      allowDeletion: config.tenants[index].allowDeletion,
+      removal: tenantRemoval(committed, tenant.name),
+    })),
+  };
+}
+
+export type StateView = ReturnType<typeof stateView>;
