@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StackConfig } from "../config/schema";
-import { diffPlans, summarizeDiff, type PlanDiff } from "../plan/diff";
+import { diffPlans, summarizeDiff } from "../plan/diff";
+import { explainDiff, type ExplainedDiff } from "../plan/diffNotes";
 import { evaluatePlan, type Plan } from "../plan/evaluate";
 
 /**
@@ -29,10 +30,11 @@ export class Planner {
   async diff(
     before: { text: string; config: StackConfig },
     after: { text: string; config: StackConfig },
-  ): Promise<PlanDiff & { summary: string }> {
+  ): Promise<ExplainedDiff & { summary: string }> {
     const beforePlan = await this.plan(before.text, before.config);
     const afterPlan = await this.plan(after.text, after.config);
-    const diff = diffPlans(beforePlan, afterPlan);
+    // The same words as `plan --diff`: what each change does to running servers.
+    const diff = explainDiff(beforePlan, afterPlan, diffPlans(beforePlan, afterPlan));
     return { ...diff, summary: summarizeDiff(diff) };
   }
 }

@@ -235,6 +235,8 @@ describe("console API", () => {
     expect(created).toContain("hcloud:index/server:Server worker-2-server");
     expect(created.some((name) => name.includes("team-c"))).toBe(true);
     expect(json.summary).toMatch(/^Plan: \d+ to create, \d+ to update, \d+ to replace, \d+ to delete$/);
+    // The same words as plan --diff: what the new node will be.
+    expect(json.notes).toContainEqual(expect.stringMatching(/^worker-2 is new: a \w+ in \w+ booting /));
     // Every edit above wrote atomically: no temp file is left behind.
     expect(readdirSync(project.dir).sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.yaml"]);
     expect(parseDocument(stackText()).errors).toEqual([]);

@@ -145,7 +145,8 @@ describe("console in Chromium", () => {
     expect(text).toContain("delete protection");
     expect(text).toContain("quorum");
     expect(text).toContain("drains");
-    // Refused by pulumi up as it stands, so the button is off and the panel says why.
+    // Refused by pulumi up as it stands (the server's dry run says so), so the button is off and the panel says why.
+    await page.locator("#removal-refused li").first().waitFor();
     expect(await page.locator("#remove-confirm").isDisabled()).toBe(true);
     expect(await page.locator("#removal-refused").textContent()).toContain(
       "cp-1 still had delete protection",
@@ -235,6 +236,7 @@ describe("console in Chromium", () => {
     expect(keeps).toContain("team-b, team-b-staging");
     expect(keeps).toContain("NetworkPolicy, ResourceQuota, LimitRange");
     await shot("tenant-remove.png");
+    // Enabled once the server's dry run accepts the removal.
     await page.click("#tenant-remove-confirm");
     await page.locator(".flash", { hasText: "Removed tenant team-b" }).waitFor();
     expect(stackText()).not.toContain("- name: team-b");

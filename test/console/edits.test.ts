@@ -25,7 +25,6 @@ interface Problem {
 interface NodeState {
   name: string;
   status: { state: string; detail: string };
-  removalRefused: string[];
   serverTypeFixed: string[];
 }
 
@@ -236,8 +235,8 @@ describe("console edits", () => {
       allowDeletion: false,
       keptNamespaces: ["team-b", "team-b-staging"],
       keptKinds: ["NetworkPolicy", "ResourceQuota", "LimitRange"],
-      refused: [],
     });
+    expect((await call("DELETE", "/api/tenants/team-b?dryRun=1")).json.ok).toBe(true);
     expect((await call("DELETE", "/api/tenants/team-b")).status).toBe(200);
     expect(parseStack().tenants.map((tenant) => tenant.name)).toEqual(["team-a"]);
     expect(stackText()).toContain("# Tenants share the cluster");
@@ -245,17 +244,22 @@ describe("console edits", () => {
     expect((await call("POST", "/api/discard", {})).status).toBe(200);
   });
 
-  it("says which removals pulumi up refuses, and why, before anyone asks", async () => {
-    const cp = await node("cp-1");
-    expect(cp.removalRefused.join("\n")).toMatch(/cp-1 still had delete protection in the last deployment/);
-    expect(cp.removalRefused.join("\n")).toMatch(/2 control-plane node\(s\)/);
+  it("says which removals pulumi up refuses, and why, in a dry run that writes nothing", async () => {
+    const refusal = async (name: string) => {
+      const result = await call("DELETE", `/api/nodes/${name}?dryRun=1`);
+      return result.json.ok ? [] : (result.json.problems as Problem[]).map((problem) => problem.message);
+    };
+    const cp = (await refusal("cp-1")).join("\n");
+    expect(cp).toMatch(/cp-1 still had delete protection in the last deployment/);
+    expect(cp).toMatch(/2 control-plane node\(s\)/);
     // The tenants' quota needs worker-1's share of the pool.
-    expect((await node("worker-1")).removalRefused.join("\n")).toMatch(
-      /requests.cpu: the tenants are promised/,
-    );
+    expect((await refusal("worker-1")).join("\n")).toMatch(/requests.cpu: the tenants are promised/);
+    expect(stackText()).toBe(startText);
     const add = { name: "worker-2", role: "worker", serverType: "cx33", privateIp: "10.0.1.14" };
     expect((await call("POST", "/api/nodes", add)).status).toBe(200);
-    expect((await node("worker-2")).removalRefused).toEqual([]);
+    const added = stackText();
+    expect(await refusal("worker-2")).toEqual([]);
+    expect(stackText()).toBe(added);
     expect((await call("POST", "/api/discard", {})).status).toBe(200);
   });
 

@@ -11,7 +11,7 @@ jest.setTimeout(300_000);
  */
 
 const REPO = path.resolve(__dirname, "../..");
-const MARKER = /<!-- output of: npm run -s plan -- (.+?) -->\n```text\n([\s\S]*?)\n```/g;
+const MARKER = /<!-- output of: npm run -s plan -- (.+?) -->\n\n?```text\n([\s\S]*?)\n```/g;
 
 interface Example {
   file: string;

@@ -10,7 +10,9 @@ import { PLATFORM_PRIORITY_CLASS } from "../../src/model/platform/priority";
 import {
   ALERT_FILTER,
   ALERTS_NOT_BLOCKING,
+  KURED_LOCK_ANNOTATION,
   KURED_NAMESPACE,
+  KURED_RELEASE,
   prometheusUrl,
 } from "../../src/model/platform/reboots";
 import type { ReleaseModel } from "../../src/model/platform/releases";
@@ -239,6 +241,19 @@ describe("coordinated reboots (kured)", () => {
       expect(args).not.toContain("--force-reboot");
       expect(args.some((arg) => arg.startsWith("--prometheus-url="))).toBe(edit === undefined);
     }
+  });
+});
+
+describe("the README's runbook", () => {
+  const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+
+  it("pauses and resumes reboots with kured's own lock annotation on its DaemonSet", () => {
+    expect(readme).toContain(
+      `kubectl -n ${KURED_NAMESPACE} annotate ds ${KURED_RELEASE} ${KURED_LOCK_ANNOTATION}='{"nodeID":"manual"}'`,
+    );
+    expect(readme).toContain(
+      `kubectl -n ${KURED_NAMESPACE} annotate ds ${KURED_RELEASE} ${KURED_LOCK_ANNOTATION}-`,
+    );
   });
 });
 

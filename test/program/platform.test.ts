@@ -133,6 +133,8 @@ describe("platform add-ons in the program", () => {
         (configMap.inputs.metadata as { labels?: Record<string, string> }).labels?.grafana_dashboard === "1",
     );
     expect(dashboards.map((dashboard) => dashboard.name).sort()).toEqual([
+      "monitoring/dashboard-image-vulnerabilities",
+      "monitoring/dashboard-logs",
       "monitoring/dashboard-resource-pool",
       "monitoring/dashboard-tenant-usage",
     ]);

@@ -34,6 +34,8 @@ export type ChangesView =
       update: ResourceChange[];
       replace: ResourceChange[];
       delete: ResourceChange[];
+      /** What the change means for running servers, as `plan --diff` says it (plan/diffNotes.ts). */
+      notes: string[];
       summary: string;
     }
   | { ok: false; reason: string; problems: Problem[] };

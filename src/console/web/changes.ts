@@ -27,13 +27,15 @@ function changeList(kind: string, symbol: string, changes: ResourceChange[]): HT
         h("code", { class: "type" }, change.type),
         " ",
         h("strong", {}, change.name),
-        change.paths.length > 0
-          ? h(
-              "div",
-              { class: "paths" },
-              `${kind === "replace" ? "forced by" : "inputs"}: ${change.paths.slice(0, 12).join(", ")}${change.paths.length > 12 ? ", …" : ""}`,
-            )
-          : null,
+        change.meaning && change.meaning.length > 0
+          ? h("div", { class: "paths" }, change.meaning.join("; "))
+          : change.paths.length > 0
+            ? h(
+                "div",
+                { class: "paths" },
+                `${kind === "replace" ? "forced by" : "inputs"}: ${change.paths.slice(0, 12).join(", ")}${change.paths.length > 12 ? ", …" : ""}`,
+              )
+            : null,
       ),
     ),
   );
@@ -67,7 +69,11 @@ function renderDiff(target: HTMLElement, view: ChangesView): void {
     target.appendChild(changeList(kind, symbol, changes));
   }
   if (GROUPS.every(([kind]) => view[kind].length === 0))
-    target.appendChild(h("p", {}, "No changes: the stack file matches the committed version."));
+    target.appendChild(h("p", {}, "No changes to any resource."));
+  if (view.notes.length > 0) {
+    target.appendChild(h("h3", {}, "What this means"));
+    target.appendChild(h("ul", { id: "changes-notes" }, ...view.notes.map((note) => h("li", {}, note))));
+  }
 }
 
 function deployCard(availability: DeployAvailability): HTMLElement {

@@ -100,6 +100,19 @@ function removalPanel(node: NodeView, state: ValidState, refresh: Refresh): HTML
     h("button", { type: "button", class: "secondary", onclick: () => panel.remove() }, "Cancel"),
   );
   panel.appendChild(buttons);
+  // Ask the server (a dry run of this very removal) rather than guess which rule applies.
+  const confirm = buttons.querySelector<HTMLButtonElement>("#remove-confirm");
+  void write<WriteResult>("DELETE", `/api/nodes/${encodeURIComponent(node.name)}?dryRun=1`).then((result) => {
+    if (confirm) {
+      confirm.disabled = !result.ok;
+      confirm.title = result.ok ? "" : "refused: see the reasons above";
+    }
+    if (result.ok) return;
+    const reasons = result.problems?.map((problem) => problem.message) ?? [result.error ?? ""];
+    refusal.appendChild(h("strong", {}, "Removing it alone would be refused:"));
+    refusal.appendChild(h("ul", {}, ...reasons.map((reason) => h("li", { class: "problem-line" }, reason))));
+    refusal.hidden = false;
+  });
   return panel;
 }
 

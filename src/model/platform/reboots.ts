@@ -20,16 +20,18 @@ import type { ReleaseModel } from "./releases";
  * lists the package in /var/run/reboot-required.pkgs) whenever a kernel package is installed: read in
  * Debian 12's unattended-upgrades 2.9.1+nmu3, and unchanged upstream (mvo5/unattended-upgrades,
  * kernel/postinst.d/unattended-upgrades) since 0.83.4 up to 2.13, so Debian 13's has it too. Debian's
- * kernel packages run every hook in /etc/kernel/postinst.d (Debian kernel handbook, "Kernel hooks"; linux-base's
- * linux-run-hooks). On Ubuntu the same package and update-notifier-common create it. Every server installs
- * unattended-upgrades at its first boot (cloud-init), so no other package and no sentinel command is needed,
- * and servers created before this add-on have the hook already. /var/run is a tmpfs: a reboot clears it.
+ * kernel packages run every hook in /etc/kernel/postinst.d (Debian kernel handbook, "Kernel hooks";
+ * linux-base's linux-run-hooks). On Ubuntu the same package and update-notifier-common create it. Every
+ * server installs unattended-upgrades at its first boot (cloud-init), so no other package and no sentinel
+ * command is needed, and servers created before this add-on have the hook already; the node tier checks the
+ * hook on Debian 12 and 13 (test/node/firstBoot.node.test.ts). /var/run is a tmpfs: a reboot clears it.
  *
  * etcd: a control-plane node's reboot takes one etcd member down for a while. Two things keep a second
  * member from going down meanwhile, and so keep etcd's quorum:
  * - concurrency 1: the lock on kured's DaemonSet admits one node at a time, and the rebooted node gives it
- *   up only once it runs kured again (so its k3s, which runs its etcd member, is back), and LOCK_RELEASE_DELAY
- *   later still, so that the member catches up and Prometheus sees how it is before the next node may start;
+ *   up only once it runs kured again (so its k3s, which runs its etcd member, is back), and
+ *   LOCK_RELEASE_DELAY later still, so that the member catches up and Prometheus sees how it is before the
+ *   next node may start;
  * - with monitoring, the alert gate: kured starts no drain while Prometheus has any alert pending or
  *   firing (kured queries ALERTS; an unreachable Prometheus blocks too), the cluster's
  *   HetznerK8sEtcdMemberDown, HetznerK8sEtcdNoLeader and HetznerK8sEtcdInsufficientMembers among them
@@ -77,7 +79,7 @@ export const ALERTS_NOT_BLOCKING = [
 /** ALERTS_NOT_BLOCKING as kured's --alert-filter-regexp. */
 export const ALERT_FILTER = `^(${ALERTS_NOT_BLOCKING.join("|")})$`;
 
-/** How often each node's kured checks its sentinel (chart default 1h), so that a window fits several nodes. */
+/** How often each node's kured looks for its sentinel (kured's default 1h): a window fits several nodes. */
 export const CHECK_PERIOD = "10m";
 /** How long a rebooted node keeps the lock once back (kured --lock-release-delay; default none). */
 export const LOCK_RELEASE_DELAY = "5m";
