@@ -1,9 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { ConfigError, formatKeyPath, formatProblemIn, PROJECT, type ConfigProblem } from "../config/errors";
-import { parseNodesOutput } from "../config/lastDeployment";
-import { parseStackConfig, type RawConfig } from "../config/load";
+import { ConfigError, formatKeyPath, formatProblemIn, type ConfigProblem } from "../config/errors";
+import { lastDeploymentOfStackConfig } from "../config/lastDeployment";
+import { parseStackConfig } from "../config/load";
 import { checkServerTypeNotices } from "../config/rules";
 import type { StackConfig } from "../config/schema";
 import { checkDeployableSources } from "../config/sourceRules";
@@ -12,7 +12,6 @@ import {
   deploymentOf,
   FIRST_DEPLOYMENT,
   type LastDeployment,
-  type PreviousNode,
 } from "../config/transition";
 import { diffPlans, summarizeDiff } from "./diff";
 import { explainDiff } from "./diffNotes";
@@ -88,31 +87,12 @@ function loadConfig(stackFile: string, projectDir: string, last: LastDeployment 
 /**
  * Reads a stack file that stands for the last deployment. Its servers exist, so each node is read as keeping
  * its server: a type Hetzner stopped selling after the deployment is no error there, as for `pulumi up`,
- * which reads the running servers from the stack's outputs.
+ * which reads the running servers from the stack's outputs. The console reads a committed file the same way.
  */
-function loadPrevious(stackFile: string, projectDir: string) {
-  return inFile(stackFile, () => {
-    const raw = readStackConfig(stackFile, projectDir);
-    return parseStackConfig(raw, readStackSecretKeys(stackFile), runningServersOf(raw));
-  });
-}
-
-/** The nodes of a raw stack config as servers that run, each in its effective location. */
-function runningServersOf(raw: RawConfig): PreviousNode[] {
-  const location = raw[`${PROJECT}:location`];
-  let nodes = raw[`${PROJECT}:nodes`];
-  // The Pulumi CLI's way of passing structured values; an undecodable one is reported by the parse.
-  if (typeof nodes === "string") {
-    try {
-      nodes = JSON.parse(nodes);
-    } catch {
-      return [];
-    }
-  }
-  return parseNodesOutput(nodes).map((node) => ({
-    ...node,
-    location: node.location ?? (typeof location === "string" ? location : undefined),
-  }));
+function loadPrevious(stackFile: string, projectDir: string): LastDeployment {
+  return inFile(stackFile, () =>
+    lastDeploymentOfStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile)),
+  );
 }
 
 /**
@@ -168,7 +148,7 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
   try {
     stackFile = stackFileOf(options, projectDir);
     const previousFile = options.previous && path.resolve(options.previous);
-    const previous = previousFile ? deploymentOf(loadPrevious(previousFile, projectDir)) : undefined;
+    const previous = previousFile ? loadPrevious(previousFile, projectDir) : undefined;
     config = loadConfig(stackFile, projectDir, previous);
     if (previous && previousFile) {
       const checked = config;

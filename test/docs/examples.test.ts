@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { runPlan } from "../helpers/cli";
 
 jest.setTimeout(300_000);
 
@@ -68,11 +68,7 @@ describe("the docs' examples", () => {
   it.each(docs.map((example) => [example.file, example.args.join(" "), example] as const))(
     "%s: plan %s prints what the docs show",
     (_file, _args, example) => {
-      const run = spawnSync(
-        process.execPath,
-        [require.resolve("tsx/cli"), "src/plan/cli.ts", ...example.args],
-        { cwd: REPO, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } },
-      );
+      const run = runPlan(example.args);
       const output = `${run.stdout}${run.stderr}`.split("\n");
       if (!appearsIn(example.expected, output))
         throw new Error(

@@ -3,19 +3,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { VERSIONS } from "../../src/versions";
+import { runPlan as runPlanProcess } from "../helpers/cli";
 import { PROJECT_DIR } from "../helpers/plan";
 
-/** Runs `npm run plan -- ...` the way a user does, as its own process. */
-function runPlan(...args: string[]) {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  // The prod plan as JSON is over a megabyte, more than spawnSync keeps by default.
-  const result = spawnSync(tsx, ["src/plan/cli.ts", ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const runPlan = (...args: string[]) => runPlanProcess(args);
 
 describe("plan command", () => {
   it("prints a readable summary of the dev stack", () => {

@@ -1,21 +1,11 @@
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { PRICES, PRICES_DATE } from "../../src/config/prices";
-import { PROJECT_DIR } from "../helpers/plan";
+import { runPlan as runPlanProcess } from "../helpers/cli";
 
 jest.setTimeout(120_000);
 
 /** The cost in the plan command's output, as a user runs it: text, JSON, the diff and the VAT option. */
 
-function runPlan(...args: string[]) {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  const result = spawnSync(tsx, ["src/plan/cli.ts", ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const runPlan = (...args: string[]) => runPlanProcess(args);
 
 interface CostJson {
   pricesDate: string;

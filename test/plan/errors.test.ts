@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { runPlan as runPlanProcess } from "../helpers/cli";
 import { PROJECT_DIR } from "../helpers/plan";
 
 /**
@@ -16,15 +16,7 @@ beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), "plan-errors-"))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the plan as its own process in `cwd` (default: a scratch directory holding the test's files). */
-function runPlan(args: string[], cwd = dir) {
-  const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
-  const result = spawnSync(tsx, [path.join(PROJECT_DIR, "src/plan/cli.ts"), ...args], {
-    cwd,
-    encoding: "utf8",
-    maxBuffer: 64 * 2 ** 20,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const runPlan = (args: string[], cwd = dir) => runPlanProcess(args, cwd);
 
 function write(name: string, text: string): string {
   writeFileSync(path.join(dir, name), text);
