@@ -45,6 +45,24 @@ export function ineffectiveKeys(config: StackConfig): ConfigNote[] {
     for (const key of ["logRetention", "logStorageGb"] as const)
       note(key, "has no effect with loggingEnabled false");
   }
+  if (!config.rebootsEnabled)
+    note("rebootWindow", "has no effect with rebootsEnabled false: no node reboots");
+  if (!config.imageScanningEnabled) {
+    for (const key of ["imageScanningDbRepository", "imageScanningJavaDbRepository"] as const)
+      note(key, "has no effect with imageScanningEnabled false");
+  }
+  if (!config.backupsEnabled) {
+    const backupKeys = [
+      "backupS3Endpoint",
+      "backupS3Bucket",
+      "backupS3Region",
+      "backupS3AccessKey",
+      "backupS3SecretKey",
+      "backupSchedule",
+      "backupRetentionDays",
+    ] as const;
+    for (const key of backupKeys) note(key, "has no effect with backupsEnabled false");
+  }
   if (!config.rancherEnabled && !config.monitoringEnabled) {
     for (const key of ["ingressDomain", "letsEncryptEmail"] as const)
       note(key, "has no effect: it names Rancher's and Grafana's hosts, and both are disabled");

@@ -2,7 +2,7 @@ import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
 import { tenantReportRules } from "./platform/imageScanning";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
-import { defaultDenyIngress } from "./platform/networkPolicies";
+import { defaultDenyIngress } from "./platform/policyBuilders";
 import { TENANT_LABEL } from "./platform/releases";
 import { tenantNamespaces } from "./pool";
 

@@ -54,4 +54,29 @@ describe("keys without effect", () => {
       "hetzner-k8s:overcommit: has no effect: no tenant is promised any share of the pool",
     ]);
   });
+
+  it("names the window of switched-off reboots, the databases of switched-off scanning, the bucket of switched-off backups", () => {
+    const base = (config: StackConfig) => {
+      firewalled(config);
+      config.rebootsEnabled = false;
+      config.imageScanningEnabled = false;
+      config.backupsEnabled = false;
+    };
+    // Off, but with their defaults: nothing to say.
+    expect(notesOf(base)).toEqual([]);
+    expect(
+      notesOf((config) => {
+        base(config);
+        config.rebootWindow = { ...config.rebootWindow, start: "01:00" };
+        config.imageScanningDbRepository = "mirror.example.com/trivy-db";
+        config.backupSchedule = "0 1 * * *";
+        config.backupRetentionDays = 7;
+      }),
+    ).toEqual([
+      "hetzner-k8s:rebootWindow: has no effect with rebootsEnabled false: no node reboots",
+      "hetzner-k8s:imageScanningDbRepository: has no effect with imageScanningEnabled false",
+      "hetzner-k8s:backupSchedule: has no effect with backupsEnabled false",
+      "hetzner-k8s:backupRetentionDays: has no effect with backupsEnabled false",
+    ]);
+  });
 });

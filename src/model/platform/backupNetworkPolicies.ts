@@ -4,7 +4,7 @@ import { CLUSTER_DNS, INTERNET_CIDR, NON_INTERNET_RANGES } from "../tenants";
 import { VELERO_NAMESPACE } from "./backups";
 import { metadata, type Manifest } from "./common";
 import { MONITORING_NAMESPACE } from "./monitoring";
-import { defaultDenyIngress } from "./networkPolicies";
+import { allow, byNamespace, defaultDenyIngress, tcp } from "./policyBuilders";
 
 /**
  * Isolation of Velero's namespace (backups.ts). Ingress: nothing but Prometheus to the metrics port. The
@@ -31,27 +31,10 @@ export function backupNetworkPolicies(config: StackConfig, cluster: ClusterModel
     defaultDenyIngress(namespace),
     ...(config.monitoringEnabled
       ? [
-          {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("allow-metrics-from-monitoring", namespace),
-            spec: {
-              podSelector: {},
-              policyTypes: ["Ingress"],
-              ingress: [
-                {
-                  from: [
-                    {
-                      namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE },
-                      },
-                    },
-                  ],
-                  ports: [{ port: "http-monitoring", protocol: "TCP" }],
-                },
-              ],
-            },
-          },
+          allow("allow-metrics-from-monitoring", namespace, {
+            from: [byNamespace(MONITORING_NAMESPACE)],
+            ports: [tcp("http-monitoring")],
+          }),
         ]
       : []),
     {

@@ -1,9 +1,9 @@
 import { splitOciRepository } from "../../config/imageScanningRules";
 import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
-import { metadata, type Manifest } from "./common";
+import type { Manifest } from "./common";
 import { MONITORING_NAMESPACE } from "./monitoring";
-import { defaultDenyIngress } from "./networkPolicies";
+import { allow, byNamespace, defaultDenyIngress, tcp } from "./policyBuilders";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
 import type { ReleaseModel } from "./releases";
 
@@ -168,27 +168,11 @@ export function imageScanningNetworkPolicies(config: StackConfig): Manifest[] {
     defaultDenyIngress(namespace),
     ...(config.monitoringEnabled
       ? [
-          {
-            apiVersion: "networking.k8s.io/v1",
-            kind: "NetworkPolicy",
-            metadata: metadata("allow-metrics-from-monitoring", namespace),
-            spec: {
-              podSelector: { matchLabels: { ...TRIVY_OPERATOR_POD_LABELS } },
-              policyTypes: ["Ingress"],
-              ingress: [
-                {
-                  from: [
-                    {
-                      namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE },
-                      },
-                    },
-                  ],
-                  ports: [{ port: TRIVY_METRICS_PORT, protocol: "TCP" }],
-                },
-              ],
-            },
-          },
+          allow("allow-metrics-from-monitoring", namespace, {
+            pods: { ...TRIVY_OPERATOR_POD_LABELS },
+            from: [byNamespace(MONITORING_NAMESPACE)],
+            ports: [tcp(TRIVY_METRICS_PORT)],
+          }),
         ]
       : []),
   ];

@@ -6,6 +6,7 @@ import { metadata, type Manifest } from "./common";
 // releases.ts before monitoring.ts: loaded the other way round, their cycle through tenants.ts breaks.
 import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL, type ReleaseModel } from "./releases";
 import { MONITORING_NAMESPACE } from "./monitoring";
+import { appInNamespace, allow, defaultDenyIngress, tcp, type Peer } from "./policyBuilders";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
 
 /**
@@ -475,35 +476,6 @@ export function loggingMonitoringManifests(config: StackConfig, files: LoggingFi
 // ---------------------------------------------------------------------------------------------------
 // NetworkPolicies of the logging namespace
 
-type Peer = Record<string, unknown>;
-const tcp = (port: number | string) => ({ port, protocol: "TCP" });
-
-function policy(name: string, spec: Record<string, unknown>): Manifest {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: metadata(name, LOGGING_NAMESPACE),
-    spec: { podSelector: {}, policyTypes: ["Ingress"], ...spec },
-  };
-}
-
-function allow(
-  name: string,
-  pods: Record<string, string>,
-  from: Peer[],
-  ports?: (number | string)[],
-): Manifest {
-  return policy(name, {
-    podSelector: { matchLabels: pods },
-    ingress: [{ from, ...(ports && { ports: ports.map(tcp) }) }],
-  });
-}
-
-const monitoringPods = (name: string): Peer => ({
-  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } },
-  podSelector: { matchLabels: { "app.kubernetes.io/name": name } },
-});
-
 /**
  * The logging namespace admits nothing but (test/fixtures/platform-pods.json holds the pods and ports):
  * - Alloy to Loki's HTTP port, where it pushes;
@@ -517,28 +489,30 @@ const monitoringPods = (name: string): Peer => ({
  */
 export function loggingNetworkPolicies(config: StackConfig): Manifest[] {
   if (!config.loggingEnabled) return [];
+  const namespace = LOGGING_NAMESPACE;
   const alloy: Peer = { podSelector: { matchLabels: { ...ALLOY_PODS } } };
   const loki: Peer = { podSelector: { matchLabels: { ...LOKI_PODS } } };
+  const grafana = appInNamespace(MONITORING_NAMESPACE, "grafana");
+  const prometheus = appInNamespace(MONITORING_NAMESPACE, "prometheus");
+  const toLoki = { pods: { ...LOKI_PODS }, ports: [tcp(LOKI_PORT_NAME)] };
   return [
-    policy("default-deny-ingress", {}),
-    allow("allow-push-from-alloy", { ...LOKI_PODS }, [alloy], [LOKI_PORT_NAME]),
-    allow("allow-loki-from-itself", { ...LOKI_PODS }, [loki]),
-    allow("allow-clustering-within-alloy", { ...ALLOY_PODS }, [alloy], [ALLOY_PORT_NAME]),
+    defaultDenyIngress(namespace),
+    allow("allow-push-from-alloy", namespace, { ...toLoki, from: [alloy] }),
+    allow("allow-loki-from-itself", namespace, { pods: { ...LOKI_PODS }, from: [loki] }),
+    allow("allow-clustering-within-alloy", namespace, {
+      pods: { ...ALLOY_PODS },
+      from: [alloy],
+      ports: [tcp(ALLOY_PORT_NAME)],
+    }),
     ...(config.monitoringEnabled
       ? [
-          allow("allow-query-from-grafana", { ...LOKI_PODS }, [monitoringPods("grafana")], [LOKI_PORT_NAME]),
-          allow(
-            "allow-metrics-from-prometheus",
-            { ...LOKI_PODS },
-            [monitoringPods("prometheus")],
-            [LOKI_PORT_NAME],
-          ),
-          allow(
-            "allow-alloy-metrics-from-prometheus",
-            { ...ALLOY_PODS },
-            [monitoringPods("prometheus")],
-            [ALLOY_PORT_NAME],
-          ),
+          allow("allow-query-from-grafana", namespace, { ...toLoki, from: [grafana] }),
+          allow("allow-metrics-from-prometheus", namespace, { ...toLoki, from: [prometheus] }),
+          allow("allow-alloy-metrics-from-prometheus", namespace, {
+            pods: { ...ALLOY_PODS },
+            from: [prometheus],
+            ports: [tcp(ALLOY_PORT_NAME)],
+          }),
         ]
       : []),
   ];

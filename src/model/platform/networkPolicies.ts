@@ -1,9 +1,10 @@
 import type { StackConfig } from "../../config/schema";
 import type { ClusterModel } from "../cluster";
 import { backupNetworkPolicies } from "./backupNetworkPolicies";
-import { metadata, type Manifest } from "./common";
+import type { Manifest } from "./common";
 import { imageScanningNetworkPolicies } from "./imageScanning";
 import { loggingNetworkPolicies } from "./logging";
+import { allow, byNamespace, defaultDenyIngress, tcp, type Peer } from "./policyBuilders";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { KURED_NAMESPACE } from "./reboots";
 import { LOCAL_PATH_NAMESPACE } from "./storage";
@@ -31,20 +32,8 @@ import { LOCAL_PATH_NAMESPACE } from "./storage";
  * test/fixtures/platform-pods.json records those ports and labels, and a test holds every allowance to it.
  */
 
-export const DEFAULT_DENY_INGRESS = "default-deny-ingress";
+export { DEFAULT_DENY_INGRESS, defaultDenyIngress } from "./policyBuilders";
 
-type Peer = Record<string, unknown>;
-interface Port {
-  /** A number, or the name of a container port: the chart's own name follows its port if an operator moves it. */
-  port: number | string;
-  protocol: "TCP" | "UDP";
-}
-
-const tcp = (port: number | string): Port => ({ port, protocol: "TCP" });
-
-const byNamespace = (name: string): Peer => ({
-  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
-});
 /** Every pod of the policy's own namespace. */
 const ownNamespace: Peer = { podSelector: {} };
 
@@ -59,31 +48,6 @@ const ownNamespace: Peer = { podSelector: {} };
  */
 function apiServerPeers(cluster: ClusterModel): Peer[] {
   return [{ ipBlock: { cidr: cluster.networkCidr } }, { ipBlock: { cidr: cluster.podCidr } }];
-}
-
-function policy(name: string, namespace: string, spec: Record<string, unknown>): Manifest {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: metadata(name, namespace),
-    spec: { podSelector: {}, policyTypes: ["Ingress"], ...spec },
-  };
-}
-
-/** Selects every pod and admits nothing: each allowance below adds exactly one client. */
-export function defaultDenyIngress(namespace: string): Manifest {
-  return policy(DEFAULT_DENY_INGRESS, namespace, {});
-}
-
-function allow(
-  name: string,
-  namespace: string,
-  rule: { pods?: Record<string, string>; from?: Peer[]; ports?: Port[] },
-): Manifest {
-  return policy(name, namespace, {
-    podSelector: rule.pods ? { matchLabels: rule.pods } : {},
-    ingress: [{ ...(rule.from && { from: rule.from }), ...(rule.ports && { ports: rule.ports }) }],
-  });
 }
 
 function traefik(): Manifest[] {

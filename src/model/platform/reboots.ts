@@ -63,8 +63,11 @@ export function prometheusUrl(): string {
  * - what a tenant's own use raises and may keep up for weeks, so that no tenant can stop the cluster's
  *   patching: its quota full or nearly so (KubeQuotaAlmostFull, KubeQuotaFullyUsed, KubeQuotaExceeded and
  *   CPUThrottlingHigh in kubernetes-resources.yaml of the same chart; the cluster's own
- *   HetznerK8sTenantQuotaAlmostFull).
- * Everything else holds reboots, the etcd and node alerts above all.
+ *   HetznerK8sTenantQuotaAlmostFull), its images' critical vulnerabilities
+ *   (HetznerK8sCriticalImageVulnerabilities) and its failing backups (HetznerK8sBackupFailed): a reboot
+ *   fixes none of them, and a hostile tenant could otherwise hold the cluster's patching for good.
+ * Everything else holds reboots, the etcd and node alerts above all; so does an unreachable backup bucket,
+ * which no tenant controls.
  */
 export const ALERTS_NOT_BLOCKING = [
   "Watchdog",
@@ -74,6 +77,8 @@ export const ALERTS_NOT_BLOCKING = [
   "KubeQuotaFullyUsed",
   "KubeQuotaExceeded",
   "HetznerK8sTenantQuotaAlmostFull",
+  "HetznerK8sCriticalImageVulnerabilities",
+  "HetznerK8sBackupFailed",
 ] as const;
 
 /** ALERTS_NOT_BLOCKING as kured's --alert-filter-regexp. */
