@@ -32,8 +32,6 @@ import { LOCAL_PATH_NAMESPACE } from "./storage";
  * test/fixtures/platform-pods.json records those ports and labels, and a test holds every allowance to it.
  */
 
-export { DEFAULT_DENY_INGRESS, defaultDenyIngress } from "./policyBuilders";
-
 /** Every pod of the policy's own namespace. */
 const ownNamespace: Peer = { podSelector: {} };
 

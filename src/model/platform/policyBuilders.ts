@@ -6,7 +6,7 @@ import { metadata, type Manifest } from "./common";
  * which gathers them, need not import each other.
  */
 
-export const DEFAULT_DENY_INGRESS = "default-deny-ingress";
+const DEFAULT_DENY_INGRESS = "default-deny-ingress";
 
 export type Peer = Record<string, unknown>;
 export interface Port {
