@@ -104,6 +104,7 @@ export function defineCluster(
       privateIp: node.privateIp,
       deleteProtection: node.deleteProtection,
       volumeSizeGb: node.volumeSizeGb ?? 0,
+      ...(node.pool !== undefined && { pool: node.pool }),
       publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address,
     })),
     /** What the next `pulumi up` checks its changes against (see config/transition.ts). */

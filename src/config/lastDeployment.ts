@@ -39,6 +39,7 @@ export function parseNodesOutput(value: unknown): PreviousNode[] {
         ...text("location"),
         ...text("privateIp"),
         ...text("serverType"),
+        ...text("pool"),
         ...(typeof node.volumeSizeGb === "number" && { volumeSizeGb: node.volumeSizeGb }),
       },
     ];

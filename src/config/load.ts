@@ -5,6 +5,7 @@ import { checkBackupConfig } from "./backupRules";
 import { checkK3sConfig } from "./k3sRules";
 import { checkLoggingConfig } from "./loggingRules";
 import { checkNodeLabels } from "./nodeLabelRules";
+import { allPoolsExpanded, checkNodePools, expandNodePools, toStackFilePaths } from "./nodePools";
 import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
 import { checkSourceScope } from "./sourceRules";
@@ -34,7 +35,7 @@ const STRING_KEYS = new Set<string>(
 );
 
 /** Lists whose entries are checked one by one; the rules see the entries that passed. */
-const ENTRY_LISTS = ["nodes", "tenants"] as const satisfies readonly Key[];
+const ENTRY_LISTS = ["nodes", "nodePools", "tenants"] as const satisfies readonly Key[];
 type EntryList = (typeof ENTRY_LISTS)[number];
 
 /**
@@ -81,9 +82,10 @@ export function parseStackConfig(
   const checked = stackConfigSchema.safeParse(shape.input);
   // Only a key without a stand-in can get here; its shape problem is then all there is to say.
   if (!checked.success) throw new ConfigError(problems);
-  const config = withDefaultHostnames(checked.data);
+  const config = expandNodePools(withDefaultHostnames(checked.data));
   const rules: ((config: StackConfig) => ConfigProblem[])[] = [
     (it) => checkStackConfig(it, new Map(running.map((node) => [node.name, node]))),
+    checkNodePools,
     (it) => checkK3sConfig(it, secretKeys),
     checkPlatformConfig,
     checkBackupConfig,
@@ -153,8 +155,9 @@ function checkShape(given: ReadonlyMap<Key, unknown>, invalid: Set<Key>): Shape 
 
 /**
  * Runs the rules on the shape-valid config. A rule that reads a key whose value was invalid (and so stands in
- * as its default) is skipped: it would judge a value nobody wrote. Problems of kept entries get their
- * original index back; a problem about a whole list that lost entries (a count) is dropped as unsound.
+ * as its default) is skipped: it would judge a value nobody wrote. Problems of a pool's nodes are reported at
+ * the pool, and problems of kept entries get their original index back; a problem about a whole list that
+ * lost entries (a count) is dropped as unsound, as is one about all nodes while a pool is not among them.
  */
 function ruleProblems(
   rules: readonly ((config: StackConfig) => ConfigProblem[])[],
@@ -165,6 +168,7 @@ function ruleProblems(
   // Tenants' default hostnames derive from ingressDomain: a stand-in domain makes them stand-ins too.
   const tainted = new Set<string>(invalid);
   if (invalid.has("ingressDomain")) tainted.add("tenants");
+  const nodesIncomplete = invalid.has("nodePools") || kept.has("nodePools") || !allPoolsExpanded(config);
   return rules.flatMap((rule) => {
     let readTainted = false;
     const watched = new Proxy(config, {
@@ -175,20 +179,22 @@ function ruleProblems(
     });
     const found = rule(watched);
     if (readTainted) return [];
-    return found.flatMap((problem) => {
+    return toStackFilePaths(config, found).flatMap((problem) => {
       const [top, index, ...rest] = problem.path;
+      if (top === "nodes" && index === undefined && nodesIncomplete) return [];
+      const message = withOriginalIndexes(problem.message, kept);
       const original = kept.get(top as EntryList);
-      if (!original) return [problem];
+      if (!original) return [{ ...problem, message }];
       if (index === undefined) return [];
       const path = typeof index === "number" ? [top, original[index] ?? index, ...rest] : problem.path;
-      return [{ ...problem, path, message: withOriginalIndexes(problem.message, kept) }];
+      return [{ ...problem, path, message }];
     });
   });
 }
 
 /** `nodes[1]` in a message, counted among the kept entries, as the stack file counts it. */
 function withOriginalIndexes(message: string, kept: ReadonlyMap<EntryList, number[]>): string {
-  return message.replace(/\b(nodes|tenants)\[(\d+)\]/g, (whole, list: EntryList, index: string) => {
+  return message.replace(/\b(nodes|nodePools|tenants)\[(\d+)\]/g, (whole, list: EntryList, index: string) => {
     const original = kept.get(list)?.[Number(index)];
     return original === undefined ? whole : `${list}[${original}]`;
   });

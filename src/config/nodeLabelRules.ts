@@ -28,7 +28,7 @@ const OWNED_KEYS: Readonly<Record<string, string>> = {
 
 /** Prefixes (DNS suffixes of a key's prefix) and their owners. */
 const OWNED_PREFIXES: readonly (readonly [string, string])[] = [
-  [`${PROJECT}.io`, "this program (node name, role and volume)"],
+  [`${PROJECT}.io`, "this program (node name, role, volume and pool)"],
   ["k3s.io", "k3s"],
   ["hetzner.cloud", "the Hetzner cloud controller and CSI driver"],
 ];

@@ -19,6 +19,8 @@ import {
   parseIpv4,
   type Cidr,
 } from "./ipv4";
+import { nextFreeNodeAddresses, nodeHosts } from "./nodeAddresses";
+import { explicitNodeCount, poolRanges } from "./nodePools";
 import type { NodeConfig, StackConfig } from "./schema";
 
 /**
@@ -26,10 +28,6 @@ import type { NodeConfig, StackConfig } from "./schema";
  * each problem naming the exact key. Run after the schema has accepted the shape.
  */
 
-/** Addresses below this offset in the node subnet are kept for the gateway and the load balancers. */
-export const FIRST_NODE_HOST = 10;
-/** Hetzner's gateway is the subnet's first host; the load balancers take the next ones. */
-export const LOAD_BALANCER_HOSTS = { api: 2, ingress: 3 } as const;
 /** etcd is odd-sized; nine members is already past what etcd recommends and fills one placement group. */
 export const MAX_CONTROL_PLANE = 9;
 const SSH_KEY =
@@ -344,8 +342,7 @@ function checkDuplicateNames(config: StackConfig, problems: Problems): void {
 }
 
 function checkAddresses(config: StackConfig, subnet: Cidr, problems: Problems): void {
-  const firstHost = subnet.base + FIRST_NODE_HOST;
-  const lastHost = subnet.base + subnet.size - 2;
+  const { first: firstHost, last: lastHost } = nodeHosts(subnet);
   const owners = new Map<number, number>();
   const missing: number[] = [];
   config.nodes.forEach((node, index) => {
@@ -383,16 +380,14 @@ function checkAddresses(config: StackConfig, subnet: Cidr, problems: Problems): 
     }
     owners.set(ip, index);
   });
-  // Suggest addresses after the highest one in use, so a suggestion never reuses a removed node's address
-  // that might still be held by a retained volume's mount or a stale known_hosts entry.
-  let next = Math.max(firstHost - 1, ...owners.keys()) + 1;
-  for (const index of missing) {
-    while (owners.has(next)) next += 1;
-    const hint = next <= lastHost ? `; the next free address is ${formatIpv4(next)}` : "";
+  const explicit = [...owners].filter(([, index]) => index < explicitNodeCount(config)).map(([ip]) => ip);
+  const ranges = poolRanges(config).map(({ range }) => range);
+  const free = nextFreeNodeAddresses(subnet, explicit, ranges, missing.length, new Set(owners.keys()));
+  missing.forEach((index, at) => {
+    const hint = free[at] === undefined ? "" : `; the next free address is ${formatIpv4(free[at])}`;
     problems.push({
       path: ["nodes", index, "privateIp"],
       message: `required: the node's fixed address in ${config.nodeSubnetCidr}${hint}`,
     });
-    owners.set(next, index);
-  }
+  });
 }

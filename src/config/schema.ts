@@ -61,6 +61,32 @@ export const nodeSchema = z.strictObject({
 });
 
 /**
+ * A pool of interchangeable worker nodes: `count` nodes named `<name>-1` to `<name>-<count>`, node i at
+ * the i-th address of `ipRange`. Raising the count adds the next ones; lowering it removes the highest
+ * (drained first, like any removed node); no other node moves. Expanded into nodes by nodePools.ts.
+ */
+export const nodePoolSchema = z.strictObject({
+  /** Names the pool's nodes; 36 characters leave room for `-<index>` within a node name's 40. */
+  name: dnsLabel(36),
+  count: z.number().int("must be a whole number of nodes").min(0, "must be 0 or more"),
+  serverType: z.string(),
+  /** A CIDR inside nodeSubnetCidr that only this pool's nodes take addresses from. */
+  ipRange: z.string({
+    error: (issue) =>
+      issue.input === undefined ? "required: the pool's own CIDR inside nodeSubnetCidr" : undefined,
+  }),
+  location: z.string().optional(),
+  volumeSizeGb: z.number().int("must be a whole number of GB").optional(),
+  labels: z.record(labelKey, labelValue).describe("a mapping of label keys to values").optional(),
+  taints: z
+    .array(taintSchema.describe("a taint {key, value, effect}"))
+    .describe("a list of taints")
+    .optional(),
+  /** Hetzner delete/rebuild protection of every node of the pool. @default false */
+  deleteProtection: z.boolean().optional(),
+});
+
+/**
  * The default reboot window: weekday nights, 02:00 to 05:00 UTC (03:00 to 06:00 in Central Europe, where
  * most Hetzner locations are), so that someone is at work the morning after a reboot. The values are
  * kured's own vocabulary (days su mo tu we th fr sa); platformRules.ts checks each one.
@@ -226,6 +252,11 @@ export const stackConfigSchema = z.strictObject({
       error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
     })
     .describe("a list of nodes"),
+  /** Worker pools, expanded into nodes after the explicit ones (see nodePools.ts). */
+  nodePools: z
+    .array(nodePoolSchema.describe("a node pool (a mapping with name, count, serverType, ipRange, ...)"))
+    .describe("a list of node pools")
+    .default([]),
 });
 
 /** Keys whose values are credentials: they must be set as Pulumi secrets and stay secret everywhere. */
@@ -239,10 +270,17 @@ export const SECRET_CONFIG_KEYS = [
 ] as const;
 
 /** Structured keys, which Pulumi.yaml cannot declare with a type (pulumi/pulumi#11321); described there in comments. */
-export const STRUCTURED_CONFIG_KEYS = ["nodes", "tenants", "overcommit", "rebootWindow"] as const;
+export const STRUCTURED_CONFIG_KEYS = [
+  "nodes",
+  "nodePools",
+  "tenants",
+  "overcommit",
+  "rebootWindow",
+] as const;
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;
+export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type Taint = z.infer<typeof taintSchema>;
 export type StackConfigKey = keyof StackConfig;
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as StackConfigKey[];

@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigProblem } from "./errors";
 import { compareK3sVersions, parseK3sVersion } from "./k3sRules";
+import { poolOf, toStackFilePaths } from "./nodePools";
 import type { StackConfig } from "./schema";
 
 /**
@@ -19,6 +20,8 @@ export interface PreviousNode {
   serverType?: string;
   /** Size of the node's own volume; 0 when it had none. */
   volumeSizeGb?: number;
+  /** The node pool it belonged to; absent for an explicit node and in deployments older than pools. */
+  pool?: string;
 }
 
 /** Cluster-wide settings of the last deployment that a running cluster cannot change. */
@@ -55,15 +58,19 @@ export function deployedSettingsOf(config: StackConfig): DeployedSettings {
 
 /** The nodes of a config as a last deployment would have recorded them (with effective values). */
 export function deployedNodesOf(config: StackConfig): PreviousNode[] {
-  return config.nodes.map((node) => ({
-    name: node.name,
-    role: node.role,
-    deleteProtection: node.deleteProtection ?? node.role === "control-plane",
-    location: node.location ?? config.location,
-    privateIp: node.privateIp,
-    serverType: node.serverType,
-    volumeSizeGb: node.volumeSizeGb ?? 0,
-  }));
+  return config.nodes.map((node) => {
+    const pool = poolOf(config, node.name)?.name;
+    return {
+      name: node.name,
+      role: node.role,
+      deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+      location: node.location ?? config.location,
+      privateIp: node.privateIp,
+      serverType: node.serverType,
+      volumeSizeGb: node.volumeSizeGb ?? 0,
+      ...(pool !== undefined && { pool }),
+    };
+  });
 }
 
 /** A config as its deployment would be recorded: what the plan and the console compare an edit with. */
@@ -172,7 +179,9 @@ export function checkNodeTransition(previous: readonly PreviousNode[], config: S
   });
 
   const kept = new Set(config.nodes.map((node) => node.name));
-  const protectedRemovals = previous.filter((node) => node.deleteProtection && !kept.has(node.name));
+  const removedProtected = previous.filter((node) => node.deleteProtection && !kept.has(node.name));
+  const protectedRemovals = removedProtected.filter((node) => node.pool === undefined);
+  problems.push(...protectedPoolRemovals(removedProtected, config));
   if (protectedRemovals.length > 0) {
     // Otherwise the node would be drained and leave etcd, and only then would Hetzner refuse to delete it.
     problems.push({
@@ -201,8 +210,25 @@ export function checkNodeTransition(previous: readonly PreviousNode[], config: S
   return problems;
 }
 
+/** A pool's protected nodes leave when its count drops: the protection goes first, on the whole pool. */
+function protectedPoolRemovals(removed: readonly PreviousNode[], config: StackConfig): ConfigProblem[] {
+  const pools = [...new Set(removed.flatMap((node) => (node.pool === undefined ? [] : [node.pool])))];
+  return pools.map((pool) => {
+    const index = config.nodePools.findIndex((entry) => entry.name === pool);
+    const names = removed.filter((node) => node.pool === pool).map((node) => node.name);
+    return {
+      path: index < 0 ? ["nodePools"] : ["nodePools", index, "deleteProtection"],
+      message:
+        `${names.join(", ")} of pool ${pool} still had delete protection in the last deployment: set ` +
+        `deleteProtection: false on the pool and pulumi up, then ${index < 0 ? "remove the pool" : "lower its count"}`,
+    };
+  });
+}
+
+/** Every unsafe change, each at its key in the stack file (a pool's node at its pool). */
 export function checkTransition(last: LastDeployment, config: StackConfig): ConfigProblem[] {
-  return [...checkSettings(last.settings, config), ...checkNodeTransition(last.nodes, config)];
+  const problems = [...checkSettings(last.settings, config), ...checkNodeTransition(last.nodes, config)];
+  return toStackFilePaths(config, problems);
 }
 
 /** Throws a ConfigError listing every unsafe change, before any resource is registered. */

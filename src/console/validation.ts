@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError, formatProblem, PROJECT, type ConfigProblem } from "../config/errors";
 import { parseStackConfig, type RawConfig } from "../config/load";
+import { expandNodePools } from "../config/nodePools";
 import { stackConfigSchema, type StackConfig } from "../config/schema";
 import { checkTransition, type LastDeployment } from "../config/transition";
 import { readStackConfig, readStackSecretKeys } from "../plan/stackFile";
@@ -90,7 +91,7 @@ function shapeOnly(raw: RawConfig): StackConfig | undefined {
       .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
   );
   const parsed = stackConfigSchema.safeParse(values);
-  return parsed.success ? parsed.data : undefined;
+  return parsed.success ? expandNodePools(parsed.data) : undefined;
 }
 
 /** Validates like `pulumi up`: the config with the last deployment's servers as running, then the change. */

@@ -2,7 +2,8 @@ import { parseDocument } from "yaml";
 import { NETWORK_ZONES, SERVER_TYPES, type Location } from "../config/catalogue";
 import { PROJECT } from "../config/errors";
 import { formatIpv4, parseCidr, parseIpv4 } from "../config/ipv4";
-import { FIRST_NODE_HOST } from "../config/rules";
+import { nextFreeNodeAddresses } from "../config/nodeAddresses";
+import { explicitNodeCount, poolRanges } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";
 import type { TenantConfig } from "../config/tenantSchema";
 import { checkNodeTransition, etcdQuorum, type LastDeployment } from "../config/transition";
@@ -48,12 +49,14 @@ function rawEntries(text: string, key: string, fields: readonly string[]): JsonO
   return Array.isArray(list) ? list.map((entry) => pickFields(entry, fields)) : [];
 }
 
+/** The address the rules would suggest for one more explicit node. */
 function nextFreeIp(config: StackConfig): string | undefined {
   const subnet = parseCidr(config.nodeSubnetCidr);
   if (typeof subnet === "string") return undefined;
-  const used = config.nodes.map((node) => parseIpv4(node.privateIp ?? "") ?? 0);
-  const next = Math.max(subnet.base + FIRST_NODE_HOST - 1, ...used) + 1;
-  return next <= subnet.base + subnet.size - 2 ? formatIpv4(next) : undefined;
+  const all = config.nodes.map((node) => parseIpv4(node.privateIp ?? "") ?? 0);
+  const ranges = poolRanges(config).map(({ range }) => range);
+  const [next] = nextFreeNodeAddresses(subnet, all.slice(0, explicitNodeCount(config)), ranges, 1, new Set(all));
+  return next === undefined ? undefined : formatIpv4(next);
 }
 
 /** Locations of the cluster's network zone, and the server types Hetzner sells in at least one of them. */

@@ -1,6 +1,6 @@
 import { formatIpv4 } from "../config/ipv4";
 import { parseK3sVersion, supportsAnonymousHealthChecks } from "../config/k3sRules";
-import { LOAD_BALANCER_HOSTS } from "../config/rules";
+import { LOAD_BALANCER_HOSTS } from "../config/nodeAddresses";
 import type { StackConfig } from "../config/schema";
 import { clusterSelector, controlPlaneSelector, subnetOf } from "./nodes";
 

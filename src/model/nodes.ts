@@ -1,6 +1,7 @@
 import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../config/errors";
 import { parseCidr, parseIpv4, type Cidr } from "../config/ipv4";
+import { poolOf } from "../config/nodePools";
 import type { NodeConfig, StackConfig, Taint } from "../config/schema";
 
 export type NodeRole = "control-plane" | "worker";
@@ -24,6 +25,8 @@ export interface NodeModel {
   /** Spread placement group (at most ten servers each, see placementGroupFor). */
   placementGroup: string;
   deleteProtection: boolean;
+  /** The node pool it belongs to (its name is `<pool>-<index>`); absent for a node the stack lists itself. */
+  pool?: string;
   capacity: { vcpus: number; memoryGb: number; diskGb: number };
 }
 
@@ -61,6 +64,7 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
   if (!serverType)
     throw new Error(`unvalidated config: node ${node.name} has unknown server type ${node.serverType}`);
   const location = (node.location ?? config.location) as Location;
+  const pool = poolOf(config, node.name)?.name;
   return {
     name: node.name,
     serverName: `${config.clusterName}-${node.name}`,
@@ -74,6 +78,7 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
       node: node.name,
       role: node.role,
       "managed-by": PROJECT,
+      ...(pool !== undefined && { pool }),
     },
     kubernetesLabels: {
       ...node.labels,
@@ -82,10 +87,12 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
       // topology.kubernetes.io/region and zone are the Hetzner cloud controller's (location, datacenter).
       // The local-volume storage class schedules only onto nodes with a volume of their own.
       ...(node.volumeSizeGb !== undefined && { [`${PROJECT}.io/volume`]: "true" }),
+      ...(pool !== undefined && { [`${PROJECT}.io/pool`]: pool }),
     },
     taints: node.taints ?? [],
     placementGroup: placementGroupFor(node.role, ip, subnet),
     deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+    ...(pool !== undefined && { pool }),
     capacity: { vcpus: serverType.vcpus, memoryGb: serverType.memoryGb, diskGb: serverType.diskGb },
   };
 }

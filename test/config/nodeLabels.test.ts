@@ -8,7 +8,7 @@ describe("node labels", () => {
     ["node.kubernetes.io/instance-type", "the Hetzner cloud controller"],
     ["kubernetes.io/hostname", "the kubelet"],
     ["node-role.kubernetes.io/control-plane", "k3s"],
-    ["hetzner-k8s.io/volume", "this program (node name, role and volume)"],
+    ["hetzner-k8s.io/volume", "this program (node name, role, volume and pool)"],
     ["csi.hetzner.cloud/location", "the Hetzner cloud controller and CSI driver"],
     ["p2p.k3s.io/peer", "k3s"],
   ])("refuses %s, which %s writes", (labelKey, owner) => {
