@@ -1,5 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 import { helmReleasesPinned } from "./helmReleasesPinned";
+import { nodePoolsUniform } from "./nodePoolsUniform";
 import { noPublicClusterPorts } from "./noPublicClusterPorts";
 import { platformNamespacesIsolated } from "./platformNamespacesIsolated";
 import { platformPriorityReserved } from "./platformPriorityReserved";
@@ -11,6 +12,7 @@ import { tenantNamespacesIsolated } from "./tenantNamespacesIsolated";
 
 export {
   helmReleasesPinned,
+  nodePoolsUniform,
   noPublicClusterPorts,
   platformNamespacesIsolated,
   platformPriorityReserved,
@@ -25,6 +27,7 @@ export {
 export const policies: Policies = [
   noPublicClusterPorts,
   serversPrivateAndFirewalled,
+  nodePoolsUniform,
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
   tenantHostnamesEnforced,

@@ -10,6 +10,7 @@ import {
   pickFields,
   removeNode,
   removeTenant,
+  setPoolCount,
   TENANT_FIELDS,
   updateNode,
   upsertTenant,
@@ -92,6 +93,16 @@ export async function handleWrite(
         context,
         await store.edit((doc) => (removeNode(doc, name), undefined), { dryRun }),
       );
+    case "PUT /api/nodePools/:name": {
+      const count = record(await readBody(request)).count;
+      // A fraction or a negative count reaches the stack's own rules, which name the key.
+      if (typeof count !== "number") throw new HttpError(400, "send count, a number of nodes");
+      return respond(
+        response,
+        context,
+        await store.edit((doc) => setPoolCount(doc, name, count), { dryRun }),
+      );
+    }
     case "POST /api/tenants": {
       const tenant = pickFields(record(await readBody(request)).tenant, TENANT_FIELDS);
       return respond(response, context, await store.edit((doc) => upsertTenant(doc, tenant), { dryRun }));

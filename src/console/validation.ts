@@ -29,7 +29,7 @@ export interface ConsoleProblem {
 
 /** The list entries an edit is about, in the order of the edit's own entries. */
 export interface EditFocus {
-  key: "nodes" | "tenants";
+  key: "nodes" | "nodePools" | "tenants";
   indexes: number[];
 }
 

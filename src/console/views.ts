@@ -49,14 +49,14 @@ function rawEntries(text: string, key: string, fields: readonly string[]): JsonO
   return Array.isArray(list) ? list.map((entry) => pickFields(entry, fields)) : [];
 }
 
-/** The address the rules would suggest for one more explicit node. */
-function nextFreeIp(config: StackConfig): string | undefined {
+/** The addresses the rules would suggest for more explicit nodes, in order (a batch takes one each). */
+function freeIps(config: StackConfig, count: number): string[] {
   const subnet = parseCidr(config.nodeSubnetCidr);
-  if (typeof subnet === "string") return undefined;
+  if (typeof subnet === "string") return [];
   const all = config.nodes.map((node) => parseIpv4(node.privateIp ?? "") ?? 0);
   const ranges = poolRanges(config).map(({ range }) => range);
-  const [next] = nextFreeNodeAddresses(subnet, all.slice(0, explicitNodeCount(config)), ranges, 1, new Set(all));
-  return next === undefined ? undefined : formatIpv4(next);
+  const explicit = all.slice(0, explicitNodeCount(config));
+  return nextFreeNodeAddresses(subnet, explicit, ranges, count, new Set(all)).map(formatIpv4);
 }
 
 /** Locations of the cluster's network zone, and the server types Hetzner sells in at least one of them. */
@@ -158,7 +158,9 @@ export function stateView(context: ViewContext) {
     location: config.location,
     nodeSubnetCidr: config.nodeSubnetCidr,
     k3sVersion: config.k3sVersion,
-    nextFreeIp: nextFreeIp(config),
+    nextFreeIp: freeIps(config, 1)[0],
+    /** For the batch form's rows, one each. */
+    freeIps: freeIps(config, 20),
     deployedControlPlane,
     etcdQuorum: deployedControlPlane > 0 ? etcdQuorum(deployedControlPlane) : 0,
     nodes: model.nodes.map((node, index) => {
@@ -177,9 +179,12 @@ export function stateView(context: ViewContext) {
         status: nodeStatus(node.name, known, committedNames, committed.source),
         deployedDeleteProtection: deployed?.deleteProtection ?? false,
         serverTypeFixed: serverTypeFixed(config, last, index),
+        /** A pool's node is changed through its pool. */
+        pool: node.pool ?? null,
       };
     }),
     leavingNodes: leavingNodes(last, new Set(config.nodes.map((node) => node.name))),
+    nodePools: model.nodePools,
     loadBalancers: model.loadBalancers,
     pool: model.pool,
     tenants: model.tenants.map((tenant, index) => ({

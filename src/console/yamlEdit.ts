@@ -20,7 +20,7 @@ function configMap(doc: Document): YAMLMap {
 }
 
 /** The list under `hetzner-k8s:<key>` (or the bare key, which Pulumi also accepts), created if absent. */
-function listOf(doc: Document, key: "nodes" | "tenants"): YAMLSeq {
+function listOf(doc: Document, key: ListKey): YAMLSeq {
   const config = configMap(doc);
   const existingKey = [`${PROJECT}:${key}`, key].find((candidate) => config.has(candidate));
   const list = existingKey ? config.get(existingKey, true) : undefined;
@@ -33,15 +33,50 @@ function listOf(doc: Document, key: "nodes" | "tenants"): YAMLSeq {
   return created;
 }
 
+type ListKey = "nodes" | "nodePools" | "tenants";
+
 function entryName(item: unknown): unknown {
   return isMap(item) ? item.get("name") : undefined;
 }
 
-function indexByName(list: YAMLSeq, key: "nodes" | "tenants", name: string): number {
+const ENTRY_WORD: Readonly<Record<ListKey, string>> = {
+  nodes: "node",
+  nodePools: "node pool",
+  tenants: "tenant",
+};
+
+function indexByName(list: YAMLSeq, key: ListKey, name: string): number {
   const index = list.items.findIndex((item) => entryName(item) === name);
   if (index < 0)
-    throw new EditRefused([{ path: [key], message: `there is no ${key.slice(0, -1)} named "${name}"` }], 404);
+    throw new EditRefused([{ path: [key], message: `there is no ${ENTRY_WORD[key]} named "${name}"` }], 404);
   return index;
+}
+
+/**
+ * A pool's node has no entry of its own: the pool's entry says what all its nodes are, and its count which
+ * of them exist. Refuses a per-node edit of one, naming the pool to change instead.
+ */
+function refusePoolNode(doc: Document, name: string): void {
+  const config = configMap(doc);
+  const key = [`${PROJECT}:nodePools`, "nodePools"].find((candidate) => config.has(candidate));
+  const pools = key === undefined ? undefined : config.get(key, true);
+  if (!isSeq(pools)) return;
+  pools.items.forEach((item, index) => {
+    const pool = entryName(item);
+    const suffix = typeof pool === "string" && name.startsWith(`${pool}-`) ? name.slice(pool.length + 1) : "";
+    if (!/^[1-9]\d*$/.test(suffix)) return;
+    throw new EditRefused(
+      [
+        {
+          path: ["nodePools", index],
+          message:
+            `${name} belongs to node pool "${String(pool)}", which says what all its nodes are: change the ` +
+            "pool instead (lowering its count removes the highest-numbered nodes, after draining them)",
+        },
+      ],
+      409,
+    );
+  });
 }
 
 function itemMap(list: YAMLSeq, index: number): YAMLMap {
@@ -150,7 +185,7 @@ export function pickFields(body: unknown, fields: readonly string[]): JsonObject
  */
 export function changeNodes(doc: Document, add: JsonObject[], remove: string[]): EditFocus {
   const list = listOf(doc, "nodes");
-  for (const name of remove) removeEntry(list, "nodes", name);
+  for (const name of remove) removeNode(doc, name);
   const first = list.items.length;
   for (const node of add) list.add(createValue(doc, node));
   return { key: "nodes", indexes: add.map((_, offset) => first + offset) };
@@ -163,13 +198,22 @@ export function updateNode(
   keys: readonly string[],
 ): EditFocus {
   const list = listOf(doc, "nodes");
+  if (!list.items.some((item) => entryName(item) === name)) refusePoolNode(doc, name);
   const index = indexByName(list, "nodes", name);
   mergeKeys(doc, itemMap(list, index), changes, keys);
   return { key: "nodes", indexes: [index] };
 }
 
+/** Sets a node pool's count: the nodes above it leave (drained), the ones up to it are added. */
+export function setPoolCount(doc: Document, name: string, count: number): EditFocus {
+  const list = listOf(doc, "nodePools");
+  const index = indexByName(list, "nodePools", name);
+  mergeKeys(doc, itemMap(list, index), { count }, ["count"]);
+  return { key: "nodePools", indexes: [index] };
+}
+
 /** Removes an entry; a comment written above it moves to whatever follows, so no comment is lost. */
-function removeEntry(list: YAMLSeq, key: "nodes" | "tenants", name: string): void {
+function removeEntry(list: YAMLSeq, key: ListKey, name: string): void {
   const index = indexByName(list, key, name);
   const [removed] = list.items.splice(index, 1);
   const comment = isMap(removed) ? removed.commentBefore : undefined;
@@ -180,7 +224,9 @@ function removeEntry(list: YAMLSeq, key: "nodes" | "tenants", name: string): voi
 }
 
 export function removeNode(doc: Document, name: string): void {
-  removeEntry(listOf(doc, "nodes"), "nodes", name);
+  const list = listOf(doc, "nodes");
+  if (!list.items.some((item) => entryName(item) === name)) refusePoolNode(doc, name);
+  removeEntry(list, "nodes", name);
 }
 
 export function removeTenant(doc: Document, name: string): void {

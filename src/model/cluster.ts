@@ -3,6 +3,7 @@ import type { StackConfig } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
 import { buildK3sModel, type K3sModel } from "./k3s";
 import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
+import { buildNodePools, type NodePoolModel } from "./nodePools";
 import { buildNode, type NodeModel } from "./nodes";
 import { buildPool, type PoolModel } from "./pool";
 import { buildTenant, type TenantModel } from "./tenants";
@@ -19,6 +20,8 @@ export interface ClusterModel {
   image: string;
   apiExposure: StackConfig["apiExposure"];
   nodes: NodeModel[];
+  /** The pools the nodes from `<pool>-1` on come from. */
+  nodePools: NodePoolModel[];
   firewalls: FirewallModel[];
   loadBalancers: LoadBalancerModel[];
   /** Names of the spread placement groups in use, sorted. */
@@ -46,6 +49,7 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     image: config.serverImage,
     apiExposure: config.apiExposure,
     nodes,
+    nodePools: buildNodePools(config),
     firewalls: buildFirewalls(config),
     loadBalancers,
     placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),

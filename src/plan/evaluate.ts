@@ -6,6 +6,7 @@ import { ineffectiveKeys, type ConfigNote } from "../config/ineffectiveKeys";
 import { buildClusterModel } from "../model/cluster";
 import { computeCost, type CostBreakdown, type CostOptions } from "../model/cost";
 import type { K3sNodeModel } from "../model/k3s";
+import type { NodePoolModel } from "../model/nodePools";
 import { buildPool, type PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
 import { k3sRoleOf } from "./bootstrapPath";
@@ -67,6 +68,8 @@ export interface Plan {
    * keeps; the node table follows it.
    */
   nodes: PlannedNode[];
+  /** The node pools, whose nodes are among `nodes`. */
+  nodePools: NodePoolModel[];
   cluster: PlannedCluster;
   /** Keys set in the stack file that change nothing as the rest of it stands. */
   notes: ConfigNote[];
@@ -168,6 +171,7 @@ export async function evaluatePlan(
       taints: k3sNodes.get(node.name)?.taints ?? [],
       k3sConfig: k3sNodes.get(node.name)?.config ?? {},
     })),
+    nodePools: model.nodePools,
     cluster: {
       image: config.serverImage,
       sshPublicKeys: config.sshPublicKeys,

@@ -102,7 +102,35 @@ function nodesSection(plan: Plan): string[] {
       inputs.deleteProtection ? "yes" : "no",
     ]);
   }
-  return [`Nodes (${rows.length - 1}) in stack-file order`, ...table(rows), ...labelsAndTaints(plan)];
+  return [
+    `Nodes (${rows.length - 1}) in stack-file order`,
+    ...table(rows),
+    ...labelsAndTaints(plan),
+    ...nodePoolsSection(plan),
+  ];
+}
+
+/** Each pool's range and what its count uses of it: raising the count takes the next addresses. */
+function nodePoolsSection(plan: Plan): string[] {
+  if (plan.nodePools.length === 0) return [];
+  const rows = [["POOL", "COUNT", "TYPE", "LOCATION", "IP RANGE", "ADDRESSES", "CAPACITY", "NODES"]];
+  for (const pool of plan.nodePools) {
+    const nodes = pool.nodes.length > 2 ? `${pool.nodes[0]} .. ${pool.nodes.at(-1)}` : pool.nodes.join(", ");
+    rows.push([
+      pool.name,
+      String(pool.count),
+      pool.serverType,
+      pool.location,
+      pool.ipRange,
+      pool.addresses ? `${pool.addresses.first} - ${pool.addresses.last}` : "-",
+      `${pool.capacity} nodes`,
+      nodes || "-",
+    ]);
+  }
+  return [
+    "  Node pools (count n: nodes <pool>-1 to <pool>-n at the range's 1st to n-th address)",
+    ...table(rows, "    "),
+  ];
 }
 
 /** Each node's Kubernetes labels (the stack file's and the program's) and the taints it registers with. */

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { parseStackConfig, type RawConfig } from "../../src/config/load";
+import { poolOf } from "../../src/config/nodePools";
 import type { StackConfig } from "../../src/config/schema";
 import { evaluatePlan, type Plan, type PlannedResource } from "../../src/plan/evaluate";
 import { readStackConfig, stackFileFor } from "../../src/plan/stackFile";
@@ -19,7 +20,9 @@ export function shippedConfig(stack: "dev" | "prod"): StackConfig {
 export function editedConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
-  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
+  // The loader expands the pools into nodes; the stack file lists only the others.
+  const file = { ...config, nodes: config.nodes.filter((node) => poolOf(config, node.name) === undefined) };
+  const raw = Object.fromEntries(Object.entries(file).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
   return parseStackConfig(raw);
 }
 

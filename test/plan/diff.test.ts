@@ -1,7 +1,8 @@
 import { changedPaths, diffPlans, isUnder, summarizeDiff, type PlanDiff } from "../../src/plan/diff";
 import { formatValue, renderDiff } from "../../src/plan/renderDiff";
 import type { Plan } from "../../src/plan/evaluate";
-import { addWorkers, planStack, shippedConfig } from "../helpers/plan";
+import type { StackConfig } from "../../src/config/schema";
+import { addWorkers, planStack, resourceNamed, shippedConfig, TYPES } from "../helpers/plan";
 
 const shippedNodes = () => shippedConfig("dev").nodes.length;
 
@@ -57,6 +58,30 @@ describe("changes between two configs stay local", () => {
     expect(diff.replace).toEqual([]);
     expect(diff.delete.every((change) => change.name.startsWith("extra-1"))).toBe(true);
     expect(diff.delete.length).toBe(8);
+  });
+
+  it("raising a pool's count creates only the next node's resources, and lowering it deletes only the highest's", async () => {
+    const withPool = (count: number) => (config: StackConfig) => {
+      config.nodePools = [{ name: "app", count, serverType: "cx33", ipRange: "10.0.1.64/28" }];
+    };
+    const two = await planStack("dev", withPool(2));
+    const three = await planStack("dev", withPool(3));
+    const raised = diffPlans(two, three);
+    expect(updated(raised)).toEqual(egressUpdates(two, shippedNodes() + 2));
+    expect(raised.replace).toEqual([]);
+    expect(raised.delete).toEqual([]);
+    expect(names(raised.create).every((name) => name.startsWith("app-3"))).toBe(true);
+    expect(names(raised.create)).toContain("app-3-server");
+    expect(resourceNamed(three, TYPES.server, "app-3-server").inputs).toMatchObject({
+      labels: { pool: "app", role: "worker" },
+      networks: [expect.objectContaining({ ip: "10.0.1.67" })],
+    });
+    const lowered = diffPlans(three, two);
+    expect(lowered.create).toEqual([]);
+    expect(lowered.replace).toEqual([]);
+    expect(names(lowered.delete).sort()).toEqual(names(raised.create).sort());
+    // The removed node is drained first, as any removed node is.
+    expect(names(lowered.delete)).toContain("app-3-drain");
   });
 
   it("adding a tenant creates only that tenant's resources", async () => {
@@ -158,16 +183,16 @@ describe("replacements", () => {
   it("reports the properties that force Hetzner to re-create a server", async () => {
     const before = await planStack("prod");
     const after = await planStack("prod", (config) => {
-      const node = config.nodes.find((entry) => entry.name === "worker-3");
-      if (!node) throw new Error("prod has worker-3");
+      const node = config.nodes.find((entry) => entry.name === "db-1");
+      if (!node) throw new Error("prod has db-1");
       node.location = "nbg1";
-      node.privateIp = "10.0.1.23";
+      node.privateIp = "10.0.1.31";
     });
     const diff = diffPlans(before, after);
-    const server = diff.replace.find((change) => change.name === "worker-3-server");
+    const server = diff.replace.find((change) => change.name === "db-1-server");
     // The provider re-attaches a server to change its private IP: only the location forces a new server.
     expect(server?.paths).toEqual(["location"]);
-    expect(names(diff.replace)).toContain("worker-3-volume");
+    expect(names(diff.replace)).toContain("db-1-volume");
   });
 
   it("updates a server's private IP in place, as the provider does", async () => {

@@ -67,6 +67,33 @@ describe("the plan's node table", () => {
   });
 });
 
+describe("the plan's node pools", () => {
+  it("shows each pool's range, the addresses its count takes, its capacity and its nodes", async () => {
+    const plan = await planStack("dev", (config) => {
+      config.nodePools = [
+        { name: "app", count: 3, serverType: "cx33", ipRange: "10.0.1.64/27" },
+        { name: "spare", count: 0, serverType: "cx43", ipRange: "10.0.1.96/28", location: "nbg1" },
+      ];
+    });
+    const text = renderPlan(plan);
+    const lines = text.split("\n");
+    const header = lines.findIndex((line) => line.startsWith("  Node pools"));
+    expect(lines.slice(header + 2, header + 4).map((line) => line.trim().split(/\s{2,}/))).toEqual([
+      ["app", "3", "cx33", "fsn1", "10.0.1.64/27", "10.0.1.65 - 10.0.1.67", "31 nodes", "app-1 .. app-3"],
+      ["spare", "0", "cx43", "nbg1", "10.0.1.96/28", "-", "15 nodes", "-"],
+    ]);
+    expect(nodeRows(text).slice(-3)).toEqual([
+      ["app-1", "worker", "agent"],
+      ["app-2", "worker", "agent"],
+      ["app-3", "worker", "agent"],
+    ]);
+  });
+
+  it("shows no pool section for a stack without pools", async () => {
+    expect(renderPlan(await planStack("dev"))).not.toContain("Node pools");
+  });
+});
+
 describe("the plan's labels and taints", () => {
   it("lists every node's Kubernetes labels and taints, in stack-file order", async () => {
     const plan = await planStack("dev", (config) => {

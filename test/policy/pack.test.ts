@@ -7,6 +7,7 @@ const POLICY_DIR = path.resolve(__dirname, "../../policy");
 const NAMES = [
   "no-public-cluster-ports",
   "servers-private-and-firewalled",
+  "node-pools-uniform",
   "tenant-namespaces-isolated",
   "platform-namespaces-isolated",
   "tenant-hostnames-enforced",
@@ -17,7 +18,7 @@ const NAMES = [
 ];
 
 describe("the hetzner-k8s policy pack", () => {
-  it("has the nine policies, each mandatory, kebab-case and described", () => {
+  it("has the ten policies, each mandatory, kebab-case and described", () => {
     expect(policies.map((policy) => policy.name)).toEqual(NAMES);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");

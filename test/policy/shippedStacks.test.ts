@@ -1,6 +1,7 @@
 import { policies } from "../../policy/policies";
 import type { ResourcePolicy, StackPolicy } from "../../policy/policies/common";
 import { helmReleasesPinned } from "../../policy/policies/helmReleasesPinned";
+import { nodePoolsUniform } from "../../policy/policies/nodePoolsUniform";
 import { noPublicClusterPorts } from "../../policy/policies/noPublicClusterPorts";
 import {
   PLATFORM_NAMESPACES,
@@ -27,6 +28,7 @@ import { collector, previewProps, resourceArgs, stackArgs, UNKNOWN_STRING } from
 const RESOURCE_POLICIES: ResourcePolicy[] = [noPublicClusterPorts, helmReleasesPinned];
 const STACK_POLICIES: StackPolicy[] = [
   serversPrivateAndFirewalled,
+  nodePoolsUniform,
   tenantNamespacesIsolated,
   platformNamespacesIsolated,
   tenantHostnamesEnforced,

@@ -11,13 +11,6 @@ import type { Refresh } from "./servers";
  * checks the change as it is typed (a dry run), so the button is enabled only for a change it accepts.
  */
 
-function nthAddress(first: string | undefined, offset: number): string {
-  const parts = (first ?? "").split(".").map(Number);
-  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part))) return "";
-  const next = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) + offset;
-  return [24, 16, 8, 0].map((shift) => (next >>> shift) & 255).join(".");
-}
-
 function nodeRow(state: ValidState, entry: number, onChange: () => void): HTMLElement {
   const location = select(
     state.catalogue.locations.map((candidate) => ({
@@ -58,12 +51,7 @@ function nodeRow(state: ValidState, entry: number, onChange: () => void): HTMLEl
     ),
     field("Location", "location", location, `Locations of the network zone ${state.catalogue.networkZone}.`),
     field("Server type", "serverType", type, "Types Hetzner sells in the location."),
-    field(
-      "Private IP",
-      "privateIp",
-      textInput(nthAddress(state.nextFreeIp, entry)),
-      `In ${state.nodeSubnetCidr}.`,
-    ),
+    field("Private IP", "privateIp", textInput(state.freeIps[entry] ?? ""), `In ${state.nodeSubnetCidr}.`),
     field(
       "Volume size (GB)",
       "volumeSizeGb",
@@ -101,15 +89,18 @@ export function nodeBatchForm(state: ValidState, refresh: Refresh): HTMLElement 
     { type: "submit", id: "batch-submit" },
     "Apply to the stack file",
   ) as HTMLButtonElement;
-  const removals = state.nodes.map((node) => {
-    const box = h("input", {
-      type: "checkbox",
-      value: node.name,
-      "data-remove": node.name,
-    }) as HTMLInputElement;
-    box.addEventListener("change", () => schedule());
-    return h("label", { class: "check" }, box, ` ${node.name} (${node.role})`);
-  });
+  // A pool's nodes leave by lowering the pool's count (the highest first), never one by one.
+  const removals = state.nodes
+    .filter((node) => node.pool === null)
+    .map((node) => {
+      const box = h("input", {
+        type: "checkbox",
+        value: node.name,
+        "data-remove": node.name,
+      }) as HTMLInputElement;
+      box.addEventListener("change", () => schedule());
+      return h("label", { class: "check" }, box, ` ${node.name} (${node.role})`);
+    });
   let timer: number | undefined;
   let generation = 0;
   const form = h(

@@ -131,6 +131,63 @@ function leavingCard(state: ValidState): HTMLElement | null {
   );
 }
 
+/** Each node pool with its range and a count to change: the nodes above a lower count leave, drained. */
+function poolsCard(state: ValidState, refresh: Refresh): HTMLElement | null {
+  if (state.nodePools.length === 0) return null;
+  const general = h("div", { class: "form-errors", id: "pool-errors" });
+  const card = h("section", { class: "card", id: "node-pools" }, h("h2", {}, "Node pools"));
+  const rows = state.nodePools.map((pool) => {
+    const count = h("input", {
+      type: "number",
+      min: "0",
+      max: String(pool.capacity),
+      value: String(pool.count),
+      "aria-label": `count of pool ${pool.name}`,
+      "data-pool-count": pool.name,
+    }) as HTMLInputElement;
+    const apply = h(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        "data-action": "set-count",
+        onclick: () =>
+          void write<WriteResult>("PUT", `/api/nodePools/${encodeURIComponent(pool.name)}`, {
+            count: Number(count.value),
+          }).then((result) => {
+            if (result.ok)
+              refresh(result.state, `Pool ${pool.name} has ${count.value} node(s) in the stack file.`);
+            else showProblems(card, general, result.problems ?? [], result.error);
+          }),
+      },
+      "Set count",
+    );
+    return [
+      h("strong", {}, pool.name),
+      h("span", {}, count, " ", apply),
+      pool.serverType,
+      pool.location,
+      h("code", {}, pool.ipRange),
+      pool.addresses ? `${pool.addresses.first} – ${pool.addresses.last}` : "–",
+      `${pool.capacity} nodes`,
+    ];
+  });
+  card.appendChild(
+    h(
+      "p",
+      { class: "hint" },
+      "A pool of count n is the nodes <pool>-1 to <pool>-n at the 1st to n-th address of its range. Raising the count adds the next ones; lowering it drains and removes the highest. Other fields of a pool are edited in the stack file.",
+    ),
+  );
+  card.appendChild(
+    table(["Pool", "Count", "Type", "Location", "IP range", "Addresses", "Capacity"], rows, {
+      id: "pools-table",
+    }),
+  );
+  card.appendChild(general);
+  return card;
+}
+
 export function renderServers(state: StateView, refresh: Refresh): HTMLElement {
   if (!state.valid) return invalidStackCard(state);
   const detail = h("div", { id: "node-detail" });
@@ -148,30 +205,32 @@ export function renderServers(state: StateView, refresh: Refresh): HTMLElement {
       ? h("code", { class: "labels" }, taintsText(node.taints).replace(/\n/g, ", "))
       : "–",
     stateBadge(node),
-    h(
-      "div",
-      { class: "row-actions" },
-      h(
-        "button",
-        {
-          type: "button",
-          class: "secondary small",
-          "data-action": "edit",
-          onclick: () => (clear(detail), detail.appendChild(nodeEditor(node, state, refresh))),
-        },
-        "Edit…",
-      ),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "danger small",
-          "data-action": "remove",
-          onclick: () => (clear(detail), detail.appendChild(removalPanel(node, state, refresh))),
-        },
-        "Remove…",
-      ),
-    ),
+    node.pool !== null
+      ? h("span", { class: "hint", "data-pool": node.pool }, `pool ${node.pool}: change the pool below`)
+      : h(
+          "div",
+          { class: "row-actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary small",
+              "data-action": "edit",
+              onclick: () => (clear(detail), detail.appendChild(nodeEditor(node, state, refresh))),
+            },
+            "Edit…",
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger small",
+              "data-action": "remove",
+              onclick: () => (clear(detail), detail.appendChild(removalPanel(node, state, refresh))),
+            },
+            "Remove…",
+          ),
+        ),
   ]);
   return h(
     "div",
@@ -195,6 +254,7 @@ export function renderServers(state: StateView, refresh: Refresh): HTMLElement {
       leavingCard(state),
       detail,
     ),
+    poolsCard(state, refresh),
     h(
       "section",
       { class: "card" },
