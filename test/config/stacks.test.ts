@@ -48,7 +48,12 @@ describe("shipped stacks", () => {
       "hel1",
       undefined,
     ]);
-    expect(config.nodes[6].taints).toEqual([{ key: "dedicated", value: "databases", effect: "NoSchedule" }]);
+    expect(config.nodes[3].taints).toEqual([{ key: "dedicated", value: "databases", effect: "NoSchedule" }]);
+    expect(config.nodes.slice(4).map((node) => [node.name, node.privateIp, node.volumeSizeGb])).toEqual([
+      ["app-1", "10.0.1.65", 200],
+      ["app-2", "10.0.1.66", 200],
+      ["app-3", "10.0.1.67", 200],
+    ]);
   });
 
   it.each([DEV_STACK, PROD_STACK])(

@@ -270,4 +270,27 @@ describe("console in Chromium", () => {
       writeFileSync(project.stackFile, startText);
     }
   });
+
+  it("shows a pool's nodes as the pool's, and changes the pool's count", async () => {
+    const pool =
+      "  hetzner-k8s:nodePools:\n    - name: app\n      count: 1\n      serverType: cx33\n      ipRange: 10.0.1.64/28\n";
+    writeFileSync(project.stackFile, `${startText}${pool}`);
+    try {
+      await page.goto(`${server.url}/#servers`);
+      await page.reload();
+      const row = page.locator("#servers-table tbody tr", { hasText: "app-1" });
+      await row.waitFor();
+      expect(await row.locator("[data-pool]").textContent()).toBe("pool app: change the pool below");
+      expect(await row.locator('[data-action="edit"], [data-action="remove"]').count()).toBe(0);
+      expect(await page.locator("#add-node-form [data-remove='app-1']").count()).toBe(0);
+      await page.locator("[data-pool-count='app']").fill("2");
+      await page.locator('#node-pools [data-action="set-count"]').click();
+      await page.locator("#servers-table tbody tr", { hasText: "app-2" }).waitFor();
+      expect(stackText()).toContain("      count: 2\n");
+      expect(await page.locator("#pools-table").textContent()).toContain("10.0.1.65 – 10.0.1.66");
+      await shot("node-pools.png");
+    } finally {
+      writeFileSync(project.stackFile, startText);
+    }
+  });
 });

@@ -16,14 +16,20 @@ export function shippedConfig(stack: "dev" | "prod"): StackConfig {
   return parseStackConfig(shippedRawConfig(stack));
 }
 
+/**
+ * A loaded config written back as stack-file values, to be loaded again: the loader expanded the pools
+ * into nodes, and a stack file lists only the others.
+ */
+export function asStackFile(config: StackConfig): RawConfig {
+  const file = { ...config, nodes: config.nodes.filter((node) => poolOf(config, node.name) === undefined) };
+  return Object.fromEntries(Object.entries(file).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
+}
+
 /** A shipped stack's config, edited and then validated again as the program would validate it. */
 export function editedConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
-  // The loader expands the pools into nodes; the stack file lists only the others.
-  const file = { ...config, nodes: config.nodes.filter((node) => poolOf(config, node.name) === undefined) };
-  const raw = Object.fromEntries(Object.entries(file).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return parseStackConfig(raw);
+  return parseStackConfig(asStackFile(config));
 }
 
 /** Evaluates the real program for a shipped stack, optionally edited first. */

@@ -3,7 +3,7 @@ import type { StackConfig } from "../../src/config/schema";
 import { evaluatePlan, type Plan, type PlannedResource } from "../../src/plan/evaluate";
 import { BACKUP_SECRET_KEYS, enableBackups } from "../helpers/backups";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
-import { resourceNamed, resourcesOfType, shippedConfig } from "../helpers/plan";
+import { asStackFile, resourceNamed, resourcesOfType, shippedConfig } from "../helpers/plan";
 
 /**
  * Application backups in the real program's offline plan: the credentials stay a Pulumi secret from the
@@ -17,8 +17,7 @@ function backupsConfig(): StackConfig {
   const config = structuredClone(shippedConfig("prod"));
   enableBackups(config);
   config.tenants[0].backup = { schedule: "0 * * * *", retentionDays: 7 };
-  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return parseStackConfig(raw, new Set(BACKUP_SECRET_KEYS));
+  return parseStackConfig(asStackFile(config), new Set(BACKUP_SECRET_KEYS));
 }
 
 const dependsOn = (resource: PlannedResource, other: PlannedResource) =>

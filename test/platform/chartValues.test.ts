@@ -2,7 +2,7 @@ import { parseStackConfig } from "../../src/config/load";
 import type { StackConfig } from "../../src/config/schema";
 import { evaluatePlan, type PlannedResource } from "../../src/plan/evaluate";
 import { CHARTS } from "../../src/versions";
-import { resourcesOfType, shippedConfig } from "../helpers/plan";
+import { asStackFile, resourcesOfType, shippedConfig } from "../helpers/plan";
 import { checkValues, loadFixtures, type ChartValuesFixture } from "./chartValues";
 import { BACKUP_SECRET_KEYS, enableBackups } from "../helpers/backups";
 
@@ -48,8 +48,7 @@ const fixtures = loadFixtures();
 function variantConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
-  const raw = Object.fromEntries(Object.entries(config).map(([key, value]) => [`hetzner-k8s:${key}`, value]));
-  return parseStackConfig(raw, new Set(["alertmanagerWebhookUrl", ...BACKUP_SECRET_KEYS]));
+  return parseStackConfig(asStackFile(config), new Set(["alertmanagerWebhookUrl", ...BACKUP_SECRET_KEYS]));
 }
 
 function fixtureFor(release: PlannedResource): ChartValuesFixture {

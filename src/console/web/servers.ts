@@ -139,6 +139,7 @@ function poolsCard(state: ValidState, refresh: Refresh): HTMLElement | null {
   const rows = state.nodePools.map((pool) => {
     const count = h("input", {
       type: "number",
+      class: "count",
       min: "0",
       max: String(pool.capacity),
       value: String(pool.count),
