@@ -90,7 +90,10 @@ export const K3S_PATHS = {
   auditLog: "/var/log/kubernetes/audit/audit.log",
 } as const;
 
-/** k3s add-ons the platform layer replaces with its own (Hetzner CCM/CSI, local-path, ingress). */
+/**
+ * k3s add-ons the platform layer replaces with its own (Hetzner CCM/CSI, local-path, ingress). k3s's
+ * metrics-server stays: it serves metrics.k8s.io, which horizontal pod autoscaling and kubectl top read.
+ */
 const DISABLED_COMPONENTS = ["servicelb", "local-storage", "traefik"];
 
 function nodeTaints(node: NodeModel): string[] {

@@ -185,6 +185,66 @@ describe("a tenant user, through its own kubeconfig", () => {
   });
 });
 
+describe("horizontal pod autoscaling of a tenant's workload", () => {
+  it("is the tenant's to set up, and the real controller scales its Deployment through the scale subresource", async () => {
+    const alice = user("team-a/alice");
+    expect(alice.canI("create", "horizontalpodautoscalers.autoscaling", "team-a")).toBe(true);
+    expect(alice.canI("create", "horizontalpodautoscalers.autoscaling", "team-b")).toBe(false);
+    const template = pod("web", "team-a") as { spec: object };
+    const labels = { app: "web" };
+    alice.ok(
+      ["create", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "team-a" },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: template.spec },
+        },
+      }),
+    );
+    alice.ok(
+      ["create", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: "web", namespace: "team-a" },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+          minReplicas: 2,
+          maxReplicas: 4,
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+            },
+          ],
+        },
+      }),
+    );
+    // Below minReplicas the controller scales without metrics; above it, it reads the metrics API, which
+    // k3s's metrics-server serves and this control plane (no kubelets) does not.
+    const replicas = () =>
+      admin.json<{ spec: { replicas: number } }>(["-n", "team-a", "get", "deployment", "web"]).spec.replicas;
+    await waitFor("the autoscaler to raise web to its minimum", () => replicas() === 2, 90_000);
+    type Conditions = { status: { conditions?: { type: string; status: string; reason: string }[] } };
+    const condition = (type: string) =>
+      admin
+        .json<Conditions>(["-n", "team-a", "get", "hpa", "web"])
+        .status.conditions?.find((entry) => entry.type === type);
+    await waitFor(
+      "the autoscaler to report on the metrics",
+      () => condition("ScalingActive") !== undefined,
+      90_000,
+    );
+    expect(condition("AbleToScale")).toMatchObject({ status: "True" });
+    expect(condition("ScalingActive")).toMatchObject({ status: "False", reason: "FailedGetResourceMetric" });
+    alice.ok(["-n", "team-a", "delete", "hpa/web", "deployment/web"]);
+  });
+});
+
 describe("revoking a user's token (docs/runbooks/rotate-credentials.md)", () => {
   it("invalidates the old kubeconfig and every token of the account, and hands out a new one", async () => {
     const before = kubeconfigs["team-a/alice"];
