@@ -39,14 +39,8 @@ export const taintSchema = z.strictObject({
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
 
-export const nodeSchema = z.strictObject({
-  /** Stable identity: the server is `<clusterName>-<name>`, and everything else derives from it. */
-  name: dnsLabel(40),
-  /** Fixed per node, never derived from list position. */
-  role: z.enum(["control-plane", "worker"], { error: 'must be "control-plane" or "worker"' }),
-  serverType: z.string(),
-  /** The node's address in the node subnet; required (validation suggests the next free one). */
-  privateIp: z.string().optional(),
+/** What a node and a node pool (for each of its nodes) both say: where it runs, its volume, labels and taints. */
+const placementAndMetadata = {
   /** Defaults to the cluster's location; must be in the same network zone. */
   location: z.string().optional(),
   /** Size of the node's own Hetzner volume; no volume when omitted. */
@@ -56,6 +50,17 @@ export const nodeSchema = z.strictObject({
     .array(taintSchema.describe("a taint {key, value, effect}"))
     .describe("a list of taints")
     .optional(),
+};
+
+export const nodeSchema = z.strictObject({
+  /** Stable identity: the server is `<clusterName>-<name>`, and everything else derives from it. */
+  name: dnsLabel(40),
+  /** Fixed per node, never derived from list position. */
+  role: z.enum(["control-plane", "worker"], { error: 'must be "control-plane" or "worker"' }),
+  serverType: z.string(),
+  /** The node's address in the node subnet; required (validation suggests the next free one). */
+  privateIp: z.string().optional(),
+  ...placementAndMetadata,
   /** Hetzner delete/rebuild protection. @default true for control-plane nodes, false for workers */
   deleteProtection: z.boolean().optional(),
 });
@@ -75,13 +80,7 @@ export const nodePoolSchema = z.strictObject({
     error: (issue) =>
       issue.input === undefined ? "required: the pool's own CIDR inside nodeSubnetCidr" : undefined,
   }),
-  location: z.string().optional(),
-  volumeSizeGb: z.number().int("must be a whole number of GB").optional(),
-  labels: z.record(labelKey, labelValue).describe("a mapping of label keys to values").optional(),
-  taints: z
-    .array(taintSchema.describe("a taint {key, value, effect}"))
-    .describe("a list of taints")
-    .optional(),
+  ...placementAndMetadata,
   /** Hetzner delete/rebuild protection of every node of the pool. @default false */
   deleteProtection: z.boolean().optional(),
 });

@@ -3,8 +3,8 @@ import * as http from "node:http";
 import { parseDocument } from "yaml";
 import { parseStackConfig } from "../../src/config/load";
 import { readStackConfig, readStackSecretKeys } from "../../src/plan/stackFile";
-import { startConsoleServer, type ConsoleServer } from "../../src/console/server";
-import { SECURE_CIPHERTEXT, tempProject } from "./helpers";
+import type { ConsoleServer } from "../../src/console/server";
+import { SECURE_CIPHERTEXT, startTestConsole, tempProject } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -21,14 +21,7 @@ describe("console API", () => {
 
   beforeAll(async () => {
     project = tempProject();
-    server = await startConsoleServer({
-      stack: "dev",
-      projectDir: project.dir,
-      port: 0,
-      kubeconfig: { kind: "none", reason: "no kubeconfig in this test" },
-      deployAvailability: { available: false, reason: "no Pulumi CLI in this test" },
-      stackOutputs: () => Promise.resolve({ ok: false, reason: "no Pulumi CLI in this test" }),
-    });
+    server = await startTestConsole(project.dir);
   });
   afterAll(async () => {
     await server.close();

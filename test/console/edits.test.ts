@@ -7,6 +7,7 @@ import {
   DEV_DEPLOYMENT_OUTPUT,
   DEV_NODES_OUTPUT,
   SECURE_CIPHERTEXT,
+  startTestConsole,
   tempProject,
 } from "./helpers";
 
@@ -43,18 +44,10 @@ describe("console edits", () => {
   beforeAll(async () => {
     project = tempProject();
     startText = readFileSync(project.stackFile, "utf8");
-    server = await startConsoleServer({
-      stack: "dev",
-      projectDir: project.dir,
-      port: 0,
-      kubeconfig: { kind: "none", reason: "no kubeconfig in this test" },
-      deployAvailability: { available: false, reason: "no Pulumi CLI in this test" },
-      // The four nodes of the dev stack are deployed.
-      stackOutputs: () =>
-        Promise.resolve({
-          ok: true,
-          outputs: { nodes: DEV_NODES_OUTPUT, deployment: DEV_DEPLOYMENT_OUTPUT },
-        }),
+    // The four nodes of the dev stack are deployed.
+    server = await startTestConsole(project.dir, {
+      nodes: DEV_NODES_OUTPUT,
+      deployment: DEV_DEPLOYMENT_OUTPUT,
     });
     call = apiClient(server, bodies);
   });

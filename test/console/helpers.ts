@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { startConsoleServer, type ConsoleServer } from "../../src/console/server";
 
 /** A temp copy of the project's Pulumi.yaml and Pulumi.dev.yaml, with an encrypted value added. */
 
@@ -73,4 +74,23 @@ export function apiClient(server: { url: string; csrfToken: string }, bodies: st
     bodies.push(text);
     return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
   };
+}
+
+/**
+ * A console on a temp project, without a kubeconfig or a Pulumi CLI, whose last deployment has these
+ * stack outputs (none: the outputs cannot be read).
+ */
+export function startTestConsole(
+  projectDir: string,
+  outputs?: Record<string, unknown>,
+): Promise<ConsoleServer> {
+  const reason = "no Pulumi CLI in this test";
+  return startConsoleServer({
+    stack: "dev",
+    projectDir,
+    port: 0,
+    kubeconfig: { kind: "none", reason: "no kubeconfig in this test" },
+    deployAvailability: { available: false, reason },
+    stackOutputs: () => Promise.resolve(outputs ? { ok: true, outputs } : { ok: false, reason }),
+  });
 }

@@ -1,8 +1,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseStackConfig } from "../../src/config/load";
 import { readStackConfig, readStackSecretKeys } from "../../src/plan/stackFile";
-import { startConsoleServer, type ConsoleServer } from "../../src/console/server";
-import { apiClient, DEV_DEPLOYMENT_OUTPUT, DEV_NODES_OUTPUT, nodesOutput, tempProject } from "./helpers";
+import type { ConsoleServer } from "../../src/console/server";
+import {
+  apiClient,
+  DEV_DEPLOYMENT_OUTPUT,
+  DEV_NODES_OUTPUT,
+  nodesOutput,
+  startTestConsole,
+  tempProject,
+} from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -30,32 +37,17 @@ describe("console and node pools", () => {
   beforeAll(async () => {
     project = tempProject();
     writeFileSync(project.stackFile, readFileSync(project.stackFile, "utf8") + POOL_YAML);
-    server = await startConsoleServer({
-      stack: "dev",
-      projectDir: project.dir,
-      port: 0,
-      kubeconfig: { kind: "none", reason: "no kubeconfig in this test" },
-      deployAvailability: { available: false, reason: "no Pulumi CLI in this test" },
-      // The dev stack's nodes and both of the pool's are deployed, the pool's with delete protection.
-      stackOutputs: () =>
-        Promise.resolve({
-          ok: true,
-          outputs: {
-            nodes: [
-              ...DEV_NODES_OUTPUT,
-              ...nodesOutput(
-                ["app-1", "app-2"].map((name, index) => ({
-                  name,
-                  role: "worker" as const,
-                  serverType: "cx33",
-                  privateIp: `10.0.1.${17 + index}`,
-                  deleteProtection: true,
-                })),
-              ).map((node) => ({ ...node, pool: "app" })),
-            ],
-            deployment: DEV_DEPLOYMENT_OUTPUT,
-          },
-        }),
+    // The dev stack's nodes and both of the pool's are deployed, the pool's with delete protection.
+    const pool = ["app-1", "app-2"].map((name, index) => ({
+      name,
+      role: "worker" as const,
+      serverType: "cx33",
+      privateIp: `10.0.1.${17 + index}`,
+      deleteProtection: true,
+    }));
+    server = await startTestConsole(project.dir, {
+      nodes: [...DEV_NODES_OUTPUT, ...nodesOutput(pool).map((node) => ({ ...node, pool: "app" }))],
+      deployment: DEV_DEPLOYMENT_OUTPUT,
     });
     call = apiClient(server);
   });
