@@ -20,7 +20,7 @@ import {
   type Cidr,
 } from "./ipv4";
 import { nextFreeNodeAddresses, nodeHosts } from "./nodeAddresses";
-import { explicitNodeCount, poolRanges } from "./nodePools";
+import { explicitNodeCount, poolRanges, toStackFilePaths } from "./nodePools";
 import type { NodeConfig, StackConfig } from "./schema";
 
 /**
@@ -291,11 +291,13 @@ export function checkServerTypeNotices(
   config: StackConfig,
   types: Readonly<Record<string, ServerType>> = SERVER_TYPES,
 ): ConfigProblem[] {
-  return config.nodes.flatMap((node, index) => {
+  const notices = config.nodes.flatMap((node, index) => {
     const location = node.location ?? config.location;
     const message = serverTypeNotice(node.serverType, location, types);
     return message ? [{ path: ["nodes", index, "serverType"], message }] : [];
   });
+  // Once per pool, at the pool's key.
+  return toStackFilePaths(config, notices);
 }
 
 function serverTypeNotice(

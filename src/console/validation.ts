@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError, formatProblem, PROJECT, type ConfigProblem } from "../config/errors";
 import { parseStackConfig, type RawConfig } from "../config/load";
-import { expandNodePools } from "../config/nodePools";
+import { allPoolsExpanded, expandNodePools } from "../config/nodePools";
 import { stackConfigSchema, type StackConfig } from "../config/schema";
 import { checkTransition, type LastDeployment } from "../config/transition";
 import { readStackConfig, readStackSecretKeys } from "../plan/stackFile";
@@ -91,7 +91,10 @@ function shapeOnly(raw: RawConfig): StackConfig | undefined {
       .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
   );
   const parsed = stackConfigSchema.safeParse(values);
-  return parsed.success ? expandNodePools(parsed.data) : undefined;
+  if (!parsed.success) return undefined;
+  // A pool that cannot be laid out has no nodes: the transition would take them for removed.
+  const expanded = expandNodePools(parsed.data);
+  return allPoolsExpanded(expanded) ? expanded : undefined;
 }
 
 /** Validates like `pulumi up`: the config with the last deployment's servers as running, then the change. */

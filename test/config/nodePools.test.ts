@@ -1,4 +1,6 @@
 import fc from "fast-check";
+import { parseStackConfig } from "../../src/config/load";
+import { checkServerTypeNotices } from "../../src/config/rules";
 import { checkTransition, deploymentOf } from "../../src/config/transition";
 import { buildClusterModel } from "../../src/model/cluster";
 import { devRaw, key, parsedAfter, problemsAfter, problemsOf } from "./fixtures";
@@ -92,6 +94,26 @@ describe("node pools", () => {
       expect.stringMatching(
         /^hetzner-k8s:nodePools\[0\]\.labels\.hetzner-k8s\.io\/pool: is set by this program \(node name, role, volume and pool\)/,
       ),
+    ]);
+  });
+
+  it("warns once, at the pool, about a server type its running nodes keep but new ones cannot have", () => {
+    const raw = devRaw();
+    withPools(pool({ serverType: "cx32", count: 2 }))(raw);
+    const running = ["general-1", "general-2"].map((name) => ({
+      name,
+      role: "worker" as const,
+      serverType: "cx32",
+      location: "fsn1",
+    }));
+    const config = parseStackConfig(raw, new Set(), running);
+    expect(checkServerTypeNotices(config)).toEqual([
+      {
+        path: ["nodePools", 0, "serverType"],
+        message: expect.stringMatching(
+          /^"cx32" is no longer sold: .* a node replacing it must use "cx33"/,
+        ) as string,
+      },
     ]);
   });
 

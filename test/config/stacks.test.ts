@@ -48,11 +48,10 @@ describe("shipped stacks", () => {
       "hel1",
       undefined,
     ]);
-    expect(config.nodes[3].taints).toEqual([{ key: "dedicated", value: "databases", effect: "NoSchedule" }]);
-    expect(config.nodes.slice(4).map((node) => [node.name, node.privateIp, node.volumeSizeGb])).toEqual([
-      ["app-1", "10.0.1.65", 200],
-      ["app-2", "10.0.1.66", 200],
-      ["app-3", "10.0.1.67", 200],
+    expect(config.nodes[6].taints).toEqual([{ key: "dedicated", value: "databases", effect: "NoSchedule" }]);
+    // The pool is there to grow into: it adds no node yet.
+    expect(config.nodePools.map((pool) => [pool.name, pool.count, pool.ipRange])).toEqual([
+      ["app", 0, "10.0.1.64/27"],
     ]);
   });
 

@@ -289,6 +289,19 @@ describe("console in Chromium", () => {
       expect(stackText()).toContain("      count: 2\n");
       expect(await page.locator("#pools-table").textContent()).toContain("10.0.1.65 – 10.0.1.66");
       await shot("node-pools.png");
+      // An empty count is refused on the page; lowering one asks first, naming the nodes that leave.
+      await page.locator("[data-pool-count='app']").fill("");
+      await page.locator('#node-pools [data-action="set-count"]').click();
+      await page.locator("#pool-errors", { hasText: "must be a whole number" }).waitFor();
+      expect(stackText()).toContain("      count: 2\n");
+      // The page's dialogs are accepted (chromium.ts): the edit goes through once asked.
+      const asked: string[] = [];
+      page.once("dialog", (dialog) => void asked.push(dialog.message()));
+      await page.locator("[data-pool-count='app']").fill("1");
+      await page.locator('#node-pools [data-action="set-count"]').click();
+      await page.locator("#servers-table tbody tr", { hasText: "app-2" }).waitFor({ state: "detached" });
+      expect(asked).toEqual(["Lower app to 1? The next pulumi up drains and removes app-2."]);
+      expect(stackText()).toContain("      count: 1\n");
     } finally {
       writeFileSync(project.stackFile, startText);
     }

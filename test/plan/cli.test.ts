@@ -39,7 +39,7 @@ describe("plan command", () => {
   });
 
   it("lists the nodes in stack-file order, each with its role and k3s role", () => {
-    // The pool's nodes (app-1 ...) follow the nodes Pulumi.prod.yaml lists, where a sort by name would put them first.
+    // Pulumi.prod.yaml lists db-1 after the workers, which a table sorted by name would put first.
     const { code, stdout } = runPlan("--stack", "prod");
     expect(code).toBe(0);
     const lines = stdout.split("\n");
@@ -55,10 +55,10 @@ describe("plan command", () => {
       ["cp-1", "control-plane", "server (cluster-init)"],
       ["cp-2", "control-plane", "server"],
       ["cp-3", "control-plane", "server"],
+      ["worker-1", "worker", "agent"],
+      ["worker-2", "worker", "agent"],
+      ["worker-3", "worker", "agent"],
       ["db-1", "worker", "agent"],
-      ["app-1", "worker", "agent"],
-      ["app-2", "worker", "agent"],
-      ["app-3", "worker", "agent"],
     ]);
   });
 
@@ -91,10 +91,10 @@ describe("plan command", () => {
       "cp-1",
       "cp-2",
       "cp-3",
+      "worker-1",
+      "worker-2",
+      "worker-3",
       "db-1",
-      "app-1",
-      "app-2",
-      "app-3",
     ]);
     expect(plan.nodes[0]).toMatchObject({
       name: "cp-1",

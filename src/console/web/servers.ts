@@ -152,14 +152,28 @@ function poolsCard(state: ValidState, refresh: Refresh): HTMLElement | null {
         type: "button",
         class: "secondary small",
         "data-action": "set-count",
-        onclick: () =>
+        onclick: () => {
+          const next = count.value.trim();
+          if (!/^\d+$/.test(next)) {
+            showProblems(card, general, [], `The count of ${pool.name} must be a whole number of nodes.`);
+            return;
+          }
+          const removed = pool.nodes.slice(Number(next));
+          // Lowering the count drains and deletes nodes at the next pulumi up: say which, and ask.
+          if (
+            removed.length > 0 &&
+            !window.confirm(
+              `Lower ${pool.name} to ${next}? The next pulumi up drains and removes ${removed.join(", ")}.`,
+            )
+          )
+            return;
           void write<WriteResult>("PUT", `/api/nodePools/${encodeURIComponent(pool.name)}`, {
-            count: Number(count.value),
+            count: Number(next),
           }).then((result) => {
-            if (result.ok)
-              refresh(result.state, `Pool ${pool.name} has ${count.value} node(s) in the stack file.`);
+            if (result.ok) refresh(result.state, `Pool ${pool.name} has ${next} node(s) in the stack file.`);
             else showProblems(card, general, result.problems ?? [], result.error);
-          }),
+          });
+        },
       },
       "Set count",
     );
