@@ -8,7 +8,7 @@ import {
   parseIpv4,
   type Cidr,
 } from "./ipv4";
-import { nodeHosts } from "./nodeAddresses";
+import { nextFreeNodeAddresses, nodeHosts } from "./nodeAddresses";
 import type { NodeConfig, NodePoolConfig, StackConfig } from "./schema";
 
 /**
@@ -127,6 +127,20 @@ export function explicitNodeCount(config: StackConfig): number {
 /** Whether every pool of an expanded config became nodes (a whole-list count is only sound then). */
 export function allPoolsExpanded(config: StackConfig): boolean {
   return expansionOf(config).complete;
+}
+
+/**
+ * The addresses the next `count` listed nodes would get (the rules' hint, the console's form), in order:
+ * after the highest address a listed node uses, never one a node has, never inside a pool's range.
+ */
+export function freeNodeAddresses(config: StackConfig, subnet: Cidr, count: number): number[] {
+  const addresses = config.nodes.map((node) => parseIpv4(node.privateIp ?? ""));
+  const { first, last } = nodeHosts(subnet);
+  // An address outside the node addresses is a problem of its own, and claims nothing.
+  const valid = (ip: number | undefined): ip is number => ip !== undefined && ip >= first && ip <= last;
+  const explicit = addresses.slice(0, explicitNodeCount(config)).filter(valid);
+  const ranges = poolRanges(config).map(({ range }) => range);
+  return nextFreeNodeAddresses(subnet, explicit, ranges, count, new Set(addresses.filter(valid)));
 }
 
 /** A pool node's field as the pool has it: its address comes from the pool's range. */

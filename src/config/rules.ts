@@ -19,8 +19,8 @@ import {
   parseIpv4,
   type Cidr,
 } from "./ipv4";
-import { nextFreeNodeAddresses, nodeHosts } from "./nodeAddresses";
-import { explicitNodeCount, poolRanges, toStackFilePaths } from "./nodePools";
+import { nodeHosts } from "./nodeAddresses";
+import { freeNodeAddresses, toStackFilePaths } from "./nodePools";
 import type { NodeConfig, StackConfig } from "./schema";
 
 /**
@@ -382,9 +382,7 @@ function checkAddresses(config: StackConfig, subnet: Cidr, problems: Problems): 
     }
     owners.set(ip, index);
   });
-  const explicit = [...owners].filter(([, index]) => index < explicitNodeCount(config)).map(([ip]) => ip);
-  const ranges = poolRanges(config).map(({ range }) => range);
-  const free = nextFreeNodeAddresses(subnet, explicit, ranges, missing.length, new Set(owners.keys()));
+  const free = freeNodeAddresses(config, subnet, missing.length);
   missing.forEach((index, at) => {
     const hint = free[at] === undefined ? "" : `; the next free address is ${formatIpv4(free[at])}`;
     problems.push({

@@ -1,9 +1,8 @@
 import { parseDocument } from "yaml";
 import { NETWORK_ZONES, SERVER_TYPES, type Location } from "../config/catalogue";
 import { PROJECT } from "../config/errors";
-import { formatIpv4, parseCidr, parseIpv4 } from "../config/ipv4";
-import { nextFreeNodeAddresses } from "../config/nodeAddresses";
-import { explicitNodeCount, poolRanges } from "../config/nodePools";
+import { formatIpv4, parseCidr } from "../config/ipv4";
+import { freeNodeAddresses } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";
 import type { TenantConfig } from "../config/tenantSchema";
 import { checkNodeTransition, etcdQuorum, type LastDeployment } from "../config/transition";
@@ -52,11 +51,7 @@ function rawEntries(text: string, key: string, fields: readonly string[]): JsonO
 /** The addresses the rules would suggest for more explicit nodes, in order (a batch takes one each). */
 function freeIps(config: StackConfig, count: number): string[] {
   const subnet = parseCidr(config.nodeSubnetCidr);
-  if (typeof subnet === "string") return [];
-  const all = config.nodes.map((node) => parseIpv4(node.privateIp ?? "") ?? 0);
-  const ranges = poolRanges(config).map(({ range }) => range);
-  const explicit = all.slice(0, explicitNodeCount(config));
-  return nextFreeNodeAddresses(subnet, explicit, ranges, count, new Set(all)).map(formatIpv4);
+  return typeof subnet === "string" ? [] : freeNodeAddresses(config, subnet, count).map(formatIpv4);
 }
 
 /** Locations of the cluster's network zone, and the server types Hetzner sells in at least one of them. */

@@ -6,6 +6,7 @@ import {
   apiClient,
   DEV_DEPLOYMENT_OUTPUT,
   DEV_NODES_OUTPUT,
+  type ProblemJson,
   SECURE_CIPHERTEXT,
   startTestConsole,
   tempProject,
@@ -15,13 +16,7 @@ jest.setTimeout(120_000);
 
 /** The console's edits through its API: each one as `pulumi up` would check it, and each one undoable. */
 
-interface Problem {
-  path: (string | number)[];
-  message: string;
-  line: string;
-  entry?: number;
-  field?: string;
-}
+type Problem = ProblemJson;
 
 interface NodeState {
   name: string;

@@ -94,3 +94,12 @@ export function startTestConsole(
     stackOutputs: () => Promise.resolve(outputs ? { ok: true, outputs } : { ok: false, reason }),
   });
 }
+
+/** A problem as the console's API answers it. */
+export interface ProblemJson {
+  path: (string | number)[];
+  message: string;
+  line: string;
+  entry?: number;
+  field?: string;
+}

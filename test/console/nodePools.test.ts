@@ -7,6 +7,7 @@ import {
   DEV_DEPLOYMENT_OUTPUT,
   DEV_NODES_OUTPUT,
   nodesOutput,
+  type ProblemJson,
   startTestConsole,
   tempProject,
 } from "./helpers";
@@ -15,10 +16,7 @@ jest.setTimeout(120_000);
 
 /** The console and node pools: a pool's nodes are shown and counted, changed only through the pool. */
 
-interface Problem {
-  path: (string | number)[];
-  message: string;
-}
+type Problem = ProblemJson;
 
 const POOL_YAML = `  # Application workers.
   hetzner-k8s:nodePools:

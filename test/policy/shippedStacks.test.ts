@@ -14,6 +14,7 @@ import { serversPrivateAndFirewalled } from "../../policy/policies/serversPrivat
 import { tenantHostnamesEnforced } from "../../policy/policies/tenantHostnamesEnforced";
 import { tenantNamespacesIsolated } from "../../policy/policies/tenantNamespacesIsolated";
 import { UNKNOWN } from "../../src/plan/values";
+import type { StackConfig } from "../../src/config/schema";
 import type { PlannedResource } from "../../src/plan/evaluate";
 import { planStack } from "../helpers/plan";
 import { collector, previewProps, resourceArgs, stackArgs, UNKNOWN_STRING } from "./helpers";
@@ -54,8 +55,9 @@ function previewInputs(resource: PlannedResource): Record<string, unknown> {
 async function violationsOf(
   stack: "dev" | "prod",
   keep: (resource: PlannedResource) => boolean = () => true,
+  edit?: (config: StackConfig) => void,
 ): Promise<string[]> {
-  const resources = (await planStack(stack)).resources.filter(keep);
+  const resources = (await planStack(stack, edit)).resources.filter(keep);
   const { violations, report } = collector();
   for (const policy of RESOURCE_POLICIES) {
     for (const resource of resources) {
@@ -86,6 +88,22 @@ describe("the shipped stacks under the policy pack", () => {
 
   it.each(["dev", "prod"] as const)("the %s stack violates no policy", async (stack) => {
     expect(await violationsOf(stack)).toEqual([]);
+  });
+
+  it("passes prod with its pool grown, and would notice a pool's server that is not a worker", async () => {
+    const grow = (config: StackConfig) => void (config.nodePools[0].count = 2);
+    expect(await violationsOf("prod", () => true, grow)).toEqual([]);
+    const asControlPlane = (resource: PlannedResource) => {
+      const labels = resource.inputs.labels as Record<string, string> | undefined;
+      if (resource.type === "hcloud:index/server:Server" && labels?.pool === "app" && labels.node === "app-2")
+        resource.inputs.labels = { ...labels, role: "control-plane" };
+      return true;
+    };
+    expect(await violationsOf("prod", asControlPlane, grow)).toEqual([
+      expect.stringMatching(
+        /^server "app-2-server" \(prod-app-2\) is in node pool "app" but has role control-plane/,
+      ),
+    ]);
   });
 
   it("would notice the program dropping what a policy requires", async () => {
