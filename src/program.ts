@@ -4,6 +4,7 @@ import { clusterHcloudToken } from "./config/credentials";
 import type { StackConfig } from "./config/schema";
 import { deployedSettingsOf } from "./config/transition";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
+import { autoscalerClusterConfig } from "./k3s/autoscaledJoin";
 import { K3sCluster } from "./k3s/k3sCluster";
 import { NodeMetadata } from "./k3s/nodeMetadata";
 import { Platform } from "./platform/platform";
@@ -78,6 +79,14 @@ export function defineCluster(
       apiServerUrl,
       hcloudToken: clusterHcloudToken(config, credentials.hcloudToken),
       networkId: infra.network.id,
+      ...(model.autoscaling.pools.length > 0 && {
+        autoscalerClusterConfig: autoscalerClusterConfig(
+          model.autoscaling,
+          model.name,
+          k3s.agentJoinToken,
+          infra.poolSubnets.map((subnet) => subnet.id),
+        ),
+      }),
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
       nodePublicIpv4: [...infra.nodes.values()].map((node) => node.server.ipv4Address),
       registered: new Map(
@@ -145,6 +154,8 @@ export interface KubernetesLayersArgs {
   /** Hetzner API token for the cloud controller and CSI driver inside the cluster (secret). */
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
+  /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (k3s/autoscaledJoin.ts), secret. */
+  autoscalerClusterConfig?: pulumi.Input<string>;
   ingressIpv4: pulumi.Input<string | undefined>;
   /** The nodes' public IPv4 addresses, which no tenant pod may connect to. */
   nodePublicIpv4: pulumi.Input<string>[];
@@ -181,6 +192,7 @@ export function defineKubernetesLayers(
         : args.kubeconfig,
       hcloudToken: args.hcloudToken,
       networkId: args.networkId,
+      autoscalerClusterConfig: args.autoscalerClusterConfig,
       ingressIpv4: args.ingressIpv4,
       provider: args.provider,
       builtInKindsOnly: args.builtInKindsOnly,

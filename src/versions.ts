@@ -98,6 +98,17 @@ export const CHARTS = {
    * client/metrics.go, internal/runtime/internal/controller/metrics.go).
    */
   alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
+  /**
+   * cluster-autoscaler with its Hetzner provider, for autoscaled pools (model/platform/autoscaler.ts). Chart
+   * 9.59.0 is the newest at kubernetes/autoscaler's tag cluster-autoscaler-chart-9.59.0 (commit 5a0b98e45f89),
+   * read there: cluster-autoscaler/charts/cluster-autoscaler Chart.yaml (appVersion 1.35.0; no kubeVersion,
+   * no values.schema.json), values.yaml, templates/. Its image is pinned apart: IMAGES.clusterAutoscalerTag.
+   */
+  clusterAutoscaler: {
+    repo: "https://kubernetes.github.io/autoscaler",
+    chart: "cluster-autoscaler",
+    version: "9.59.0",
+  },
 } as const satisfies Record<string, ChartPin>;
 
 /** Newest Kubernetes minor the pinned Rancher chart installs on (its kubeVersion: < 1.36.0-0). */
@@ -115,4 +126,11 @@ export const IMAGES = {
    * v1.13.2 (vmware-tanzu/velero v1.18.1: test/util/velero/velero_utils.go ImagesMatrix).
    */
   veleroPluginForAws: "docker.io/velero/velero-plugin-for-aws:v1.13.2",
+  /**
+   * The cluster-autoscaler image tag (the chart's registry.k8s.io/autoscaling/cluster-autoscaler): 1.35.2 is
+   * the newest patch of the 1.35 line, the minor of the pinned k3s (the project supports each autoscaler
+   * minor with the same Kubernetes minor), tag cluster-autoscaler-1.35.2 (commit 2d42588803c7, 2026-07-22);
+   * its Hetzner provider is the chart's appVersion 1.35.0 code.
+   */
+  clusterAutoscalerTag: "v1.35.2",
 } as const;

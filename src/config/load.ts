@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError, PROJECT, type ConfigProblem } from "./errors";
 import { issueMessages, issueProblems, unknownKeyMessage } from "./issues";
+import { checkAutoscaledPools } from "./autoscalingRules";
 import { checkBackupConfig } from "./backupRules";
 import { checkK3sConfig } from "./k3sRules";
 import { checkLoggingConfig } from "./loggingRules";
@@ -86,6 +87,7 @@ export function parseStackConfig(
   const rules: ((config: StackConfig) => ConfigProblem[])[] = [
     (it) => checkStackConfig(it, new Map(running.map((node) => [node.name, node]))),
     checkNodePools,
+    checkAutoscaledPools,
     (it) => checkK3sConfig(it, secretKeys),
     checkPlatformConfig,
     checkBackupConfig,

@@ -27,6 +27,12 @@ function poolLayout(
   const at = (field: string) => ["nodePools", index, field];
   const range = parseCidr(pool.ipRange);
   if (typeof range === "string") return { problems: [{ path: at("ipRange"), message: range }] };
+  // An autoscaled pool's range is a subnet of its own, outside the node subnet (autoscalingRules.ts).
+  if (isAutoscaled(pool)) return { range };
+  if (pool.count === undefined) {
+    const message = "required: the number of nodes, or autoscaling {min, max} for an autoscaled pool";
+    return { problems: [{ path: at("count"), message }] };
+  }
   const subnet = parseCidr(config.nodeSubnetCidr);
   // Without a valid subnet the range cannot be judged; the subnet's own problem is reported by the rules.
   if (typeof subnet === "string") return { range };
@@ -52,6 +58,16 @@ function poolLayout(
   return { range };
 }
 
+/** Whether the cluster-autoscaler, not the program, creates the pool's servers (model/autoscaling.ts). */
+export function isAutoscaled(pool: NodePoolConfig): boolean {
+  return pool.autoscaling !== undefined;
+}
+
+/** How many nodes the program itself creates for a pool: none for an autoscaled one. */
+export function fixedCount(pool: NodePoolConfig): number {
+  return isAutoscaled(pool) ? 0 : (pool.count ?? 0);
+}
+
 /** How many nodes a pool's range holds: its addresses after the first, up to the subnet's last node address. */
 export function poolCapacity(range: Cidr, subnet: Cidr): number {
   return Math.min(range.base + range.size - 1, nodeHosts(subnet).last) - range.base;
@@ -65,7 +81,7 @@ export function poolNodeName(pool: string, index: number): string {
 export function poolOf(config: StackConfig, nodeName: string): NodePoolConfig | undefined {
   return config.nodePools.find((pool) => {
     const suffix = nodeName.startsWith(`${pool.name}-`) ? nodeName.slice(pool.name.length + 1) : "";
-    return /^[1-9]\d*$/.test(suffix) && Number(suffix) <= pool.count;
+    return /^[1-9]\d*$/.test(suffix) && Number(suffix) <= fixedCount(pool);
   });
 }
 
@@ -103,7 +119,7 @@ function expansionOf(config: StackConfig): Expansion {
   const poolOfIndex: number[] = [];
   let complete = true;
   config.nodePools.forEach((pool, index) => {
-    if (poolLayout(pool, index, config).range) poolOfIndex.push(...Array<number>(pool.count).fill(index));
+    if (poolLayout(pool, index, config).range) poolOfIndex.push(...Array<number>(fixedCount(pool)).fill(index));
     else complete = false;
   });
   return { poolOfIndex, complete };
@@ -114,7 +130,7 @@ export function expandNodePools(config: StackConfig): StackConfig {
   const nodes = config.nodePools.flatMap((pool, index) => {
     const { range } = poolLayout(pool, index, config);
     if (!range) return [];
-    return Array.from({ length: pool.count }, (_, at) => poolNode(pool, range, at + 1));
+    return Array.from({ length: fixedCount(pool) }, (_, at) => poolNode(pool, range, at + 1));
   });
   return { ...config, nodes: [...config.nodes, ...nodes] };
 }

@@ -204,16 +204,8 @@ function checkNode(
 ): void {
   const at = (key: string) => ["nodes", index, key];
   const location = node.location ?? config.location;
-  if (node.location !== undefined) {
-    if (!isLocation(node.location)) {
-      problems.push({ path: at("location"), message: unknownLocation(node.location) });
-    } else if (zone && NETWORK_ZONES[node.location] !== zone) {
-      problems.push({
-        path: at("location"),
-        message: `${node.location} is in network zone ${NETWORK_ZONES[node.location]}, but the cluster's network is in ${zone} (${config.location})`,
-      });
-    }
-  }
+  const locationMessage = locationProblem(config, node.location, zone);
+  if (locationMessage) problems.push({ path: at("location"), message: locationMessage });
   const keepsServer = running?.serverType === node.serverType && running.location === location;
   const serverTypeProblem = keepsServer ? undefined : checkServerType(node.serverType, location);
   if (serverTypeProblem) problems.push({ path: at("serverType"), message: serverTypeProblem });
@@ -232,6 +224,19 @@ function checkNode(
     }
     taintKeys.add(id);
   });
+}
+
+/** What is wrong with a node's (or pool's) own location, if anything: unknown, or another network zone. */
+export function locationProblem(
+  config: StackConfig,
+  location: string | undefined,
+  zone: string | undefined,
+): string | undefined {
+  if (location === undefined) return undefined;
+  if (!isLocation(location)) return unknownLocation(location);
+  if (zone && NETWORK_ZONES[location] !== zone)
+    return `${location} is in network zone ${NETWORK_ZONES[location]}, but the cluster's network is in ${zone} (${config.location})`;
+  return undefined;
 }
 
 function lookUp<T>(types: Readonly<Record<string, T>>, name: string): T | undefined {
@@ -256,7 +261,7 @@ function describeReplacement(
  * Whether a new server of this type can start in this location, judged by the catalogue as of its date:
  * a removed type and a type Hetzner stopped selling in the location are refused with the type to use.
  */
-function checkServerType(name: string, location: string): string | undefined {
+export function checkServerType(name: string, location: string): string | undefined {
   const gone = lookUp(REMOVED_SERVER_TYPES, name);
   if (gone) {
     const { lastOrderDay, replacement } = gone.removal;

@@ -73,9 +73,24 @@ export const nodeSchema = z.strictObject({
 export const nodePoolSchema = z.strictObject({
   /** Names the pool's nodes; 36 characters leave room for `-<index>` within a node name's 40. */
   name: dnsLabel(36),
-  count: z.number().int("must be a whole number of nodes").min(0, "must be 0 or more"),
+  /** How many nodes the program keeps; an autoscaled pool has `autoscaling` instead (nodePools.ts). */
+  count: z.number().int("must be a whole number of nodes").min(0, "must be 0 or more").optional(),
+  /**
+   * Marks the pool autoscaled: the cluster-autoscaler creates and deletes its servers between min and max
+   * (model/autoscaling.ts). Its ipRange is then a Hetzner subnet of its own, outside nodeSubnetCidr.
+   */
+  autoscaling: z
+    .strictObject({
+      min: z.number().int("must be a whole number of nodes").min(0, "must be 0 or more"),
+      max: z.number().int("must be a whole number of nodes").min(1, "must be 1 or more"),
+    })
+    .describe("a mapping with min and max")
+    .optional(),
   serverType: z.string(),
-  /** A CIDR inside nodeSubnetCidr that only this pool's nodes take addresses from. */
+  /**
+   * A CIDR inside nodeSubnetCidr that only this pool's nodes take addresses from; for an autoscaled pool a
+   * CIDR inside networkCidr and outside nodeSubnetCidr, which becomes the pool's own Hetzner subnet.
+   */
   ipRange: z.string({
     error: (issue) =>
       issue.input === undefined ? "required: the pool's own CIDR inside nodeSubnetCidr" : undefined,

@@ -1,6 +1,6 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
-import type { FirewallModel } from "../model/network";
+import { firewallName, type FirewallModel } from "../model/network";
 
 export interface ClusterFirewallsArgs {
   clusterName: string;
@@ -26,7 +26,7 @@ function createFirewall(args: ClusterFirewallsArgs, firewall: FirewallModel, par
   return new hcloud.Firewall(
     `firewall-${firewall.name}`,
     {
-      name: `${args.clusterName}-${firewall.name}`,
+      name: firewallName(args.clusterName, firewall.name),
       labels: args.labels,
       rules: firewall.inbound.map((rule) => ({
         direction: "in",

@@ -17,6 +17,8 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
   readonly nodes: Map<string, NodeServer>;
   readonly loadBalancers: Map<string, ClusterLoadBalancer>;
   readonly network: hcloud.Network;
+  /** The autoscaled pools' subnets, which the cluster-autoscaler attaches their servers to. */
+  readonly poolSubnets: hcloud.NetworkSubnet[];
   /** The key the program itself uses to reach the nodes over SSH. */
   readonly sshPrivateKey: pulumi.Output<string>;
 
@@ -26,6 +28,7 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
     this.nodes = created.nodes;
     this.loadBalancers = created.loadBalancers;
     this.network = created.network;
+    this.poolSubnets = created.poolSubnets;
     this.sshPrivateKey = created.sshPrivateKey;
     this.registerOutputs({});
   }
@@ -39,13 +42,14 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
     { name: `${model.name}-provisioner`, publicKey: key.publicKeyOpenssh, labels },
     { parent },
   );
-  const { network, subnet } = new ClusterNetwork(
+  const { network, subnet, poolSubnets } = new ClusterNetwork(
     "network",
     {
       clusterName: model.name,
       networkZone: model.networkZone,
       networkCidr: model.networkCidr,
       nodeSubnetCidr: model.nodeSubnetCidr,
+      poolSubnets: model.autoscaling.pools.map((pool) => ({ pool: pool.name, ipRange: pool.subnet })),
       labels,
     },
     { parent },
@@ -94,5 +98,11 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
       ),
     ]),
   );
-  return { nodes, loadBalancers, network, sshPrivateKey: pulumi.secret(key.privateKeyOpenssh) };
+  return {
+    nodes,
+    loadBalancers,
+    network,
+    poolSubnets,
+    sshPrivateKey: pulumi.secret(key.privateKeyOpenssh),
+  };
 }

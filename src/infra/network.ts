@@ -9,17 +9,24 @@ export interface ClusterNetworkArgs {
   networkCidr: string;
   /** Cloud subnet the nodes and load balancers live in. */
   nodeSubnetCidr: string;
+  /** The autoscaled pools' own subnets, by pool name (model/autoscaling.ts). */
+  poolSubnets: { pool: string; ipRange: string }[];
   labels: Record<string, string>;
 }
 
-/** The private network every node and load balancer is attached to. */
+/** The private network every node and load balancer is attached to, with its subnets. */
 export class ClusterNetwork extends pulumi.ComponentResource {
   readonly network: hcloud.Network;
   readonly subnet: hcloud.NetworkSubnet;
+  readonly poolSubnets: hcloud.NetworkSubnet[];
 
   constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:infra:ClusterNetwork", name, {}, opts);
-    ({ network: this.network, subnet: this.subnet } = createNetwork(name, args, this));
+    ({ network: this.network, subnet: this.subnet, poolSubnets: this.poolSubnets } = createNetwork(
+      name,
+      args,
+      this,
+    ));
     this.registerOutputs({ networkId: this.network.id });
   }
 }
@@ -40,5 +47,19 @@ function createNetwork(name: string, args: ClusterNetworkArgs, parent: pulumi.Re
     },
     { parent },
   );
-  return { network, subnet };
+  // Where Hetzner picks the addresses of an autoscaled pool's servers: never in the nodes' own subnet.
+  const poolSubnets = args.poolSubnets.map(
+    (pool) =>
+      new hcloud.NetworkSubnet(
+        `${name}-pool-${pool.pool}`,
+        {
+          networkId: network.id.apply(Number),
+          type: "cloud",
+          networkZone: args.networkZone,
+          ipRange: pool.ipRange,
+        },
+        { parent },
+      ),
+  );
+  return { network, subnet, poolSubnets };
 }

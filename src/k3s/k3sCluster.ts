@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { taintsCommandName, type K3sModel, type K3sNodeModel } from "../model/k3s";
-import { joinToken } from "../model/nodeIdentity";
+import { caHashFromOutput, joinToken } from "../model/nodeIdentity";
 import { NodeBootstrap, sshConnection, type SecretExports } from "./nodeBootstrap";
 import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
 
@@ -35,10 +35,19 @@ export interface K3sClusterArgs {
 export class K3sCluster extends pulumi.ComponentResource {
   readonly kubeconfig: pulumi.Output<string>;
   readonly nodes: Map<string, NodeBootstrap>;
+  /**
+   * The token a new agent joins with, in k3s's secure form (CA hash and agent password), secret: what the
+   * autoscaled pools' servers join with (k3s/autoscaledJoin.ts).
+   */
+  readonly agentJoinToken: pulumi.Output<string>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:k3s:K3sCluster", name, {}, opts);
-    ({ kubeconfig: this.kubeconfig, nodes: this.nodes } = createK3sCluster(args, this));
+    ({
+      kubeconfig: this.kubeconfig,
+      nodes: this.nodes,
+      agentJoinToken: this.agentJoinToken,
+    } = createK3sCluster(args, this));
     this.registerOutputs({ kubeconfig: this.kubeconfig });
   }
 }
@@ -169,5 +178,16 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       },
     );
   }
-  return { kubeconfig: pulumi.secret(fetch.stdout), nodes };
+  const agentJoinToken = pulumi.secret(
+    pulumi.all([agentToken.result, initialBootstrap.stdout.apply(caHashFromOutput)]).apply(([agent, hash]) => {
+      // Such a cluster's agents join with the server token, which must never sit in a server's user data.
+      if (hash === undefined)
+        throw new Error(
+          "autoscaled pools need the cluster's agent token and CA hash, which the initial server reports at its " +
+            "bootstrap; this cluster's initial server was bootstrapped before the program recorded them",
+        );
+      return joinToken(hash, "node", agent);
+    }),
+  );
+  return { kubeconfig: pulumi.secret(fetch.stdout), nodes, agentJoinToken };
 }

@@ -15,7 +15,8 @@ export type NodeScript =
   | "fetch-kubeconfig"
   | "drain-node"
   | "apply-node-taints"
-  | "report-node-identity";
+  | "report-node-identity"
+  | "join-autoscaled-node";
 
 export function readNodeScript(name: NodeScript): string {
   return readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");

@@ -2,10 +2,13 @@ import { stringify } from "yaml";
 
 /**
  * First-boot configuration shared by every server: key-only SSH, no passwords, unattended security
- * upgrades. Servers ignore later changes to it (see the server component), so editing it never
+ * upgrades; an autoscaled pool's servers add their join files and command (model/autoscaling.ts). Servers ignore later changes to it (see the server component), so editing it never
  * replaces a server; it applies to servers created afterwards.
  */
-export function buildCloudInit(humanSshKeys: readonly string[]): string {
+export function buildCloudInit(
+  humanSshKeys: readonly string[],
+  extra: { files: Record<string, unknown>[]; runcmd: string[][] } = { files: [], runcmd: [] },
+): string {
   const files: Record<string, unknown>[] = [
     {
       path: "/etc/ssh/sshd_config.d/60-hetzner-k8s-hardening.conf",
@@ -45,10 +48,11 @@ export function buildCloudInit(humanSshKeys: readonly string[]): string {
     disable_root: false,
     package_update: true,
     packages: ["unattended-upgrades"],
-    write_files: files,
+    write_files: [...files, ...extra.files],
     runcmd: [
       ["systemctl", "reload", "ssh"],
       ["systemctl", "enable", "--now", "unattended-upgrades"],
+      ...extra.runcmd,
     ],
   };
   return "#cloud-config\n" + stringify(document);

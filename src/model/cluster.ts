@@ -1,5 +1,6 @@
 import { NETWORK_ZONES, type Location, type NetworkZone } from "../config/catalogue";
 import type { StackConfig } from "../config/schema";
+import { buildAutoscaling, type AutoscalingModel } from "./autoscaling";
 import { buildCloudInit } from "./cloudInit";
 import { buildK3sModel, type K3sModel } from "./k3s";
 import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
@@ -20,8 +21,10 @@ export interface ClusterModel {
   image: string;
   apiExposure: StackConfig["apiExposure"];
   nodes: NodeModel[];
-  /** The pools the nodes from `<pool>-1` on come from. */
+  /** The pools the nodes from `<pool>-1` on come from, and the autoscaled ones. */
   nodePools: NodePoolModel[];
+  /** The autoscaled pools, whose servers the cluster-autoscaler creates (model/autoscaling.ts). */
+  autoscaling: AutoscalingModel;
   firewalls: FirewallModel[];
   loadBalancers: LoadBalancerModel[];
   /** Names of the spread placement groups in use, sorted. */
@@ -38,6 +41,8 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
   const loadBalancers = buildLoadBalancers(config);
   const api = loadBalancers.find((lb) => lb.name === "api");
   if (!api) throw new Error("the API load balancer is missing from the model");
+  const k3s = buildK3sModel(config, nodes, api.privateIp);
+  const autoscaling = buildAutoscaling(config, k3s.apiPrivateUrl);
   return {
     name: config.clusterName,
     location,
@@ -50,11 +55,14 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     apiExposure: config.apiExposure,
     nodes,
     nodePools: buildNodePools(config),
+    autoscaling,
     firewalls: buildFirewalls(config),
     loadBalancers,
-    placementGroups: [...new Set(nodes.map((node) => node.placementGroup))].sort(),
+    placementGroups: [
+      ...new Set([...nodes.map((node) => node.placementGroup), ...autoscaling.pools.map((pool) => pool.placementGroup)]),
+    ].sort(),
     cloudInit: buildCloudInit(config.sshPublicKeys),
-    k3s: buildK3sModel(config, nodes, api.privateIp),
+    k3s,
     tenants: config.tenants.map((tenant) =>
       buildTenant(tenant, { imageScanning: config.imageScanningEnabled }),
     ),

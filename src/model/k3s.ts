@@ -1,5 +1,5 @@
 import { parseK3sVersion, supportsConcurrentServerJoins } from "../config/k3sRules";
-import type { StackConfig } from "../config/schema";
+import type { StackConfig, Taint } from "../config/schema";
 import { anonymousHealthChecks, KUBE_API_PORT } from "./network";
 import type { NodeModel } from "./nodes";
 import { KUBELET_RESERVE } from "./pool";
@@ -96,8 +96,9 @@ export const K3S_PATHS = {
  */
 const DISABLED_COMPONENTS = ["servicelb", "local-storage", "traefik"];
 
-function nodeTaints(node: NodeModel): string[] {
-  return node.taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
+/** Taints as k3s's node-taint takes them, `key[=value]:Effect`. */
+export function k3sTaints(taints: readonly Taint[]): string[] {
+  return taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
 }
 
 /** `system-reserved=cpu=250m,memory=512Mi` and its kube-reserved sibling for a node's role. */
@@ -110,13 +111,19 @@ export function kubeletReservations(role: NodeModel["role"]): string[] {
 
 /** Settings every node shares, servers and agents alike. */
 function agentSettings(node: NodeModel): Record<string, unknown> {
+  return { "node-name": node.serverName, "node-ip": node.privateIp, ...sharedAgentSettings(node.role) };
+}
+
+/**
+ * What an agent's config.yaml says whatever its name and address; an autoscaled node adds those two
+ * itself once it knows them (model/autoscaling.ts).
+ */
+export function sharedAgentSettings(role: NodeModel["role"]): Record<string, unknown> {
   return {
-    "node-name": node.serverName,
-    "node-ip": node.privateIp,
     "token-file": K3S_PATHS.token,
     // The Hetzner cloud controller (platform layer) sets provider IDs and addresses; the reservations
     // are the pool's (model/pool.ts), so quotas promise only what pods can really get.
-    "kubelet-arg": ["cloud-provider=external", ...kubeletReservations(node.role)],
+    "kubelet-arg": ["cloud-provider=external", ...kubeletReservations(role)],
     // Metrics bind on every interface; the firewall keeps them off the public one.
     "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
   };
@@ -128,7 +135,7 @@ function agentSettings(node: NodeModel): Record<string, unknown> {
  * NodePatch would not remove it from the Node (seen in the real tier); the NodePatch alone sets them.
  */
 function registrationSettings(node: NodeModel): Record<string, unknown> {
-  return node.taints.length > 0 ? { "node-taint": nodeTaints(node) } : {};
+  return node.taints.length > 0 ? { "node-taint": k3sTaints(node.taints) } : {};
 }
 
 /** Settings that must be identical on every server (k3s refuses a join otherwise) plus per-server ones. */
@@ -210,7 +217,7 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
       config: settings,
       registration,
       bootstrapConfig: { ...(initializesCluster ? initialSettings : settings), ...registration },
-      taints: nodeTaints(node),
+      taints: k3sTaints(node.taints),
       joinsAfter,
       rollsAfter: rollOrder[index - 1]?.name,
       drainFrom: servers.find((server) => server !== node)?.name,

@@ -13,8 +13,13 @@ export interface FirewallRuleModel {
   sourceIps: string[];
 }
 
+/** A firewall's Hetzner name (the cluster-autoscaler names the nodes' firewall for the servers it creates). */
+export function firewallName(clusterName: string, name: FirewallModel["name"]): string {
+  return `${clusterName}-${name}`;
+}
+
 export interface FirewallModel {
-  /** Short name: the Hetzner firewall is `<cluster>-<name>`. */
+  /** Short name: the Hetzner firewall is `<cluster>-<name>` (firewallName). */
   name: string;
   /** Hetzner label selector of the servers it applies to. */
   selector: string;

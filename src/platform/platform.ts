@@ -18,6 +18,8 @@ export interface PlatformArgs {
   /** Hetzner API token for the cloud controller and CSI driver (secret). */
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
+  /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (secret). */
+  autoscalerClusterConfig?: pulumi.Input<string>;
   /** Public address of the ingress load balancer, for sslip.io hostnames when no domain is set. */
   ingressIpv4: pulumi.Input<string | undefined>;
   /** Install through this provider instead of one built from the kubeconfig. */
@@ -96,6 +98,9 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
       secret: (name) => secrets[name] ?? pulumi.output(""),
       hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
       networkId: pulumi.output(args.networkId),
+      ...(args.autoscalerClusterConfig !== undefined && {
+        autoscalerClusterConfig: pulumi.secret(pulumi.output(args.autoscalerClusterConfig)),
+      }),
       // Built from the Pulumi secrets and kept one: it reaches the cluster only as Velero's Secret.
       ...(config.backupsEnabled && {
         backupCredentials: pulumi.secret(

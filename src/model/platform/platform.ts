@@ -1,6 +1,7 @@
 import type { StackConfig } from "../../config/schema";
 import type { ClusterModel } from "../cluster";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
+import { autoscalerSecret } from "./autoscaler";
 import { backupSteps, VELERO_NAMESPACE } from "./backups";
 import { clusterIssuerManifests } from "./issuers";
 import { LOGGING_NAMESPACE, loggingMonitoringManifests, type LoggingFiles } from "./logging";
@@ -25,6 +26,8 @@ export interface PlatformDynamicValues<T> extends DynamicValues<T> {
   networkId: T;
   /** With backupsEnabled: Velero's credentials file (backups.ts veleroCredentialsFile), a secret. */
   backupCredentials?: T;
+  /** With autoscaled pools: HCLOUD_CLUSTER_CONFIG of the cluster-autoscaler (autoscaler.ts), a secret. */
+  autoscalerClusterConfig?: T;
 }
 
 /** Everything the platform layer creates, in the order it must become ready. */
@@ -39,7 +42,13 @@ export interface PlatformModel<T> {
   releases: ReleaseModel<T>[];
   /** Plain objects created between releases, each group after the releases it names. */
   steps: {
-    name: PlatformStep | "monitoring-objects" | "network-policies" | "backup-credentials" | "backup-objects";
+    name:
+      | PlatformStep
+      | "monitoring-objects"
+      | "network-policies"
+      | "backup-credentials"
+      | "backup-objects"
+      | "autoscaler-config";
     after: string[];
     manifests: Manifest[];
   }[];
@@ -122,6 +131,11 @@ export function buildPlatformModel<T>(
     });
   }
   if (config.backupsEnabled) steps.push(...backupSteps(config, dynamic.backupCredentials));
+  if (cluster.autoscaling.pools.length > 0) {
+    if (dynamic.autoscalerClusterConfig === undefined)
+      throw new Error("autoscaled pools need the cluster-autoscaler's cluster config");
+    steps.push({ name: "autoscaler-config", after: [], manifests: [autoscalerSecret(dynamic.autoscalerClusterConfig)] });
+  }
   return {
     namespaces: releaseNamespaces(releases),
     sharedNamespaces: config.rancherEnabled ? RANCHER_NAMESPACES.map((name) => namespaceManifest(name)) : [],

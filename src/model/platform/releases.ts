@@ -3,6 +3,7 @@ import { CHARTS, type ChartPin } from "../../versions";
 import type { ClusterModel } from "../cluster";
 import { INGRESS_NODE_PORTS } from "../network";
 import { PLATFORM_PRIORITY_CLASS, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL } from "./priority";
+import { autoscalerRelease } from "./autoscaler";
 import { backupsRelease } from "./backups";
 import { imageScanningRelease } from "./imageScanning";
 import { loggingReleases } from "./logging";
@@ -324,5 +325,6 @@ export function buildReleases<T>(
   if (config.imageScanningEnabled) releases.push(imageScanningRelease(config));
   if (config.backupsEnabled) releases.push(backupsRelease(config));
   releases.push(...loggingReleases(config));
+  if (cluster.autoscaling.pools.length > 0) releases.push(autoscalerRelease(config, cluster.autoscaling));
   return releases;
 }
