@@ -102,7 +102,8 @@ function checkAutoscaledPool(
   if (pool.deleteProtection === true)
     problems.push({
       path: at("deleteProtection"),
-      message: "an autoscaled pool cannot be delete-protected: the cluster-autoscaler deletes the servers it no longer needs",
+      message:
+        "an autoscaled pool cannot be delete-protected: the cluster-autoscaler deletes the servers it no longer needs",
     });
   const zone = NETWORK_ZONES[config.location as Location] as string | undefined;
   const locationMessage = locationProblem(config, pool.location, zone);

@@ -65,8 +65,15 @@ function refusedAtRegistration(labelKey: string): boolean {
   const slash = labelKey.indexOf("/");
   if (slash < 0) return false;
   const prefix = labelKey.slice(0, slash);
-  const reserved = ["kubernetes.io", "k8s.io"].some((domain) => prefix === domain || prefix.endsWith(`.${domain}`));
-  return reserved && !["node.kubernetes.io", "kubelet.kubernetes.io"].some((open) => prefix === open || prefix.endsWith(`.${open}`));
+  const reserved = ["kubernetes.io", "k8s.io"].some(
+    (domain) => prefix === domain || prefix.endsWith(`.${domain}`),
+  );
+  return (
+    reserved &&
+    !["node.kubernetes.io", "kubelet.kubernetes.io"].some(
+      (open) => prefix === open || prefix.endsWith(`.${open}`),
+    )
+  );
 }
 
 /**

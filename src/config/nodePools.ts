@@ -119,7 +119,8 @@ function expansionOf(config: StackConfig): Expansion {
   const poolOfIndex: number[] = [];
   let complete = true;
   config.nodePools.forEach((pool, index) => {
-    if (poolLayout(pool, index, config).range) poolOfIndex.push(...Array<number>(fixedCount(pool)).fill(index));
+    if (poolLayout(pool, index, config).range)
+      poolOfIndex.push(...Array<number>(fixedCount(pool)).fill(index));
     else complete = false;
   });
   return { poolOfIndex, complete };

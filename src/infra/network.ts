@@ -22,11 +22,11 @@ export class ClusterNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:infra:ClusterNetwork", name, {}, opts);
-    ({ network: this.network, subnet: this.subnet, poolSubnets: this.poolSubnets } = createNetwork(
-      name,
-      args,
-      this,
-    ));
+    ({
+      network: this.network,
+      subnet: this.subnet,
+      poolSubnets: this.poolSubnets,
+    } = createNetwork(name, args, this));
     this.registerOutputs({ networkId: this.network.id });
   }
 }

@@ -179,15 +179,17 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     );
   }
   const agentJoinToken = pulumi.secret(
-    pulumi.all([agentToken.result, initialBootstrap.stdout.apply(caHashFromOutput)]).apply(([agent, hash]) => {
-      // Such a cluster's agents join with the server token, which must never sit in a server's user data.
-      if (hash === undefined)
-        throw new Error(
-          "autoscaled pools need the cluster's agent token and CA hash, which the initial server reports at its " +
-            "bootstrap; this cluster's initial server was bootstrapped before the program recorded them",
-        );
-      return joinToken(hash, "node", agent);
-    }),
+    pulumi
+      .all([agentToken.result, initialBootstrap.stdout.apply(caHashFromOutput)])
+      .apply(([agent, hash]) => {
+        // Such a cluster's agents join with the server token, which must never sit in a server's user data.
+        if (hash === undefined)
+          throw new Error(
+            "autoscaled pools need the cluster's agent token and CA hash, which the initial server reports at its " +
+              "bootstrap; this cluster's initial server was bootstrapped before the program recorded them",
+          );
+        return joinToken(hash, "node", agent);
+      }),
   );
   return { kubeconfig: pulumi.secret(fetch.stdout), nodes, agentJoinToken };
 }

@@ -237,7 +237,11 @@ export function clusterConfig(
         {
           cloudInit: userDataOf(pool),
           labels: pool.kubernetesLabels,
-          taints: pool.taints.map((taint) => ({ key: taint.key, value: taint.value ?? "", effect: taint.effect })),
+          taints: pool.taints.map((taint) => ({
+            key: taint.key,
+            value: taint.value ?? "",
+            effect: taint.effect,
+          })),
           placementGroup: `${clusterName}-${pool.placementGroup}`,
           subnetIPRange: pool.subnet,
         },

@@ -59,7 +59,10 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     firewalls: buildFirewalls(config),
     loadBalancers,
     placementGroups: [
-      ...new Set([...nodes.map((node) => node.placementGroup), ...autoscaling.pools.map((pool) => pool.placementGroup)]),
+      ...new Set([
+        ...nodes.map((node) => node.placementGroup),
+        ...autoscaling.pools.map((pool) => pool.placementGroup),
+      ]),
     ].sort(),
     cloudInit: buildCloudInit(config.sshPublicKeys),
     k3s,

@@ -1,6 +1,6 @@
 import { HETZNER_LIMITS, LOCATIONS, type Location } from "../config/catalogue";
 import { PRICES, type LocationPrices, type PriceTable } from "../config/prices";
-import type { StackConfig } from "../config/schema";
+import type { NodePoolConfig, StackConfig } from "../config/schema";
 import { buildLoadBalancers } from "./network";
 
 /** What a stack costs per month at Hetzner's list prices: pure, from the validated config alone. */
@@ -41,6 +41,8 @@ export interface CostBreakdown {
   net: number;
   gross: number;
   unknown: CostItem[];
+  /** With autoscaled pools (counted at their min): what they add, net, at their max. */
+  autoscaledMaxExtraNet?: number;
 }
 
 export interface CostOptions {
@@ -85,6 +87,39 @@ function platformClaims(config: StackConfig): { resource: string; sizeGb: number
   ].map((claim) => ({ ...claim, sizeGb: Math.max(Math.ceil(claim.sizeGb), HETZNER_LIMITS.volumeMinGb) }));
 }
 
+/** An autoscaled pool's first `count` servers, with their IPv4 addresses (the cluster-autoscaler asks for both). */
+function autoscaledItems(
+  config: StackConfig,
+  pool: NodePoolConfig,
+  count: number,
+  prices: PriceTable,
+): CostItem[] {
+  const location = (pool.location ?? config.location) as Location;
+  return Array.from({ length: count }, (_, index) => `${pool.name} (autoscaled ${index + 1})`).flatMap(
+    (resource): CostItem[] => [
+      {
+        kind: "server",
+        resource,
+        product: pool.serverType,
+        location,
+        monthlyNet: priceIn(prices.servers, pool.serverType, location),
+      },
+      { kind: "primary-ipv4", resource, product: "IPv4", location, monthlyNet: prices.primaryIpv4[location] },
+    ],
+  );
+}
+
+/** What the autoscaled pools add on top of the breakdown, net, when every one runs at its max. */
+export function autoscaledMaxExtraNet(config: StackConfig, prices: PriceTable = PRICES): number | undefined {
+  const extra = config.nodePools.flatMap((pool) =>
+    pool.autoscaling
+      ? autoscaledItems(config, pool, pool.autoscaling.max - pool.autoscaling.min, prices)
+      : [],
+  );
+  if (!config.nodePools.some((pool) => pool.autoscaling)) return undefined;
+  return sumNet(extra);
+}
+
 export function costItems(config: StackConfig, prices: PriceTable = PRICES): CostItem[] {
   const clusterLocation = config.location as Location;
   const items: CostItem[] = [];
@@ -103,6 +138,8 @@ export function costItems(config: StackConfig, prices: PriceTable = PRICES): Cos
     items.push({ kind: "primary-ipv4", resource: node.name, product: "IPv4", location, monthlyNet: ipv4 });
     if (node.volumeSizeGb !== undefined) items.push(volume(node.name, node.volumeSizeGb, location, prices));
   }
+  for (const pool of config.nodePools)
+    if (pool.autoscaling) items.push(...autoscaledItems(config, pool, pool.autoscaling.min, prices));
   // The API load balancer exists even when private-only (firewalled API); Hetzner bills it the same.
   for (const { name, type } of buildLoadBalancers(config)) {
     const monthlyNet = priceIn(prices.loadBalancers, type, clusterLocation);
@@ -151,6 +188,9 @@ export function computeCost(config: StackConfig, options: CostOptions = {}): Cos
     net,
     gross: gross(net),
     unknown,
+    ...(autoscaledMaxExtraNet(config, prices) !== undefined && {
+      autoscaledMaxExtraNet: autoscaledMaxExtraNet(config, prices),
+    }),
   };
 }
 

@@ -50,6 +50,8 @@ export interface PoolModel {
   allocated: Amounts;
   /** allocatable × overcommit - allocated (negative when overpromised). */
   free: Amounts;
+  /** With autoscaled pools, which count at their min: allocatable with every one of them at its max. */
+  allocatableAtMax?: Amounts;
 }
 
 const zero = (): Amounts => ({ cpu: 0, memory: 0, storage: 0 });
@@ -71,22 +73,44 @@ export function quotaAmounts(tenant: TenantConfig): Amounts {
   };
 }
 
+/** What one server of a type offers, with its volume. */
+function serverAmounts(serverType: string, volumeSizeGb = 0): Amounts | undefined {
+  const type = serverSizeOf(serverType);
+  return (
+    type && { cpu: type.vcpus, memory: type.memoryGb * GIB, storage: (type.diskGb + volumeSizeGb) * GIB }
+  );
+}
+
+function allocatableOf(capacity: Amounts, reserved: Amounts): Amounts {
+  const allocatable = zero();
+  for (const resource of POOL_RESOURCES)
+    allocatable[resource] = Math.max(0, capacity[resource] - reserved[resource]);
+  return allocatable;
+}
+
+/**
+ * The stack's nodes, and each autoscaled pool at its min: a promise to tenants must hold without a scale-up,
+ * which waits for pods that do not fit and may fail (no stock of the type in the location).
+ */
 export function buildPool(config: StackConfig): PoolModel {
   const capacity = zero();
   const reserved = zero();
   for (const node of config.nodes) {
-    const type = serverSizeOf(node.serverType);
-    if (!type) continue;
-    add(capacity, {
-      cpu: type.vcpus,
-      memory: type.memoryGb * GIB,
-      storage: (type.diskGb + (node.volumeSizeGb ?? 0)) * GIB,
-    });
+    const amounts = serverAmounts(node.serverType, node.volumeSizeGb);
+    if (!amounts) continue;
+    add(capacity, amounts);
     add(reserved, SYSTEM_RESERVE[node.role]);
   }
-  const allocatable = zero();
-  for (const resource of POOL_RESOURCES)
-    allocatable[resource] = Math.max(0, capacity[resource] - reserved[resource]);
+  const atMax = { capacity: { ...capacity }, reserved: { ...reserved } };
+  for (const pool of config.nodePools) {
+    const amounts = pool.autoscaling && serverAmounts(pool.serverType);
+    if (!pool.autoscaling || !amounts) continue;
+    add(capacity, amounts, pool.autoscaling.min);
+    add(reserved, SYSTEM_RESERVE.worker, pool.autoscaling.min);
+    add(atMax.capacity, amounts, pool.autoscaling.max);
+    add(atMax.reserved, SYSTEM_RESERVE.worker, pool.autoscaling.max);
+  }
+  const allocatable = allocatableOf(capacity, reserved);
   const byTenant = config.tenants.map((tenant) => {
     const amounts = zero();
     add(amounts, quotaAmounts(tenant), tenantNamespaces(tenant).length);
@@ -98,5 +122,15 @@ export function buildPool(config: StackConfig): PoolModel {
   const free = zero();
   for (const resource of POOL_RESOURCES)
     free[resource] = allocatable[resource] * overcommit[resource] - allocated[resource];
-  return { capacity, reserved, allocatable, overcommit, byTenant, allocated, free };
+  const autoscaled = config.nodePools.some((pool) => pool.autoscaling);
+  return {
+    capacity,
+    reserved,
+    allocatable,
+    overcommit,
+    byTenant,
+    allocated,
+    free,
+    ...(autoscaled && { allocatableAtMax: allocatableOf(atMax.capacity, atMax.reserved) }),
+  };
 }

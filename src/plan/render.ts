@@ -116,20 +116,32 @@ function nodePoolsSection(plan: Plan): string[] {
   const rows = [["POOL", "COUNT", "TYPE", "LOCATION", "IP RANGE", "ADDRESSES", "CAPACITY", "NODES"]];
   for (const pool of plan.nodePools) {
     const nodes = pool.nodes.length > 2 ? `${pool.nodes[0]} .. ${pool.nodes.at(-1)}` : pool.nodes.join(", ");
+    const scaling = pool.autoscaling;
     rows.push([
       pool.name,
-      String(pool.count),
+      scaling ? `${scaling.min}-${scaling.max} (autoscaled)` : String(pool.count),
       pool.serverType,
       pool.location,
-      pool.ipRange,
-      pool.addresses ? `${pool.addresses.first} - ${pool.addresses.last}` : "-",
+      scaling ? `${pool.ipRange} (own subnet)` : pool.ipRange,
+      pool.addresses
+        ? `${pool.addresses.first} - ${pool.addresses.last}`
+        : scaling
+          ? "picked by Hetzner"
+          : "-",
       `${pool.capacity} nodes`,
-      nodes || "-",
+      scaling ? "made by the cluster-autoscaler" : nodes || "-",
     ]);
   }
+  const autoscaled = plan.nodePools.some((pool) => pool.autoscaling);
   return [
     "  Node pools (count n: nodes <pool>-1 to <pool>-n at the range's 1st to n-th address)",
     ...table(rows, "    "),
+    ...(autoscaled
+      ? [
+          "    An autoscaled pool's servers are <cluster>-<pool>-<hex>, created while pods wait for room and deleted,",
+          "    drained, once idle; the pool accounting counts its min and shows its max.",
+        ]
+      : []),
   ];
 }
 

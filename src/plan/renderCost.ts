@@ -111,6 +111,12 @@ export function renderCost(cost: CostBreakdown): string[] {
     ...(unknown.length > 0
       ? [`  price unknown, left out of the totals: ${unknown.join(", ")} (not in the price table)`]
       : []),
+    ...(cost.autoscaledMaxExtraNet !== undefined
+      ? [
+          `  autoscaled pools are counted at their min; at their max they add up to ` +
+            `${euros(cost.autoscaledMaxExtraNet)} net per month`,
+        ]
+      : []),
     ...pricesLines(cost),
   ];
 }

@@ -77,6 +77,12 @@ export function poolSection(plan: Plan): string[] {
     "Resource pool (server types minus the per-node system reserve; tenants' quota requests)",
     ...table(rows),
   ];
+  const atMax = pool.allocatableAtMax;
+  if (atMax)
+    lines.push(
+      `  Autoscaled pools count at their min; at their max the pool is ` +
+        POOL_RESOURCES.map((resource) => `${resource} ${format(resource, atMax[resource])}`).join(", "),
+    );
   if (pool.byTenant.length > 0) {
     const tenantRows = [
       ["TENANT", "NAMESPACES", ...POOL_RESOURCES.map((resource) => resource.toUpperCase())],

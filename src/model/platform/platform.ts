@@ -134,7 +134,11 @@ export function buildPlatformModel<T>(
   if (cluster.autoscaling.pools.length > 0) {
     if (dynamic.autoscalerClusterConfig === undefined)
       throw new Error("autoscaled pools need the cluster-autoscaler's cluster config");
-    steps.push({ name: "autoscaler-config", after: [], manifests: [autoscalerSecret(dynamic.autoscalerClusterConfig)] });
+    steps.push({
+      name: "autoscaler-config",
+      after: [],
+      manifests: [autoscalerSecret(dynamic.autoscalerClusterConfig)],
+    });
   }
   return {
     namespaces: releaseNamespaces(releases),
