@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { autoscaledPoolsBounded } from "./autoscaledPoolsBounded";
 import { helmReleasesPinned } from "./helmReleasesPinned";
 import { nodePoolsUniform } from "./nodePoolsUniform";
 import { noPublicClusterPorts } from "./noPublicClusterPorts";
@@ -11,6 +12,7 @@ import { tenantHostnamesEnforced } from "./tenantHostnamesEnforced";
 import { tenantNamespacesIsolated } from "./tenantNamespacesIsolated";
 
 export {
+  autoscaledPoolsBounded,
   helmReleasesPinned,
   nodePoolsUniform,
   noPublicClusterPorts,
@@ -35,4 +37,5 @@ export const policies: Policies = [
   podSecurityDefault,
   secretsStaySecret,
   helmReleasesPinned,
+  autoscaledPoolsBounded,
 ];

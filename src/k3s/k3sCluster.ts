@@ -178,18 +178,13 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       },
     );
   }
+  // Never the server token, which must not sit in a server's user data. A cluster whose initial server
+  // reported no CA hash was bootstrapped before agent tokens existed: its servers know no agent token, so an
+  // autoscaled node fails to join (and is deleted again) until the cluster is rebuilt; nothing leaks.
   const agentJoinToken = pulumi.secret(
     pulumi
       .all([agentToken.result, initialBootstrap.stdout.apply(caHashFromOutput)])
-      .apply(([agent, hash]) => {
-        // Such a cluster's agents join with the server token, which must never sit in a server's user data.
-        if (hash === undefined)
-          throw new Error(
-            "autoscaled pools need the cluster's agent token and CA hash, which the initial server reports at its " +
-              "bootstrap; this cluster's initial server was bootstrapped before the program recorded them",
-          );
-        return joinToken(hash, "node", agent);
-      }),
+      .apply(([agent, hash]) => joinToken(hash, "node", agent)),
   );
   return { kubeconfig: pulumi.secret(fetch.stdout), nodes, agentJoinToken };
 }

@@ -26,6 +26,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
   backupCredentials: "<backup credentials>",
 };
 

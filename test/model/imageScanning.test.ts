@@ -32,6 +32,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
 };
 
 function configOf(edit?: (config: StackConfig) => void): StackConfig {

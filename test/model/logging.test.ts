@@ -25,6 +25,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
 };
 
 function configOf(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {

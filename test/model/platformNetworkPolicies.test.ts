@@ -25,6 +25,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
 };
 
 function platform(edit?: (config: StackConfig) => void): PlatformModel<string> {

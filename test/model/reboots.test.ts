@@ -29,6 +29,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
 };
 
 function platform(stack: "dev" | "prod", edit?: (config: StackConfig) => void): PlatformModel<string> {

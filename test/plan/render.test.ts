@@ -89,6 +89,34 @@ describe("the plan's node pools", () => {
     ]);
   });
 
+  it("shows an autoscaled pool's range of nodes and its own subnet, and counts it at its min", async () => {
+    const plan = await planStack("dev", (config) => {
+      config.nodePools = [
+        { name: "burst", autoscaling: { min: 1, max: 4 }, serverType: "cx33", ipRange: "10.0.2.0/28" },
+      ];
+    });
+    const text = renderPlan(plan);
+    const lines = text.split("\n");
+    const header = lines.findIndex((line) => line.startsWith("  Node pools"));
+    expect(lines[header + 2].trim().split(/\s{2,}/)).toEqual([
+      "burst",
+      "1-4 (autoscaled)",
+      "cx33",
+      "fsn1",
+      "10.0.2.0/28 (own subnet)",
+      "picked by Hetzner",
+      "13 nodes",
+      "made by the cluster-autoscaler",
+    ]);
+    expect(text).toContain("the pool accounting counts its min and shows its max");
+    expect(text).toMatch(/Autoscaled pools count at their min; at their max the pool is cpu \d/);
+    expect(text).toMatch(
+      /autoscaled pools are counted at their min; at their max they add up to €\d+\.\d\d net/,
+    );
+    // The cluster-autoscaler is among the releases.
+    expect(text).toMatch(/cluster-autoscaler +cluster-autoscaler +9\.59\.0 +kube-system/);
+  });
+
   it("shows no pool section for a stack without pools", async () => {
     expect(renderPlan(await planStack("dev"))).not.toContain("Node pools");
   });

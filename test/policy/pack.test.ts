@@ -15,10 +15,11 @@ const NAMES = [
   "pod-security-default",
   "secrets-stay-secret",
   "helm-releases-pinned",
+  "autoscaled-pools-bounded",
 ];
 
 describe("the hetzner-k8s policy pack", () => {
-  it("has the ten policies, each mandatory, kebab-case and described", () => {
+  it("has the eleven policies, each mandatory, kebab-case and described", () => {
     expect(policies.map((policy) => policy.name)).toEqual(NAMES);
     for (const policy of policies) {
       expect(policy.enforcementLevel).toBe("mandatory");

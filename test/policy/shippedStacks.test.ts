@@ -1,3 +1,4 @@
+import { autoscaledPoolsBounded } from "../../policy/policies/autoscaledPoolsBounded";
 import { policies } from "../../policy/policies";
 import type { ResourcePolicy, StackPolicy } from "../../policy/policies/common";
 import { helmReleasesPinned } from "../../policy/policies/helmReleasesPinned";
@@ -26,7 +27,11 @@ import { collector, previewProps, resourceArgs, stackArgs, UNKNOWN_STRING } from
  * inputs with what the cloud assigns still unknown.
  */
 
-const RESOURCE_POLICIES: ResourcePolicy[] = [noPublicClusterPorts, helmReleasesPinned];
+const RESOURCE_POLICIES: ResourcePolicy[] = [
+  noPublicClusterPorts,
+  helmReleasesPinned,
+  autoscaledPoolsBounded,
+];
 const STACK_POLICIES: StackPolicy[] = [
   serversPrivateAndFirewalled,
   nodePoolsUniform,

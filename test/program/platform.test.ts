@@ -31,6 +31,7 @@ const MODEL_DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
+  autoscalerClusterConfig: "<cluster-autoscaler config>",
 };
 const MODEL_FILES = { rules: "groups: []\n", dashboards: {} };
 const PRIORITY_CLASS = "kubernetes:scheduling.k8s.io/v1:PriorityClass";

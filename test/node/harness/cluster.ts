@@ -19,6 +19,8 @@ export interface TierStack {
   /** A person's key, listed in the stack's sshPublicKeys. */
   humanKey: KeyPair;
   nodes: RenderedNode[];
+  /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (see RenderedStack). */
+  autoscalerClusterConfig?: string;
   publicIpOf: (node: string) => string;
   volumeIdOf: (node: string) => number;
 }
@@ -64,14 +66,14 @@ export async function renderTierStack(
     throw new Error(`${stack} has more than 20 nodes, more than an address block`);
   const publicIpOf = (node: string) => `203.0.113.${10 + 20 * addressBlock + position(node)}`;
   const volumeIdOf = (node: string) => 1000 + position(node);
-  const nodes = await renderNodes(stack, config, {
+  const { nodes, autoscalerClusterConfig } = await renderNodes(stack, config, {
     privateKey: programKey.privateKey,
     publicKey: programKey.publicKey,
     publicIpOf,
     volumeIdOf,
     bootstrapStdoutOf,
   });
-  return { env, programKey, humanKey, nodes, publicIpOf, volumeIdOf };
+  return { env, programKey, humanKey, nodes, autoscalerClusterConfig, publicIpOf, volumeIdOf };
 }
 
 let nextIndex = 1;

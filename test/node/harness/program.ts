@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../../src/config/errors";
 import type { StackConfig } from "../../../src/config/schema";
+import { AUTOSCALER_CONFIG_KEY, AUTOSCALER_SECRET } from "../../../src/model/platform/autoscaler";
 import { COMMAND_TYPE } from "../../../src/plan/bootstrapPath";
 import { startRecording, type ResourceRecord } from "../../../src/plan/recorder";
 import { resolveOutput } from "../../../src/plan/values";
@@ -65,12 +66,22 @@ function nodeOf(resourceName: string, suffix: string): string | undefined {
   return resourceName.endsWith(suffix) ? resourceName.slice(0, -suffix.length) : undefined;
 }
 
-/** Renders a validated stack config against the tier's cloud: one entry per node, in stack order. */
+export interface RenderedStack {
+  /** One entry per node, in stack order. */
+  nodes: RenderedNode[];
+  /**
+   * With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG as its Secret holds it (base64 of
+   * the JSON with every pool's user data).
+   */
+  autoscalerClusterConfig?: string;
+}
+
+/** Renders a validated stack config against the tier's cloud. */
 export async function renderNodes(
   stack: string,
   config: StackConfig,
   cloud: TierCloud,
-): Promise<RenderedNode[]> {
+): Promise<RenderedStack> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -106,7 +117,17 @@ export async function renderNodes(
   const outputs = defineCluster(config, { hcloudToken: pulumi.secret("node-tier-token") }, {});
   for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
   await pulumi.runtime.disconnect();
-  return config.nodes.map((node) => renderNode(records, node.name, node.role));
+  const secret = records.find(
+    (record) =>
+      record.type === "kubernetes:core/v1:Secret" &&
+      (record.rawInputs.metadata as { name?: string } | undefined)?.name === AUTOSCALER_SECRET,
+  );
+  const stringData = unwrapSecret(secret?.rawInputs.stringData) as Record<string, unknown> | undefined;
+  const clusterConfig = unwrapSecret(stringData?.[AUTOSCALER_CONFIG_KEY]);
+  return {
+    nodes: config.nodes.map((node) => renderNode(records, node.name, node.role)),
+    ...(typeof clusterConfig === "string" && { autoscalerClusterConfig: clusterConfig }),
+  };
 }
 
 function renderNode(records: ResourceRecord[], name: string, role: "control-plane" | "worker"): RenderedNode {

@@ -1,0 +1,211 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { parse } from "yaml";
+import {
+  AUTOSCALED_LABEL,
+  autoscaledUserData,
+  clusterConfig,
+  JOIN_PATHS,
+  USER_DATA_LIMIT_BYTES,
+  type AutoscalingModel,
+} from "../../src/model/autoscaling";
+import { buildClusterModel } from "../../src/model/cluster";
+import { buildPlatformModel } from "../../src/model/platform/platform";
+import { AUTOSCALER_RELEASE, AUTOSCALER_SECRET } from "../../src/model/platform/autoscaler";
+import { buildPool } from "../../src/model/pool";
+import { computeCost } from "../../src/model/cost";
+import { CHARTS } from "../../src/versions";
+import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
+import { shippedConfig } from "../helpers/plan";
+
+/** The prod stack's autoscaled pool (burst, 0 to 5 cpx42 in 10.0.2.0/24): its model, user data and release. */
+
+const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
+const scripts = {
+  prepareNode: readFileSync(path.join(SCRIPTS_DIR, "prepare-node.sh"), "utf8"),
+  installK3s: readFileSync(path.join(SCRIPTS_DIR, "install-k3s.sh"), "utf8"),
+  joinNode: readFileSync(path.join(SCRIPTS_DIR, "join-autoscaled-node.sh"), "utf8"),
+};
+/** As long as a real one: K10, the CA's SHA-256, ::node:, 48 characters of password. */
+const TOKEN = `K10${"f".repeat(64)}::node:${"p".repeat(48)}`;
+
+const config = shippedConfig("prod");
+const cluster = buildClusterModel(config);
+const autoscaling: AutoscalingModel = cluster.autoscaling;
+const [burst] = autoscaling.pools;
+
+interface CloudConfig {
+  write_files: { path: string; content: string; permissions: string; encoding?: string }[];
+  runcmd: string[][];
+}
+
+describe("the prod stack's autoscaled pool", () => {
+  it("joins as a k3s agent of the cluster with the pool's labels and taints, but no name or address yet", () => {
+    expect(burst).toMatchObject({
+      name: "burst",
+      nodeGroup: "prod-burst",
+      min: 0,
+      max: 5,
+      serverType: "cpx42",
+    });
+    expect(burst.k3sConfig).toEqual({
+      server: cluster.k3s.apiPrivateUrl,
+      "token-file": "/etc/rancher/k3s/token",
+      "kubelet-arg": expect.arrayContaining(["cloud-provider=external"]) as unknown,
+      "kube-proxy-arg": ["metrics-bind-address=0.0.0.0:10249"],
+      "node-label": [
+        "node.kubernetes.io/pool=burst",
+        "hetzner-k8s.io/role=worker",
+        "hetzner-k8s.io/pool=burst",
+        `${AUTOSCALED_LABEL}=true`,
+      ],
+    });
+    // The same kubelet reservations as every worker the program creates.
+    const worker = cluster.k3s.nodes.find((node) => node.name === "worker-1");
+    expect(burst.k3sConfig["kubelet-arg"]).toEqual(worker?.config["kubelet-arg"]);
+  });
+
+  it("boots user data within Hetzner's limit that writes the scripts the program runs, unchanged", () => {
+    const userData = autoscaledUserData(autoscaling, burst, scripts, TOKEN);
+    expect(Buffer.byteLength(userData)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+    const document = parse(userData) as CloudConfig;
+    const file = (name: string) => document.write_files.find((entry) => entry.path === name);
+    for (const [name, text] of [
+      ["prepare-node", scripts.prepareNode],
+      ["install-k3s", scripts.installK3s],
+      ["join-autoscaled-node", scripts.joinNode],
+    ]) {
+      const entry = file(`${JOIN_PATHS.scripts}/${name}.sh`);
+      expect(entry).toMatchObject({ encoding: "gz+b64", permissions: "0755" });
+      expect(gunzipSync(Buffer.from(entry?.content ?? "", "base64")).toString("utf8")).toBe(text);
+    }
+    expect(file(JOIN_PATHS.env)).toEqual({
+      path: JOIN_PATHS.env,
+      permissions: "0600",
+      content: `K3S_VERSION=${config.k3sVersion}\nNODE_SUBNET=10.0.2.0/24\nK3S_TOKEN=${TOKEN}\n`,
+    });
+    expect(parse(file(JOIN_PATHS.k3sConfig)?.content ?? "")).toEqual(burst.k3sConfig);
+    // The first boot every node has comes first: hardened SSH and unattended upgrades.
+    expect(document.write_files[0].path).toBe("/etc/ssh/sshd_config.d/60-hetzner-k8s-hardening.conf");
+    expect(document.runcmd.at(-1)).toEqual(["systemctl", "start", "--no-block", "hetzner-k8s-join.service"]);
+  });
+
+  it("refuses a token that join.env could not hold as it is", () => {
+    expect(() => autoscaledUserData(autoscaling, burst, scripts, "a token with spaces")).toThrow(
+      /join\.env value of K3S_TOKEN/,
+    );
+  });
+
+  it("gives the cluster-autoscaler one node config per node group, with the pool's subnet and placement group", () => {
+    const json = clusterConfig(autoscaling, cluster.name, (pool) => `user data of ${pool.name}`);
+    expect(json).toEqual({
+      imagesForArch: { amd64: config.serverImage, arm64: config.serverImage },
+      nodeConfigs: {
+        "prod-burst": {
+          cloudInit: "user data of burst",
+          labels: burst.kubernetesLabels,
+          taints: [],
+          placementGroup: "prod-pool-burst",
+          subnetIPRange: "10.0.2.0/24",
+        },
+      },
+    });
+  });
+
+  it("installs the cluster-autoscaler for the pool, its config in a Secret, never in the Deployment", () => {
+    const platform = buildPlatformModel(
+      config,
+      cluster,
+      {
+        hostname: (prefix) => `${prefix}.example`,
+        secret: (name) => `<${name}>`,
+        hcloudToken: "<token>",
+        networkId: "<network>",
+        autoscalerClusterConfig: "<config>",
+      },
+      { rules: "groups: []\n", dashboards: {} },
+    );
+    const release = platform.releases.find((candidate) => candidate.name === AUTOSCALER_RELEASE);
+    expect(release?.chart).toBe(CHARTS.clusterAutoscaler);
+    expect(release?.values).toMatchObject({
+      cloudProvider: "hetzner",
+      autoscalingGroups: [
+        { name: "prod-burst", minSize: 0, maxSize: 5, instanceType: "cpx42", region: "fsn1" },
+      ],
+      extraEnv: { HCLOUD_NETWORK: "prod", HCLOUD_FIREWALL: "prod-nodes", HCLOUD_SSH_KEY: "prod-provisioner" },
+      extraEnvSecrets: {
+        HCLOUD_TOKEN: { name: "hcloud", key: "token" },
+        HCLOUD_CLUSTER_CONFIG: { name: AUTOSCALER_SECRET, key: "cluster-config" },
+      },
+      nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
+    });
+    expect(JSON.stringify(release?.values)).not.toContain("<config>");
+    const step = platform.steps.find((candidate) => candidate.name === "autoscaler-config");
+    expect(step?.manifests).toEqual([
+      expect.objectContaining({ kind: "Secret", stringData: { "cluster-config": "<config>" } }),
+    ]);
+    expect(release?.after).toEqual(expect.arrayContaining(["autoscaler-config", "hcloud-secret"]));
+  });
+
+  it("restarts the cluster-autoscaler when a pool's settings change, not otherwise", () => {
+    const digest = (max: number) => {
+      const edited = structuredClone(config);
+      const pool = edited.nodePools.find((candidate) => candidate.name === "burst");
+      if (pool?.autoscaling) pool.autoscaling.max = max;
+      const model = buildClusterModel(edited);
+      const platform = buildPlatformModel(
+        edited,
+        model,
+        {
+          hostname: (p) => p,
+          secret: (n) => n,
+          hcloudToken: "t",
+          networkId: "n",
+          autoscalerClusterConfig: "c",
+        },
+        { rules: "groups: []\n", dashboards: {} },
+      );
+      const values = platform.releases.find((r) => r.name === AUTOSCALER_RELEASE)?.values as {
+        podAnnotations: Record<string, string>;
+      };
+      return values.podAnnotations["hetzner-k8s.io/cluster-config-sha256"];
+    };
+    expect(digest(5)).toMatch(/^[0-9a-f]{64}$/);
+    expect(digest(5)).toBe(digest(5));
+    expect(digest(6)).not.toBe(digest(5));
+  });
+
+  it("counts at its min in the pool accounting and the cost, and shows its max", () => {
+    const pool = buildPool(config);
+    const atMin = buildPool({ ...config, nodePools: config.nodePools.filter((p) => !p.autoscaling) });
+    expect(pool.capacity).toEqual(atMin.capacity);
+    // 5 × cpx42 (8 vCPU, 16 GB) less each worker's reserve (0.5 cores, 1 GiB).
+    expect((pool.allocatableAtMax?.cpu ?? 0) - pool.allocatable.cpu).toBeCloseTo(5 * 7.5);
+    const withMin = structuredClone(config);
+    const burstConfig = withMin.nodePools.find((p) => p.name === "burst");
+    if (burstConfig?.autoscaling) burstConfig.autoscaling.min = 2;
+    const cost = computeCost(withMin);
+    expect(cost.items.filter((item) => item.resource.startsWith("burst (autoscaled"))).toHaveLength(4);
+    expect(computeCost(config).autoscaledMaxExtraNet).toBeGreaterThan(0);
+    expect(cost.autoscaledMaxExtraNet).toBeLessThan(computeCost(config).autoscaledMaxExtraNet ?? 0);
+  });
+
+  it("renders a Secret Kubernetes accepts", () => {
+    const platform = buildPlatformModel(
+      config,
+      cluster,
+      {
+        hostname: (p) => p,
+        secret: (n) => n,
+        hcloudToken: "t",
+        networkId: "n",
+        autoscalerClusterConfig: "c",
+      },
+      { rules: "groups: []\n", dashboards: {} },
+    );
+    const step = platform.steps.find((candidate) => candidate.name === "autoscaler-config");
+    expect(step?.manifests).toHaveLength(1);
+    for (const manifest of step?.manifests ?? []) expect(() => validateAgainstSchema(manifest)).not.toThrow();
+  });
+});
