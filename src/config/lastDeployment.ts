@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "./errors";
 import { parseStackConfig, type RawConfig } from "./load";
-import { deploymentOf, type DeployedSettings, type LastDeployment, type PreviousNode } from "./transition";
+import {
+  deploymentOf,
+  type DeployedAutoscaledPool,
+  type DeployedSettings,
+  type LastDeployment,
+  type PreviousNode,
+} from "./transition";
 
 /**
  * This stack's last deployment, read from its own `nodes` and `deployment` outputs. The first deployment
@@ -59,7 +65,18 @@ function parseSettingsOutput(value: unknown): DeployedSettings | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (!SETTING_KEYS.every((key) => typeof record[key] === "string")) return undefined;
-  return Object.fromEntries(SETTING_KEYS.map((key) => [key, record[key]])) as unknown as DeployedSettings;
+  const settings = Object.fromEntries(
+    SETTING_KEYS.map((key) => [key, record[key]]),
+  ) as unknown as DeployedSettings;
+  const pools = Array.isArray(record.autoscaledPools) ? (record.autoscaledPools as unknown[]) : [];
+  const autoscaledPools = pools.flatMap((pool): DeployedAutoscaledPool[] => {
+    const entry = typeof pool === "object" && pool !== null ? (pool as Record<string, unknown>) : {};
+    const { name, ipRange, location } = entry;
+    return typeof name === "string" && typeof ipRange === "string" && typeof location === "string"
+      ? [{ name, ipRange, location }]
+      : [];
+  });
+  return { ...settings, ...(autoscaledPools.length > 0 && { autoscaledPools }) };
 }
 
 /**

@@ -32,6 +32,14 @@ export interface DeployedSettings {
   nodeSubnetCidr: string;
   podCidr: string;
   serviceCidr: string;
+  /** The autoscaled pools' subnets and locations; absent in deployments older than autoscaled pools. */
+  autoscaledPools?: DeployedAutoscaledPool[];
+}
+
+export interface DeployedAutoscaledPool {
+  name: string;
+  ipRange: string;
+  location: string;
 }
 
 export interface LastDeployment {
@@ -46,6 +54,11 @@ const FIXED_SETTINGS = ["clusterName", "networkCidr", "nodeSubnetCidr", "podCidr
 
 /** The settings of a config as a deployment records them (the `deployment` stack output). */
 export function deployedSettingsOf(config: StackConfig): DeployedSettings {
+  const autoscaledPools = config.nodePools.flatMap((pool) =>
+    pool.autoscaling
+      ? [{ name: pool.name, ipRange: pool.ipRange, location: pool.location ?? config.location }]
+      : [],
+  );
   return {
     k3sVersion: config.k3sVersion,
     clusterName: config.clusterName,
@@ -53,6 +66,7 @@ export function deployedSettingsOf(config: StackConfig): DeployedSettings {
     nodeSubnetCidr: config.nodeSubnetCidr,
     podCidr: config.podCidr,
     serviceCidr: config.serviceCidr,
+    ...(autoscaledPools.length > 0 && { autoscaledPools }),
   };
 }
 
@@ -136,7 +150,51 @@ function checkSettings(previous: DeployedSettings | undefined, config: StackConf
     }),
   );
   problems.push(...checkK3sUpgrade(previous.k3sVersion, config.k3sVersion));
+  problems.push(...checkAutoscaledPools(previous.autoscaledPools ?? [], config));
   return problems;
+}
+
+/**
+ * A deployed autoscaled pool's servers sit in its subnet, in its location: neither can change under them,
+ * and a pool that stops being autoscaled would leave them to nobody (docs/runbooks/autoscaled-pools.md).
+ */
+function checkAutoscaledPools(
+  previous: readonly DeployedAutoscaledPool[],
+  config: StackConfig,
+): ConfigProblem[] {
+  const hint =
+    "add a new pool, set this one's min to 0 and cordon its nodes, then remove it (docs/runbooks/autoscaled-pools.md)";
+  return previous.flatMap((deployed): ConfigProblem[] => {
+    const index = config.nodePools.findIndex((pool) => pool.name === deployed.name);
+    if (index < 0) return [];
+    const pool = config.nodePools[index];
+    if (!pool.autoscaling)
+      return [
+        {
+          path: ["nodePools", index, "autoscaling"],
+          message: `pool ${pool.name} was autoscaled in the last deployment; the servers the cluster-autoscaler made for it would be left to nobody (${hint})`,
+        },
+      ];
+    const location = pool.location ?? config.location;
+    return [
+      ...(deployed.ipRange !== pool.ipRange
+        ? [
+            {
+              path: ["nodePools", index, "ipRange"],
+              message: `was ${deployed.ipRange} in the last deployment; the pool's subnet holds its servers (${hint})`,
+            },
+          ]
+        : []),
+      ...(deployed.location !== location
+        ? [
+            {
+              path: ["nodePools", index, "location"],
+              message: `was ${deployed.location} in the last deployment; the pool's servers cannot move (${hint})`,
+            },
+          ]
+        : []),
+    ];
+  });
 }
 
 /** k3s supports upgrades one minor at a time and no downgrades (etcd's data format moves forward). */

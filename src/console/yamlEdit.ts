@@ -208,6 +208,17 @@ export function updateNode(
 export function setPoolCount(doc: Document, name: string, count: number): EditFocus {
   const list = listOf(doc, "nodePools");
   const index = indexByName(list, "nodePools", name);
+  if (itemMap(list, index).has("autoscaling"))
+    throw new EditRefused(
+      [
+        {
+          path: ["nodePools", index, "count"],
+          message:
+            "an autoscaled pool has no count: the cluster-autoscaler sizes it; edit autoscaling.min and max",
+        },
+      ],
+      409,
+    );
   mergeKeys(doc, itemMap(list, index), { count }, ["count"]);
   return { key: "nodePools", indexes: [index] };
 }

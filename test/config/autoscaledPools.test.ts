@@ -47,8 +47,8 @@ describe("autoscaled node pools", () => {
   });
 
   it("need count or autoscaling, and never both", () => {
-    const { autoscaling: _, ...fixed } = autoscaled();
-    expect(problemsAfter(withPools({ ...fixed, ipRange: "10.0.1.64/28" }))).toEqual([
+    const fixed = { name: "general", serverType: "cx33", ipRange: "10.0.1.64/28" };
+    expect(problemsAfter(withPools(fixed))).toEqual([
       "hetzner-k8s:nodePools[0].count: required: the number of nodes, or autoscaling {min, max} for an autoscaled pool",
     ]);
     expect(problemsAfter(withPools(autoscaled({ count: 2 })))).toEqual([

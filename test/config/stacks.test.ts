@@ -49,9 +49,10 @@ describe("shipped stacks", () => {
       undefined,
     ]);
     expect(config.nodes[6].taints).toEqual([{ key: "dedicated", value: "databases", effect: "NoSchedule" }]);
-    // The pool is there to grow into: it adds no node yet.
-    expect(config.nodePools.map((pool) => [pool.name, pool.count, pool.ipRange])).toEqual([
-      ["app", 0, "10.0.1.64/27"],
+    // The pool is there to grow into: it adds no node yet; the autoscaled one adds none of the stack's.
+    expect(config.nodePools.map((pool) => [pool.name, pool.count, pool.autoscaling, pool.ipRange])).toEqual([
+      ["app", 0, undefined, "10.0.1.64/27"],
+      ["burst", undefined, { min: 0, max: 5 }, "10.0.2.0/24"],
     ]);
   });
 

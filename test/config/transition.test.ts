@@ -253,3 +253,53 @@ describe("cluster settings and the k3s version of a deployment", () => {
     ).toEqual([expect.stringContaining("hetzner-k8s:k3sVersion: v1.35.6+k3s1 skips a minor release")]);
   });
 });
+
+describe("autoscaled pools of a deployment", () => {
+  const burst = {
+    name: "burst",
+    autoscaling: { min: 0, max: 3 },
+    serverType: "cx33",
+    ipRange: "10.0.2.0/28",
+  };
+  const withPool = (pool: Record<string, unknown> | undefined) =>
+    parsedAfter((raw) => (raw[key("nodePools")] = pool ? [pool] : []));
+  const last = () => deploymentOf(withPool(burst));
+
+  it("records each pool's subnet and location, and reads them back", () => {
+    expect(last().settings?.autoscaledPools).toEqual([
+      { name: "burst", ipRange: "10.0.2.0/28", location: "fsn1" },
+    ]);
+    const recorded = JSON.parse(JSON.stringify(last())) as unknown as LastDeployment;
+    expect(parseDeploymentOutputs(recorded.nodes, recorded.settings)).toEqual(last());
+  });
+
+  it("accepts new min, max, server type and labels, and a new pool", () => {
+    const edited = {
+      ...burst,
+      autoscaling: { min: 1, max: 5 },
+      serverType: "cx43",
+      labels: { "example.com/a": "b" },
+    };
+    expect(checkTransition(last(), withPool(edited))).toEqual([]);
+    expect(checkTransition(deploymentOf(withPool(undefined)), withPool(burst))).toEqual([]);
+  });
+
+  it("refuses a new subnet or location, and a pool that stops being autoscaled", () => {
+    const moved = checkTransition(last(), withPool({ ...burst, ipRange: "10.0.3.0/28", location: "nbg1" }));
+    expect(moved.map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^hetzner-k8s:nodePools\[0\]\.ipRange: was 10\.0\.2\.0\/28 in the last deployment; the pool's subnet holds its servers/,
+      ),
+      expect.stringMatching(
+        /^hetzner-k8s:nodePools\[0\]\.location: was fsn1 in the last deployment; the pool's servers cannot move/,
+      ),
+    ]);
+    const fixed = { name: "burst", count: 0, serverType: "cx33", ipRange: "10.0.1.64/28" };
+    const fixedPool = checkTransition(last(), withPool(fixed));
+    expect(fixedPool.map(formatProblem)).toContainEqual(
+      expect.stringMatching(
+        /^hetzner-k8s:nodePools\[0\]\.autoscaling: pool burst was autoscaled in the last deployment/,
+      ),
+    );
+  });
+});

@@ -25,6 +25,10 @@ const POOL_YAML = `  # Application workers.
       serverType: cx33
       ipRange: 10.0.1.16/28
       deleteProtection: true
+    - name: burst
+      autoscaling: { min: 0, max: 3 }
+      serverType: cx33
+      ipRange: 10.0.2.0/28
 `;
 
 describe("console and node pools", () => {
@@ -77,6 +81,7 @@ describe("console and node pools", () => {
         addresses: { first: "10.0.1.17", last: "10.0.1.18" },
         nodes: ["app-1", "app-2"],
       }),
+      expect.objectContaining({ name: "burst", count: 0, autoscaling: { min: 0, max: 3 }, nodes: [] }),
     ]);
     expect(json.nextFreeIp).toBe("10.0.1.14");
     expect((json.freeIps as string[]).slice(0, 4)).toEqual([
@@ -134,6 +139,19 @@ describe("console and node pools", () => {
     ]);
     expect((await call("PUT", "/api/nodePools/app", { count: "3" })).status).toBe(400);
     expect((await call("PUT", "/api/nodePools/other", { count: 3 })).status).toBe(404);
+    expect(stackText()).toBe(before);
+  });
+
+  it("refuses a count for an autoscaled pool, which the cluster-autoscaler sizes", async () => {
+    const before = stackText();
+    const result = await call("PUT", "/api/nodePools/burst", { count: 2 });
+    expect(result.status).toBe(409);
+    expect(result.json.problems).toEqual([
+      expect.objectContaining({
+        path: ["nodePools", 1, "count"],
+        message: expect.stringMatching(/^an autoscaled pool has no count/) as string,
+      }),
+    ]);
     expect(stackText()).toBe(before);
   });
 });

@@ -64,8 +64,10 @@ export function prometheusUrl(): string {
  *   patching: its quota full or nearly so (KubeQuotaAlmostFull, KubeQuotaFullyUsed, KubeQuotaExceeded and
  *   CPUThrottlingHigh in kubernetes-resources.yaml of the same chart; the cluster's own
  *   HetznerK8sTenantQuotaAlmostFull), its images' critical vulnerabilities
- *   (HetznerK8sCriticalImageVulnerabilities) and its failing backups (HetznerK8sBackupFailed): a reboot
- *   fixes none of them, and a hostile tenant could otherwise hold the cluster's patching for good.
+ *   (HetznerK8sCriticalImageVulnerabilities), its failing backups (HetznerK8sBackupFailed) and the failed
+ *   scale-ups its pending pods set off (HetznerK8sAutoscalerScaleUpFailed: an autoscaled pool at the project's
+ *   server limit, say): a reboot fixes none of them, and a hostile tenant could otherwise hold the cluster's
+ *   patching for good.
  * Everything else holds reboots, the etcd and node alerts above all; so does an unreachable backup bucket,
  * which no tenant controls.
  */
@@ -79,6 +81,7 @@ export const ALERTS_NOT_BLOCKING = [
   "HetznerK8sTenantQuotaAlmostFull",
   "HetznerK8sCriticalImageVulnerabilities",
   "HetznerK8sBackupFailed",
+  "HetznerK8sAutoscalerScaleUpFailed",
 ] as const;
 
 /** ALERTS_NOT_BLOCKING as kured's --alert-filter-regexp. */
