@@ -1,10 +1,9 @@
-import { HETZNER_LIMITS } from "./catalogue";
+import { HETZNER_LIMITS, NETWORK_ZONES, type Location } from "./catalogue";
 import type { ConfigProblem } from "./errors";
 import { cidrContains, cidrsOverlap, formatIpv4, parseCidr, type Cidr } from "./ipv4";
 import { isAutoscaled } from "./nodePools";
-import { checkServerType, locationProblem } from "./rules";
+import { checkServerType, duplicateTaints, locationProblem } from "./rules";
 import type { NodePoolConfig, StackConfig } from "./schema";
-import { NETWORK_ZONES, type Location } from "./catalogue";
 
 /**
  * Rules of the autoscaled pools (nodePools[i].autoscaling), whose servers the cluster-autoscaler creates
@@ -110,12 +109,7 @@ function checkAutoscaledPool(
   if (locationMessage) problems.push({ path: at("location"), message: locationMessage });
   const serverTypeMessage = checkServerType(pool.serverType, pool.location ?? config.location);
   if (serverTypeMessage) problems.push({ path: at("serverType"), message: serverTypeMessage });
-  const taints = new Set<string>();
-  (pool.taints ?? []).forEach((taint, taintIndex) => {
-    const id = `${taint.key}:${taint.effect}`;
-    if (taints.has(id)) problems.push({ path: at("taints", taintIndex), message: `duplicate taint ${id}` });
-    taints.add(id);
-  });
+  problems.push(...duplicateTaints(pool.taints ?? [], ["nodePools", index]));
 }
 
 /** Every autoscaled pool's problems, at the pool's own keys. */

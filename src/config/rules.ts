@@ -21,7 +21,7 @@ import {
 } from "./ipv4";
 import { nodeHosts } from "./nodeAddresses";
 import { freeNodeAddresses, toStackFilePaths } from "./nodePools";
-import type { NodeConfig, StackConfig } from "./schema";
+import type { NodeConfig, StackConfig, Taint } from "./schema";
 
 /**
  * Rules that relate values to each other or to Hetzner's catalogue. Pure: config in, problems out,
@@ -216,13 +216,17 @@ function checkNode(
       message: `${size} GB is outside Hetzner's volume sizes (${HETZNER_LIMITS.volumeMinGb}-${HETZNER_LIMITS.volumeMaxGb} GB)`,
     });
   }
-  const taintKeys = new Set<string>();
-  (node.taints ?? []).forEach((taint, taintIndex) => {
+  problems.push(...duplicateTaints(node.taints ?? [], ["nodes", index]));
+}
+
+/** A taint listed twice (same key and effect) for a node or a pool at `at`. */
+export function duplicateTaints(taints: readonly Taint[], at: (string | number)[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return taints.flatMap((taint, taintIndex) => {
     const id = `${taint.key}:${taint.effect}`;
-    if (taintKeys.has(id)) {
-      problems.push({ path: ["nodes", index, "taints", taintIndex], message: `duplicate taint ${id}` });
-    }
-    taintKeys.add(id);
+    const duplicate = seen.has(id);
+    seen.add(id);
+    return duplicate ? [{ path: [...at, "taints", taintIndex], message: `duplicate taint ${id}` }] : [];
   });
 }
 

@@ -10,6 +10,7 @@ import {
   USER_DATA_LIMIT_BYTES,
   type AutoscalingModel,
 } from "../../src/model/autoscaling";
+import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
 import { buildPlatformModel } from "../../src/model/platform/platform";
 import { AUTOSCALER_RELEASE, AUTOSCALER_SECRET } from "../../src/model/platform/autoscaler";
@@ -34,6 +35,22 @@ const config = shippedConfig("prod");
 const cluster = buildClusterModel(config);
 const autoscaling: AutoscalingModel = cluster.autoscaling;
 const [burst] = autoscaling.pools;
+
+/** The platform model of a config, with readable stand-ins for what only exists at deployment time. */
+function platformOf(stackConfig: StackConfig) {
+  return buildPlatformModel(
+    stackConfig,
+    buildClusterModel(stackConfig),
+    {
+      hostname: (prefix) => `${prefix}.example`,
+      secret: (name) => `<${name}>`,
+      hcloudToken: "<token>",
+      networkId: "<network>",
+      autoscalerClusterConfig: "<config>",
+    },
+    { rules: "groups: []\n", dashboards: {} },
+  );
+}
 
 interface CloudConfig {
   write_files: { path: string; content: string; permissions: string; encoding?: string }[];
@@ -114,18 +131,7 @@ describe("the prod stack's autoscaled pool", () => {
   });
 
   it("installs the cluster-autoscaler for the pool, its config in a Secret, never in the Deployment", () => {
-    const platform = buildPlatformModel(
-      config,
-      cluster,
-      {
-        hostname: (prefix) => `${prefix}.example`,
-        secret: (name) => `<${name}>`,
-        hcloudToken: "<token>",
-        networkId: "<network>",
-        autoscalerClusterConfig: "<config>",
-      },
-      { rules: "groups: []\n", dashboards: {} },
-    );
+    const platform = platformOf(config);
     const release = platform.releases.find((candidate) => candidate.name === AUTOSCALER_RELEASE);
     expect(release?.chart).toBe(CHARTS.clusterAutoscaler);
     expect(release?.values).toMatchObject({
@@ -153,19 +159,7 @@ describe("the prod stack's autoscaled pool", () => {
       const edited = structuredClone(config);
       const pool = edited.nodePools.find((candidate) => candidate.name === "burst");
       if (pool?.autoscaling) pool.autoscaling.max = max;
-      const model = buildClusterModel(edited);
-      const platform = buildPlatformModel(
-        edited,
-        model,
-        {
-          hostname: (p) => p,
-          secret: (n) => n,
-          hcloudToken: "t",
-          networkId: "n",
-          autoscalerClusterConfig: "c",
-        },
-        { rules: "groups: []\n", dashboards: {} },
-      );
+      const platform = platformOf(edited);
       const values = platform.releases.find((r) => r.name === AUTOSCALER_RELEASE)?.values as {
         podAnnotations: Record<string, string>;
       };
@@ -192,18 +186,7 @@ describe("the prod stack's autoscaled pool", () => {
   });
 
   it("renders a Secret Kubernetes accepts", () => {
-    const platform = buildPlatformModel(
-      config,
-      cluster,
-      {
-        hostname: (p) => p,
-        secret: (n) => n,
-        hcloudToken: "t",
-        networkId: "n",
-        autoscalerClusterConfig: "c",
-      },
-      { rules: "groups: []\n", dashboards: {} },
-    );
+    const platform = platformOf(config);
     const step = platform.steps.find((candidate) => candidate.name === "autoscaler-config");
     expect(step?.manifests).toHaveLength(1);
     for (const manifest of step?.manifests ?? []) expect(() => validateAgainstSchema(manifest)).not.toThrow();

@@ -13,6 +13,8 @@ export const HETZNER_PLACEHOLDERS = {
   networkId: "4711",
   ingressIpv4: "203.0.113.80",
   hcloudToken: "test-token",
+  /** What the cluster-autoscaler's Secret holds: base64 of its JSON (k3s/autoscaledJoin.ts). */
+  autoscalerClusterConfig: Buffer.from('{"nodeConfigs":{}}').toString("base64"),
 };
 
 /**
@@ -54,6 +56,9 @@ export function kubernetesLayersProgram(
       apiServerUrl: env.apiServer,
       hcloudToken: pulumi.secret(HETZNER_PLACEHOLDERS.hcloudToken),
       networkId: HETZNER_PLACEHOLDERS.networkId,
+      ...(model.autoscaling.pools.length > 0 && {
+        autoscalerClusterConfig: pulumi.secret(HETZNER_PLACEHOLDERS.autoscalerClusterConfig),
+      }),
       ingressIpv4: HETZNER_PLACEHOLDERS.ingressIpv4,
       // The tier's nodes have no public addresses, so the tenants' egress excepts none (as the model has it).
       nodePublicIpv4: [],
