@@ -155,7 +155,7 @@ export interface KubernetesLayersArgs {
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
   /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (k3s/autoscaledJoin.ts), secret. */
-  autoscalerClusterConfig?: pulumi.Input<string>;
+  autoscalerClusterConfig?: { value: pulumi.Input<string>; digest: string };
   ingressIpv4: pulumi.Input<string | undefined>;
   /** The nodes' public IPv4 addresses, which no tenant pod may connect to. */
   nodePublicIpv4: pulumi.Input<string>[];

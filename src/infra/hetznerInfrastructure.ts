@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { PROJECT } from "../config/errors";
 import type { ClusterModel } from "../model/cluster";
+import { placementGroupName, provisionerKeyName } from "../model/network";
 import { ClusterFirewalls } from "./firewalls";
 import { ClusterLoadBalancer } from "./loadBalancer";
 import { ClusterNetwork } from "./network";
@@ -39,7 +40,7 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
   const key = new tls.PrivateKey("provisioner-ssh", { algorithm: "ED25519" }, { parent });
   const sshKey = new hcloud.SshKey(
     "provisioner-ssh",
-    { name: `${model.name}-provisioner`, publicKey: key.publicKeyOpenssh, labels },
+    { name: provisionerKeyName(model.name), publicKey: key.publicKeyOpenssh, labels },
     { parent },
   );
   const { network, subnet, poolSubnets } = new ClusterNetwork(
@@ -64,7 +65,7 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
       group,
       new hcloud.PlacementGroup(
         `placement-${group}`,
-        { name: `${model.name}-${group}`, type: "spread", labels },
+        { name: placementGroupName(model.name, group), type: "spread", labels },
         { parent },
       ),
     ]),

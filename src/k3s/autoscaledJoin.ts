@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   autoscaledUserData,
   clusterConfig,
+  clusterConfigDigest,
   USER_DATA_LIMIT_BYTES,
   type AutoscalingModel,
 } from "../model/autoscaling";
@@ -17,13 +18,13 @@ export function autoscalerClusterConfig(
   clusterName: string,
   agentJoinToken: pulumi.Output<string>,
   after: pulumi.Input<unknown>[],
-): pulumi.Output<string> {
+): { value: pulumi.Output<string>; digest: string } {
   const scripts = {
     prepareNode: readNodeScript("prepare-node"),
     installK3s: readNodeScript("install-k3s"),
     joinNode: readNodeScript("join-autoscaled-node"),
   };
-  return pulumi.secret(
+  const value = pulumi.secret(
     pulumi.all([agentJoinToken, ...after]).apply(([token]) => {
       const config = clusterConfig(autoscaling, clusterName, (pool) => {
         const userData = autoscaledUserData(autoscaling, pool, scripts, token);
@@ -37,4 +38,5 @@ export function autoscalerClusterConfig(
       return Buffer.from(JSON.stringify(config)).toString("base64");
     }),
   );
+  return { value, digest: clusterConfigDigest(autoscaling, clusterName, scripts) };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { serverSizeOf, type Location } from "../config/catalogue";
@@ -6,7 +7,7 @@ import { isAutoscaled } from "../config/nodePools";
 import type { StackConfig, Taint } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
 import { k3sTaints, sharedAgentSettings } from "./k3s";
-import { firewallName } from "./network";
+import { firewallName, placementGroupName, provisionerKeyName } from "./network";
 
 /**
  * Autoscaled pools: the Kubernetes cluster-autoscaler (model/platform/autoscaler.ts) creates a pool's
@@ -22,8 +23,8 @@ import { firewallName } from "./network";
  *   them: no NodePatch knows these nodes), and is from then on like any other worker.
  *
  * The Hetzner provider of cluster-autoscaler 1.35.2 (cloudprovider/hetzner, read at tag
- * cluster-autoscaler-1.35.2): servers are named `<pool>-<random hex>` and carry one Hetzner label,
- * `hcloud/node-group=<pool>`; the node group of a Kubernetes node is found through its provider ID, which the
+ * cluster-autoscaler-1.35.2): servers are named `<group>-<random hex>` and carry one Hetzner label,
+ * `hcloud/node-group=<group>` (the group is `<cluster>-<pool>`, nodeGroupName); the node group of a Kubernetes node is found through its provider ID, which the
  * Hetzner cloud controller sets; HCLOUD_CLUSTER_CONFIG (base64 JSON) gives each pool its user data (passed
  * to Hetzner unchanged), labels and taints (only for the node it simulates before a scale-up), placement
  * group and subnet (with subnetIPRange the server is created stopped, attached to that subnet, then
@@ -132,7 +133,7 @@ export function buildAutoscaling(config: StackConfig, apiPrivateUrl: string): Au
     pools,
     network: config.clusterName,
     firewall: firewallName(config.clusterName, "nodes"),
-    sshKey: `${config.clusterName}-provisioner`,
+    sshKey: provisionerKeyName(config.clusterName),
     image: config.serverImage,
     k3sVersion: config.k3sVersion,
     humanSshKeys: [...config.sshPublicKeys],
@@ -146,7 +147,7 @@ export interface JoinScripts {
   joinNode: string;
 }
 
-/** Only characters a join.env value may hold: it is sourced by bash and never quoted. */
+/** Only characters a join.env value may hold: join-autoscaled-node.sh reads it line by line, unquoted. */
 const PLAIN_VALUE = /^[A-Za-z0-9:./+_-]+$/;
 
 function joinEnv(values: Record<string, string>): string {
@@ -242,10 +243,29 @@ export function clusterConfig(
             value: taint.value ?? "",
             effect: taint.effect,
           })),
-          placementGroup: `${clusterName}-${pool.placementGroup}`,
+          placementGroup: placementGroupName(clusterName, pool.placementGroup),
           subnetIPRange: pool.subnet,
         },
       ]),
     ),
   };
+}
+
+/** What stands for the agent token where only the shape of the config matters. */
+const TOKEN_PLACEHOLDER = "agent-token";
+
+/**
+ * A digest of the cluster config without its token (which never changes): the pools' settings, the image,
+ * the k3s release and the scripts' text. The cluster-autoscaler reads its config once, at start, so a
+ * change of the digest restarts it (autoscaler.ts).
+ */
+export function clusterConfigDigest(
+  autoscaling: AutoscalingModel,
+  clusterName: string,
+  scripts: JoinScripts,
+): string {
+  const config = clusterConfig(autoscaling, clusterName, (pool) =>
+    autoscaledUserData(autoscaling, pool, scripts, TOKEN_PLACEHOLDER),
+  );
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }

@@ -13,6 +13,16 @@ export interface FirewallRuleModel {
   sourceIps: string[];
 }
 
+/** The Hetzner SSH key of the program's own provisioning key. */
+export function provisionerKeyName(clusterName: string): string {
+  return `${clusterName}-provisioner`;
+}
+
+/** A spread placement group's Hetzner name (model/nodes.ts placementGroupFor, autoscaled pools' own). */
+export function placementGroupName(clusterName: string, group: string): string {
+  return `${clusterName}-${group}`;
+}
+
 /** A firewall's Hetzner name (the cluster-autoscaler names the nodes' firewall for the servers it creates). */
 export function firewallName(clusterName: string, name: FirewallModel["name"]): string {
   return `${clusterName}-${name}`;

@@ -19,7 +19,7 @@ export interface PlatformArgs {
   hcloudToken: pulumi.Input<string>;
   networkId: pulumi.Input<string>;
   /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (secret). */
-  autoscalerClusterConfig?: pulumi.Input<string>;
+  autoscalerClusterConfig?: { value: pulumi.Input<string>; digest: string };
   /** Public address of the ingress load balancer, for sslip.io hostnames when no domain is set. */
   ingressIpv4: pulumi.Input<string | undefined>;
   /** Install through this provider instead of one built from the kubeconfig. */
@@ -99,7 +99,10 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
       hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
       networkId: pulumi.output(args.networkId),
       ...(args.autoscalerClusterConfig !== undefined && {
-        autoscalerClusterConfig: pulumi.secret(pulumi.output(args.autoscalerClusterConfig)),
+        autoscalerClusterConfig: {
+          value: pulumi.secret(pulumi.output(args.autoscalerClusterConfig.value)),
+          digest: args.autoscalerClusterConfig.digest,
+        },
       }),
       // Built from the Pulumi secrets and kept one: it reaches the cluster only as Velero's Secret.
       ...(config.backupsEnabled && {

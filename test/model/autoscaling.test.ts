@@ -6,6 +6,7 @@ import {
   AUTOSCALED_LABEL,
   autoscaledUserData,
   clusterConfig,
+  clusterConfigDigest,
   JOIN_PATHS,
   USER_DATA_LIMIT_BYTES,
   type AutoscalingModel,
@@ -46,7 +47,7 @@ function platformOf(stackConfig: StackConfig) {
       secret: (name) => `<${name}>`,
       hcloudToken: "<token>",
       networkId: "<network>",
-      autoscalerClusterConfig: "<config>",
+      autoscalerClusterConfig: { value: "<config>", digest: "<digest>" },
     },
     { rules: "groups: []\n", dashboards: {} },
   );
@@ -154,20 +155,24 @@ describe("the prod stack's autoscaled pool", () => {
     expect(release?.after).toEqual(expect.arrayContaining(["autoscaler-config", "hcloud-secret"]));
   });
 
-  it("restarts the cluster-autoscaler when a pool's settings change, not otherwise", () => {
-    const digest = (max: number) => {
-      const edited = structuredClone(config);
-      const pool = edited.nodePools.find((candidate) => candidate.name === "burst");
-      if (pool?.autoscaling) pool.autoscaling.max = max;
-      const platform = platformOf(edited);
-      const values = platform.releases.find((r) => r.name === AUTOSCALER_RELEASE)?.values as {
-        podAnnotations: Record<string, string>;
-      };
-      return values.podAnnotations["hetzner-k8s.io/cluster-config-sha256"];
+  it("restarts the cluster-autoscaler when its config changes: a pool's settings or a script, not otherwise", () => {
+    // min and max are arguments of the Deployment, which changes by itself; the labels are in the config.
+    const digest = (label: string, edited = scripts) => {
+      const changed = structuredClone(config);
+      const pool = changed.nodePools.find((candidate) => candidate.name === "burst");
+      if (pool) pool.labels = { "node.kubernetes.io/pool": label };
+      return clusterConfigDigest(buildClusterModel(changed).autoscaling, changed.clusterName, edited);
     };
-    expect(digest(5)).toMatch(/^[0-9a-f]{64}$/);
-    expect(digest(5)).toBe(digest(5));
-    expect(digest(6)).not.toBe(digest(5));
+    expect(digest("burst")).toMatch(/^[0-9a-f]{64}$/);
+    expect(digest("burst")).toBe(digest("burst"));
+    expect(digest("spare")).not.toBe(digest("burst"));
+    expect(digest("burst", { ...scripts, installK3s: `${scripts.installK3s}\n# edited\n` })).not.toBe(
+      digest("burst"),
+    );
+    const values = platformOf(config).releases.find((r) => r.name === AUTOSCALER_RELEASE)?.values as {
+      podAnnotations: Record<string, string>;
+    };
+    expect(values.podAnnotations).toEqual({ "hetzner-k8s.io/cluster-config-sha256": "<digest>" });
   });
 
   it("counts at its min in the pool accounting and the cost, and shows its max", () => {

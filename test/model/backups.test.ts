@@ -26,7 +26,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
-  autoscalerClusterConfig: "<cluster-autoscaler config>",
+  autoscalerClusterConfig: { value: "<cluster-autoscaler config>", digest: "<digest>" },
   backupCredentials: "<backup credentials>",
 };
 

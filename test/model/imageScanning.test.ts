@@ -32,7 +32,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
-  autoscalerClusterConfig: "<cluster-autoscaler config>",
+  autoscalerClusterConfig: { value: "<cluster-autoscaler config>", digest: "<digest>" },
 };
 
 function configOf(edit?: (config: StackConfig) => void): StackConfig {

@@ -25,7 +25,7 @@ const DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
-  autoscalerClusterConfig: "<cluster-autoscaler config>",
+  autoscalerClusterConfig: { value: "<cluster-autoscaler config>", digest: "<digest>" },
 };
 
 function platform(edit?: (config: StackConfig) => void): PlatformModel<string> {

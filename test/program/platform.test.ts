@@ -31,7 +31,7 @@ const MODEL_DYNAMIC = {
   secret: (name: string) => `<${name}>`,
   hcloudToken: "<token>",
   networkId: "<network>",
-  autoscalerClusterConfig: "<cluster-autoscaler config>",
+  autoscalerClusterConfig: { value: "<cluster-autoscaler config>", digest: "<digest>" },
 };
 const MODEL_FILES = { rules: "groups: []\n", dashboards: {} };
 const PRIORITY_CLASS = "kubernetes:scheduling.k8s.io/v1:PriorityClass";

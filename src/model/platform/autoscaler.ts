@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { PROJECT } from "../../config/errors";
 import type { StackConfig } from "../../config/schema";
 import { CHARTS, IMAGES } from "../../versions";
@@ -22,19 +21,12 @@ export const AUTOSCALER_RELEASE = "cluster-autoscaler";
 /** The Secret with HCLOUD_CLUSTER_CONFIG: every pool's user data, which holds the agent join token. */
 export const AUTOSCALER_SECRET = "cluster-autoscaler-hetzner";
 export const AUTOSCALER_CONFIG_KEY = "cluster-config";
-/** The chart's objects: `<release>-<chart name>`, which is hetzner-cluster-autoscaler on Hetzner. */
-export const AUTOSCALER_FULLNAME = `${AUTOSCALER_RELEASE}-hetzner-cluster-autoscaler`;
 
 /**
  * How long a new server may take to become a ready node before the cluster-autoscaler deletes it again:
  * boot, cloud-init's packages, the k3s download and the join (the node tier measures a few minutes).
  */
 export const MAX_NODE_PROVISION_TIME = "15m";
-
-export interface AutoscalerDynamic<T> {
-  /** HCLOUD_CLUSTER_CONFIG, base64 of model/autoscaling.ts clusterConfig (secret: it holds the join token). */
-  clusterConfig: T;
-}
 
 export function autoscalerSecret<T>(clusterConfig: T): Manifest {
   return {
@@ -46,10 +38,15 @@ export function autoscalerSecret<T>(clusterConfig: T): Manifest {
   };
 }
 
-export function autoscalerRelease(config: StackConfig, autoscaling: AutoscalingModel): ReleaseModel<never> {
-  // The provider reads its config once, at start: a digest of everything in it but the token (which
-  // never changes) restarts the pod whenever a pool's settings do.
-  const digest = createHash("sha256").update(JSON.stringify(autoscaling)).digest("hex");
+/**
+ * @param configDigest model/autoscaling.ts clusterConfigDigest of the Secret's config: the pod restarts
+ * whenever it changes, since the provider reads its config once, at start.
+ */
+export function autoscalerRelease(
+  config: StackConfig,
+  autoscaling: AutoscalingModel,
+  configDigest: string,
+): ReleaseModel<never> {
   return {
     name: AUTOSCALER_RELEASE,
     namespace: "kube-system",
@@ -93,7 +90,7 @@ export function autoscalerRelease(config: StackConfig, autoscaling: AutoscalingM
         HCLOUD_TOKEN: { name: "hcloud", key: "token" },
         HCLOUD_CLUSTER_CONFIG: { name: AUTOSCALER_SECRET, key: AUTOSCALER_CONFIG_KEY },
       },
-      podAnnotations: { [`${PROJECT}.io/cluster-config-sha256`]: digest },
+      podAnnotations: { [`${PROJECT}.io/cluster-config-sha256`]: configDigest },
       priorityClassName: SYSTEM_CLUSTER_CRITICAL,
       nodeSelector: { "node-role.kubernetes.io/control-plane": "true" },
       tolerations: [

@@ -26,8 +26,11 @@ export interface PlatformDynamicValues<T> extends DynamicValues<T> {
   networkId: T;
   /** With backupsEnabled: Velero's credentials file (backups.ts veleroCredentialsFile), a secret. */
   backupCredentials?: T;
-  /** With autoscaled pools: HCLOUD_CLUSTER_CONFIG of the cluster-autoscaler (autoscaler.ts), a secret. */
-  autoscalerClusterConfig?: T;
+  /**
+   * With autoscaled pools: HCLOUD_CLUSTER_CONFIG of the cluster-autoscaler (autoscaler.ts), a secret, and
+   * its digest without the token (model/autoscaling.ts clusterConfigDigest).
+   */
+  autoscalerClusterConfig?: { value: T; digest: string };
 }
 
 /** Everything the platform layer creates, in the order it must become ready. */
@@ -100,8 +103,11 @@ export function buildPlatformModel<T>(
   const policed = new Set(policies.map((policy) => policy.metadata.namespace));
   // A release in an isolated namespace starts only once its policies exist: its pods never run open,
   // and its own start-up checks (cert-manager's API check through its webhook) prove the allowances.
-  const releases = buildReleases(config, cluster, dynamic).map((release) =>
-    policed.has(release.namespace) ? { ...release, after: ["network-policies", ...release.after] } : release,
+  const releases = buildReleases(config, cluster, dynamic, dynamic.autoscalerClusterConfig?.digest).map(
+    (release) =>
+      policed.has(release.namespace)
+        ? { ...release, after: ["network-policies", ...release.after] }
+        : release,
   );
   const steps: PlatformModel<T>["steps"] = [
     // Before any release that names it: a pod whose class does not exist yet is refused.
@@ -137,7 +143,7 @@ export function buildPlatformModel<T>(
     steps.push({
       name: "autoscaler-config",
       after: [],
-      manifests: [autoscalerSecret(dynamic.autoscalerClusterConfig)],
+      manifests: [autoscalerSecret(dynamic.autoscalerClusterConfig.value)],
     });
   }
   return {

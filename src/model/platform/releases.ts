@@ -310,10 +310,12 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
   };
 }
 
+/** @param autoscalerConfigDigest with autoscaled pools: their config's digest (autoscaler.ts). */
 export function buildReleases<T>(
   config: StackConfig,
   cluster: ClusterModel,
   dynamic: DynamicValues<T>,
+  autoscalerConfigDigest = "",
 ): ReleaseModel<T>[] {
   const releases: ReleaseModel<T>[] = [cloudControllerManager(cluster)];
   if (config.hcloudCsiEnabled) releases.push(csiDriver(config));
@@ -325,6 +327,7 @@ export function buildReleases<T>(
   if (config.imageScanningEnabled) releases.push(imageScanningRelease(config));
   if (config.backupsEnabled) releases.push(backupsRelease(config));
   releases.push(...loggingReleases(config));
-  if (cluster.autoscaling.pools.length > 0) releases.push(autoscalerRelease(config, cluster.autoscaling));
+  if (cluster.autoscaling.pools.length > 0)
+    releases.push(autoscalerRelease(config, cluster.autoscaling, autoscalerConfigDigest));
   return releases;
 }

@@ -57,7 +57,10 @@ export function kubernetesLayersProgram(
       hcloudToken: pulumi.secret(HETZNER_PLACEHOLDERS.hcloudToken),
       networkId: HETZNER_PLACEHOLDERS.networkId,
       ...(model.autoscaling.pools.length > 0 && {
-        autoscalerClusterConfig: pulumi.secret(HETZNER_PLACEHOLDERS.autoscalerClusterConfig),
+        autoscalerClusterConfig: {
+          value: pulumi.secret(HETZNER_PLACEHOLDERS.autoscalerClusterConfig),
+          digest: "0".repeat(64),
+        },
       }),
       ingressIpv4: HETZNER_PLACEHOLDERS.ingressIpv4,
       // The tier's nodes have no public addresses, so the tenants' egress excepts none (as the model has it).
