@@ -134,3 +134,14 @@ export const IMAGES = {
    */
   clusterAutoscalerTag: "v1.35.2",
 } as const;
+
+/**
+ * The vulnerability databases Trivy downloads before it scans, as the pinned trivy-operator chart has them
+ * (chart 0.34.0, values.yaml: trivy.dbRegistry/dbRepository and trivy.javaDbRegistry/javaDbRepository,
+ * joined as "<registry>/<repository>" by templates/configmaps/trivy.yaml). An offline or air-gapped
+ * cluster points imageScanningDbRepository and imageScanningJavaDbRepository at a mirror of both repositories in a registry it can reach.
+ */
+export const IMAGE_SCANNING_DB_DEFAULTS = {
+  db: "mirror.gcr.io/aquasec/trivy-db",
+  javaDb: "mirror.gcr.io/aquasec/trivy-java-db",
+} as const;

@@ -1,5 +1,6 @@
-/** The project's name, and so the namespace of every config key (`hetzner-k8s:nodes`). */
-export const PROJECT = "hetzner-k8s";
+/** The project's name (names.ts), which config keys and messages begin with. */
+export { PROJECT } from "../names";
+import { PROJECT } from "../names";
 
 export interface ConfigProblem {
   /**

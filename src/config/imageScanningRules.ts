@@ -1,16 +1,6 @@
 import type { ConfigProblem } from "./errors";
 import type { StackConfig } from "./schema";
-
-/**
- * The vulnerability databases Trivy downloads before it scans, as the pinned trivy-operator chart has them
- * (chart 0.34.0, values.yaml: trivy.dbRegistry/dbRepository and trivy.javaDbRegistry/javaDbRepository,
- * joined as "<registry>/<repository>" by templates/configmaps/trivy.yaml). An offline or air-gapped
- * cluster points these keys at a mirror of both repositories in a registry it can reach.
- */
-export const IMAGE_SCANNING_DB_DEFAULTS = {
-  db: "mirror.gcr.io/aquasec/trivy-db",
-  javaDb: "mirror.gcr.io/aquasec/trivy-java-db",
-} as const;
+import { IMAGE_SCANNING_DB_DEFAULTS } from "../versions";
 
 /**
  * `<registry>/<path>[:tag]`: the registry a host name (with a dot), `localhost` or an IPv4 address, with

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "./errors";
+import { PROJECT } from "../names";
 import { parseStackConfig, type RawConfig } from "./load";
 import {
   deploymentOf,

@@ -1,5 +1,5 @@
 import type { ConfigProblem } from "./errors";
-import { PROJECT } from "./errors";
+import { PROJECT } from "../names";
 import { isAutoscaled } from "./nodePools";
 import type { StackConfig } from "./schema";
 

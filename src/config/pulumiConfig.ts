@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "./errors";
+import { PROJECT } from "../names";
 import type { PreviousNode } from "./transition";
 import { parseStackConfig } from "./load";
 import type { StackConfig } from "./schema";

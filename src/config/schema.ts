@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { VERSIONS } from "../versions";
-import { IMAGE_SCANNING_DB_DEFAULTS } from "./imageScanningRules";
+import { IMAGE_SCANNING_DB_DEFAULTS, VERSIONS } from "../versions";
 import { overcommitSchema, tenantSchema } from "./tenantSchema";
 
 /**

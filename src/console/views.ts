@@ -1,6 +1,6 @@
 import { parseDocument } from "yaml";
 import { NETWORK_ZONES, SERVER_TYPES, type Location } from "../config/catalogue";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import { formatIpv4, parseCidr } from "../config/ipv4";
 import { freeNodeAddresses } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";

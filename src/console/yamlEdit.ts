@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, visit, YAMLMap, YAMLSeq, type Document, type Node } from "yaml";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import { EditRefused } from "./stackStore";
 import type { EditFocus } from "./validation";
 

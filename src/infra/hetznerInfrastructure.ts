@@ -1,7 +1,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import type { ClusterModel } from "../model/cluster";
 import { placementGroupName, provisionerKeyName } from "../model/network";
 import { ClusterFirewalls } from "./firewalls";

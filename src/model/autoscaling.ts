@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { serverSizeOf, type Location } from "../config/catalogue";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import { isAutoscaled } from "../config/nodePools";
 import type { StackConfig, Taint } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";

@@ -1,5 +1,5 @@
 import { serverSizeOf, type Location } from "../config/catalogue";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import { parseCidr, parseIpv4, type Cidr } from "../config/ipv4";
 import { poolOf } from "../config/nodePools";
 import type { NodeConfig, StackConfig, Taint } from "../config/schema";

@@ -3,7 +3,7 @@ import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from ".
 import { tenantReportRules } from "./platform/imageScanning";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
 import { defaultDenyIngress } from "./platform/policyBuilders";
-import { TENANT_LABEL } from "./platform/releases";
+import { TENANT_LABEL } from "../names";
 import { tenantNamespaces } from "./pool";
 
 /**

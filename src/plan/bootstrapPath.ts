@@ -8,14 +8,6 @@ import type { Plan, PlannedResource } from "./evaluate";
 
 export const COMMAND_TYPE = "command:remote:Command";
 
-/** A node's k3s role, from the configuration its bootstrap command writes; "-" when it has none. */
-export function k3sRoleOf(resources: readonly PlannedResource[], nodeName: string): string {
-  const bootstrap = resources.find((resource) => resource.name === `${nodeName}-bootstrap`);
-  const text = typeof bootstrap?.inputs.create === "string" ? bootstrap.inputs.create : "";
-  const role = /^export K3S_ROLE='(\w+)'$/m.exec(text)?.[1] ?? "-";
-  return role === "server" && /^cluster-init: true$/m.test(text) ? "server (cluster-init)" : role;
-}
-
 export function createCommands(plan: Plan): PlannedResource[] {
   return plan.resources.filter(
     (resource) => resource.type === COMMAND_TYPE && resource.inputs.create !== undefined,

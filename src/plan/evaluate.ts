@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../config/errors";
+import { PROJECT } from "../names";
 import { parseK3sVersion } from "../config/k3sRules";
 import type { StackConfig } from "../config/schema";
 import { ineffectiveKeys, type ConfigNote } from "../config/ineffectiveKeys";
@@ -9,7 +9,6 @@ import type { K3sNodeModel } from "../model/k3s";
 import type { NodePoolModel } from "../model/nodePools";
 import { buildPool, type PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
-import { k3sRoleOf } from "./bootstrapPath";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
 import { createSecrecyProbe, resourceKey } from "./secrecy";
 import { maskInputs, rememberSecretDigests, resolveOutput, type ResolvedOutput } from "./values";
@@ -24,6 +23,12 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   secretInputs: string[];
   options: ResourceOptionsRecord;
+}
+
+/** "server (cluster-init)", "server" or "agent", as the model runs the node; "-" for none. */
+function k3sRoleLabel(node: K3sNodeModel | undefined): string {
+  if (!node) return "-";
+  return node.role === "server" && node.initializesCluster ? "server (cluster-init)" : node.role;
 }
 
 /** The k3s release the cluster runs: the stack's k3sVersion, installed on every node. */
@@ -163,7 +168,7 @@ export async function evaluatePlan(
     nodes: model.nodes.map((node) => ({
       name: node.name,
       role: node.role,
-      k3sRole: k3sRoleOf(evaluation.resources, node.name),
+      k3sRole: k3sRoleLabel(k3sNodes.get(node.name)),
       serverType: node.serverType,
       location: node.location,
       ...(node.volumeSizeGb !== undefined && { volumeSizeGb: node.volumeSizeGb }),

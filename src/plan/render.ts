@@ -1,5 +1,5 @@
 import { formatProblem } from "../config/errors";
-import { bootstrapLevels, createCommands, isTaintsCommand, k3sRoleOf } from "./bootstrapPath";
+import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
 import { renderCost } from "./renderCost";
 import { poolSection, tenantsSection } from "./renderTenants";
 import { table } from "./table";
@@ -93,7 +93,7 @@ function nodesSection(plan: Plan): string[] {
     rows.push([
       nodeNameOf(server),
       labels.role ?? "-",
-      k3sRoleOf(plan.resources, nodeNameOf(server)),
+      plan.nodes.find((node) => node.name === nodeNameOf(server))?.k3sRole ?? "-",
       text(inputs.serverType),
       text(inputs.location),
       text(networks[0]?.ip),

@@ -1,4 +1,5 @@
-import { IMAGE_SCANNING_DB_DEFAULTS, splitOciRepository } from "../../src/config/imageScanningRules";
+import { splitOciRepository } from "../../src/config/imageScanningRules";
+import { IMAGE_SCANNING_DB_DEFAULTS } from "../../src/versions";
 import { stackConfigSchema } from "../../src/config/schema";
 import { key, problemsAfter } from "./fixtures";
 

@@ -13,7 +13,7 @@ import {
 } from "../../src/model/platform/logging";
 import { buildPlatformModel, type PlatformModel } from "../../src/model/platform/platform";
 import { PLATFORM_PRIORITY_CLASS } from "../../src/model/platform/priority";
-import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../src/model/platform/releases";
+import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../src/names";
 import { readLoggingFiles } from "../../src/platform/loggingFiles";
 import { CHARTS } from "../../src/versions";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";

@@ -15,7 +15,7 @@ import {
   KURED_RELEASE,
   prometheusUrl,
 } from "../../src/model/platform/reboots";
-import type { ReleaseModel } from "../../src/model/platform/releases";
+import type { ReleaseModel } from "../../src/model/platform/releaseModel";
 import { CHARTS } from "../../src/versions";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { shippedConfig } from "../helpers/plan";

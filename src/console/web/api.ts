@@ -12,6 +12,8 @@ export type { Amounts } from "../../model/pool";
 export type ValidState = Extract<ServerState, { valid: true }>;
 export type InvalidState = Extract<ServerState, { valid: false }>;
 export type StateView = ValidState | InvalidState;
+/** Shows a new state on the page, with a message for the person who changed it. */
+export type Refresh = (state: StateView, message?: string) => void;
 
 export type NodeView = ValidState["nodes"][number];
 export type TenantView = ValidState["tenants"][number];

@@ -1,9 +1,8 @@
 /// <reference lib="dom" />
-import { write, type ValidState, type WriteResult } from "./api";
+import { write, type Refresh, type ValidState, type WriteResult } from "./api";
 import { clear, h } from "./dom";
 import { clearProblems, field, numberOrText, select, showProblems, textInput, value } from "./form";
 import { serverTypeOptions } from "./nodeEditor";
-import type { Refresh } from "./servers";
 
 /**
  * Several nodes added (and some removed) in one edit, validated as a whole: the control plane grows from

@@ -1,8 +1,15 @@
 /// <reference lib="dom" />
-import { getJson, write, type ChangesView, type NodeView, type ValidState, type WriteResult } from "./api";
+import {
+  getJson,
+  write,
+  type ChangesView,
+  type NodeView,
+  type Refresh,
+  type ValidState,
+  type WriteResult,
+} from "./api";
 import { h } from "./dom";
 import { field, numberOrText, select, showProblems, textInput, value } from "./form";
-import type { Refresh } from "./servers";
 
 /** Editing one node: labels, taints, server type, volume size and delete protection, saved as one edit. */
 

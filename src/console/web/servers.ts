@@ -1,13 +1,11 @@
 /// <reference lib="dom" />
-import { write, type NodeView, type ValidState, type StateView, type WriteResult } from "./api";
+import { write, type NodeView, type Refresh, type ValidState, type StateView, type WriteResult } from "./api";
 import { clear, h, table } from "./dom";
 import { invalidStackCard, showProblems } from "./form";
 import { nodeBatchForm } from "./nodeBatch";
 import { nodeEditor, labelsText, taintsText } from "./nodeEditor";
 
 /** Servers: the nodes with what is true of each, editing one, removing one, and changing several at once. */
-
-export type Refresh = (state: StateView, message?: string) => void;
 
 const STATE_LABELS = { deployed: "deployed", committed: "committed", new: "new" } as const;
 

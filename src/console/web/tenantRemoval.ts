@@ -2,7 +2,7 @@
 import { write, type TenantView, type ValidState, type WriteResult } from "./api";
 import { h } from "./dom";
 import { showProblems } from "./form";
-import type { Refresh } from "./servers";
+import type { Refresh } from "./api";
 
 /** What removing a tenant does, from allowDeletion as last applied (git HEAD tells: outputs do not record tenants). */
 export function tenantRemovalPanel(tenant: TenantView, state: ValidState, refresh: Refresh): HTMLElement {

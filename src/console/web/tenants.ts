@@ -12,7 +12,7 @@ import {
   value,
   invalidStackCard,
 } from "./form";
-import type { Refresh } from "./servers";
+import type { Refresh } from "./api";
 import { tenantRemovalPanel } from "./tenantRemoval";
 
 /**

@@ -1,10 +1,10 @@
-import { PROJECT } from "../../config/errors";
+import { PROJECT } from "../../names";
 import type { StackConfig } from "../../config/schema";
 import { CHARTS, IMAGES } from "../../versions";
 import { NODE_GROUP_LABEL, type AutoscalingModel } from "../autoscaling";
 import { metadata, type Manifest } from "./common";
 import { SYSTEM_CLUSTER_CRITICAL } from "./priority";
-import type { ReleaseModel } from "./releases";
+import type { ReleaseModel } from "./releaseModel";
 
 /**
  * The cluster-autoscaler for the autoscaled pools (model/autoscaling.ts), with its Hetzner provider. The

@@ -4,7 +4,8 @@ import { CHARTS, IMAGES } from "../../versions";
 import { tenantNamespaces } from "../pool";
 import { metadata, type Manifest } from "./common";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
-import { TENANT_LABEL, type ReleaseModel } from "./releases";
+import { TENANT_LABEL } from "../../names";
+import type { ReleaseModel } from "./releaseModel";
 
 /**
  * Application backups with Velero: every Kubernetes object and the data of pod volumes, on a schedule, to

@@ -1,4 +1,4 @@
-import { PROJECT } from "../../config/errors";
+import { PROJECT } from "../../names";
 
 /** Labels on every object the platform layer creates, so `kubectl get -l` finds them. */
 export const MANAGED_LABELS = { "app.kubernetes.io/managed-by": PROJECT } as const;

@@ -4,7 +4,8 @@ import { CHARTS } from "../../versions";
 import { K3S_PATHS } from "../k3s";
 import { metadata, type Manifest } from "./common";
 // releases.ts before monitoring.ts: loaded the other way round, their cycle through tenants.ts breaks.
-import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL, type ReleaseModel } from "./releases";
+import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../names";
+import type { ReleaseModel } from "./releaseModel";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { appInNamespace, allow, defaultDenyIngress, tcp, type Peer } from "./policyBuilders";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";

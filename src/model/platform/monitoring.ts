@@ -1,8 +1,8 @@
 import { parse } from "yaml";
 import { metadata, type Manifest } from "./common";
-import { GRAFANA_DASHBOARD_LABEL } from "./releases";
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE } from "../../names";
 
-export const MONITORING_NAMESPACE = "monitoring";
+export { MONITORING_NAMESPACE };
 
 /** The cluster's own alert rules (a Prometheus rule file, tested with promtool) as a PrometheusRule. */
 export function prometheusRuleManifest(rulesFile: string): Manifest {

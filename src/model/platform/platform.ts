@@ -9,7 +9,8 @@ import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from
 import { localPathNetworkPolicies, platformNetworkPolicies, RANCHER_NAMESPACES } from "./networkPolicies";
 import { platformPriorityClassManifest } from "./priority";
 import { KURED_NAMESPACE } from "./reboots";
-import { buildReleases, type DynamicValues, type PlatformStep, type ReleaseModel } from "./releases";
+import type { DynamicValues, PlatformStep, ReleaseModel } from "./releaseModel";
+import { buildReleases } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
 
 /** Files the monitoring add-on ships (charts/kube-prometheus-stack/rules and dashboards). */

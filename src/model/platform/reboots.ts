@@ -2,7 +2,7 @@ import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
-import type { ReleaseModel } from "./releases";
+import type { ReleaseModel } from "./releaseModel";
 
 /**
  * Coordinated reboots after OS updates (kured). Every node installs updates by itself (unattended-upgrades,

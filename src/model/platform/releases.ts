@@ -1,5 +1,7 @@
 import type { StackConfig } from "../../config/schema";
-import { CHARTS, type ChartPin } from "../../versions";
+import { CHARTS } from "../../versions";
+import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../names";
+import type { DynamicValues, ReleaseModel } from "./releaseModel";
 import type { ClusterModel } from "../cluster";
 import { INGRESS_NODE_PORTS } from "../network";
 import { PLATFORM_PRIORITY_CLASS, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL } from "./priority";
@@ -15,31 +17,7 @@ import { rebootsRelease } from "./reboots";
  * on them (ports the load balancer targets, hostnames, addresses).
  */
 
-/** What only exists at deployment time: secrets and hostnames under the ingress address. */
-export interface DynamicValues<T> {
-  /** `<prefix>.<ingressDomain>`, or `<prefix>.<ingress address>.sslip.io` without a domain. */
-  hostname(prefix: string): T | string;
-  secret(name: "rancherBootstrapPassword" | "grafanaAdminPassword" | "alertmanagerWebhookUrl"): T;
-}
-
-/** Ready-made steps other than releases that a release may wait for. */
-export type PlatformStep = "priority-class" | "hcloud-secret" | "local-path" | "cluster-issuers";
-
-export interface ReleaseModel<T> {
-  /** Release name; also the folder of its operator values, charts/<name>/values.yaml. */
-  name: string;
-  namespace: string;
-  chart: ChartPin;
-  values: Record<string, unknown | T>;
-  /** Releases and steps that must be ready first. */
-  after: string[];
-  timeoutSeconds: number;
-}
-
 export const INGRESS_CLASS = "traefik";
-export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
-/** kube-state-metrics exports this namespace label, so alerts and dashboards can group by tenant. */
-export const TENANT_LABEL = "hetzner-k8s.io/tenant";
 
 export function clusterIssuerName(config: StackConfig): string {
   return config.letsEncryptEmail !== "" ? "letsencrypt" : "cluster-ca";
