@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { StackConfig } from "../config/schema";
 import type { ClusterModel } from "../model/cluster";
 import { buildPlatformModel, type PlatformModel } from "../model/platform/platform";
-import { createManifest, isBuiltInKind, patchManifest } from "./manifests";
+import { createManifest, isBuiltInKind, patchManifest } from "../kubernetes/manifests";
 import type { Manifest } from "../model/platform/common";
 import { readMonitoringFiles, readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";

@@ -10,7 +10,7 @@ import {
   type TenantModel,
 } from "../model/tenants";
 import type { Manifest } from "../model/platform/common";
-import { createManifest, manifestResourceName } from "../platform/manifests";
+import { createManifest, manifestResourceName } from "../kubernetes/manifests";
 
 export interface TenantsArgs {
   clusterName: string;

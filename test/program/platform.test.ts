@@ -202,7 +202,7 @@ describe("the platform's priority class in the program", () => {
 
   // pulumi-kubernetes plans a PriorityClass's new value as an update, which the API server refuses (value
   // and preemptionPolicy are immutable): every class of the program is replaced instead, deleted first
-  // since its name stays (see IMMUTABLE_FIELDS in src/platform/manifests.ts).
+  // since its name stays (see IMMUTABLE_FIELDS in src/kubernetes/manifests.ts).
   it("is replaced, not updated, when its value or preemption policy changes, as every class of the program is", () => {
     const classes = resourcesOfType(plan, PRIORITY_CLASS);
     expect(classes.map((entry) => entry.name).sort()).toEqual([

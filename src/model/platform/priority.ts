@@ -12,7 +12,7 @@ import { metadata, type Manifest } from "./common";
 export const PLATFORM_PRIORITY_CLASS = "hetzner-k8s-platform";
 /**
  * Kubernetes cannot change a class's value in place: a new value here replaces the class on the next
- * `pulumi up` (IMMUTABLE_FIELDS in src/platform/manifests.ts), and running pods keep the old priority
+ * `pulumi up` (IMMUTABLE_FIELDS in src/kubernetes/manifests.ts), and running pods keep the old priority
  * until they are replaced.
  */
 export const PLATFORM_PRIORITY = 100_000_000;

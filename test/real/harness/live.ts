@@ -4,7 +4,7 @@ import type { Manifest } from "../../../src/model/platform/common";
 import { buildPlatformModel } from "../../../src/model/platform/platform";
 import { priorityClassManifests, tenantUsersNamespaceManifest } from "../../../src/model/tenants";
 import { readMonitoringFiles } from "../../../src/platform/files";
-import { isBuiltInKind } from "../../../src/platform/manifests";
+import { isBuiltInKind } from "../../../src/kubernetes/manifests";
 import type { Kubectl } from "./kubectl";
 import { HETZNER_PLACEHOLDERS } from "./program";
 
