@@ -64,6 +64,13 @@ export const nodeSchema = z.strictObject({
   deleteProtection: z.boolean().optional(),
 });
 
+/** A node's delete protection as the schema documents its default: on for control-plane nodes only. */
+export function deleteProtectionOf(
+  node: Pick<z.infer<typeof nodeSchema>, "role" | "deleteProtection">,
+): boolean {
+  return node.deleteProtection ?? node.role === "control-plane";
+}
+
 /**
  * A pool of interchangeable worker nodes: `count` nodes named `<name>-1` to `<name>-<count>`, node i at
  * the i-th address of `ipRange`. Raising the count adds the next ones; lowering it removes the highest

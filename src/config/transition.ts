@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigProblem } from "./errors";
 import { compareK3sVersions, parseK3sVersion } from "./k3sRules";
 import { poolOf, toStackFilePaths } from "./nodePools";
-import type { StackConfig } from "./schema";
+import { deleteProtectionOf, type StackConfig } from "./schema";
 
 /**
  * Rules about changing a running cluster, checked against the last deployment. They guard what a single
@@ -77,7 +77,7 @@ export function deployedNodesOf(config: StackConfig): PreviousNode[] {
     return {
       name: node.name,
       role: node.role,
-      deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+      deleteProtection: deleteProtectionOf(node),
       location: node.location ?? config.location,
       privateIp: node.privateIp,
       serverType: node.serverType,

@@ -2,7 +2,7 @@ import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../names";
 import { parseCidr, parseIpv4, type Cidr } from "../config/ipv4";
 import { poolOf } from "../config/nodePools";
-import type { NodeConfig, StackConfig, Taint } from "../config/schema";
+import { deleteProtectionOf, type NodeConfig, type StackConfig, type Taint } from "../config/schema";
 
 export type NodeRole = "control-plane" | "worker";
 
@@ -91,7 +91,7 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
     },
     taints: node.taints ?? [],
     placementGroup: placementGroupFor(node.role, ip, subnet),
-    deleteProtection: node.deleteProtection ?? node.role === "control-plane",
+    deleteProtection: deleteProtectionOf(node),
     ...(pool !== undefined && { pool }),
     capacity: { vcpus: serverType.vcpus, memoryGb: serverType.memoryGb, diskGb: serverType.diskGb },
   };
