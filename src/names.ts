@@ -14,3 +14,16 @@ export const TENANT_LABEL = `${PROJECT}.io/tenant`;
 
 /** ConfigMaps with this label are dashboards Grafana's sidecar loads. */
 export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
+
+/**
+ * Ports the cluster uses between nodes only, over the private network, never from the internet: the plan
+ * warns about a firewall rule that opens one (plan/render.ts), and the policy pack refuses it
+ * (policy/policies/noPublicClusterPorts.ts).
+ */
+export const PRIVATE_ONLY_PORTS = [
+  { service: "etcd", protocol: "tcp", from: 2379, to: 2380 },
+  { service: "kubelet", protocol: "tcp", from: 10250, to: 10250 },
+  { service: "flannel VXLAN", protocol: "udp", from: 8472, to: 8472 },
+  { service: "flannel WireGuard", protocol: "udp", from: 51820, to: 51821 },
+  { service: "NodePorts", protocol: "tcp", from: 30000, to: 32767 },
+] as const satisfies readonly { service: string; protocol: "tcp" | "udp"; from: number; to: number }[];

@@ -10,6 +10,8 @@ import {
   type ResourcePolicy,
 } from "./common";
 
+import { PRIVATE_ONLY_PORTS } from "../../src/names";
+
 export const FIREWALL_TYPE = "hcloud:index/firewall:Firewall";
 
 export interface PortRange {
@@ -23,14 +25,14 @@ export interface ClusterPort {
   readonly range: PortRange;
 }
 
-/** Ports the cluster uses between nodes only; they travel over the private network, never a public one. */
-export const NEVER_PUBLIC: readonly ClusterPort[] = [
-  { service: "etcd", protocol: "tcp", range: { from: 2379, to: 2380 } },
-  { service: "kubelet", protocol: "tcp", range: { from: 10250, to: 10250 } },
-  { service: "flannel VXLAN", protocol: "udp", range: { from: 8472, to: 8472 } },
-  { service: "flannel WireGuard", protocol: "udp", range: { from: 51820, to: 51821 } },
-  { service: "NodePorts", protocol: "tcp", range: { from: 30000, to: 32767 } },
-];
+/** Ports the cluster uses between nodes only (the program's own list, which the plan checks too). */
+export const NEVER_PUBLIC: readonly ClusterPort[] = PRIVATE_ONLY_PORTS.map(
+  ({ service, protocol, from, to }) => ({
+    service,
+    protocol,
+    range: { from, to },
+  }),
+);
 
 const ALL_PORTS: PortRange = { from: 1, to: 65535 };
 const PORT_RANGE = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/;

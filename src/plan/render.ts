@@ -1,4 +1,5 @@
 import { formatProblem } from "../config/errors";
+import { PRIVATE_ONLY_PORTS } from "../names";
 import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
 import { renderCost } from "./renderCost";
 import { poolSection, tenantsSection } from "./renderTenants";
@@ -12,15 +13,6 @@ import { SECRET, UNKNOWN } from "./values";
  */
 
 type Inputs = Record<string, unknown>;
-
-/** Ports that must never be reachable from the internet, checked against the recorded firewall rules. */
-export const PRIVATE_ONLY_PORTS = [
-  { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
-  { name: "kubelet", protocol: "tcp", from: 10250, to: 10250 },
-  { name: "flannel vxlan", protocol: "udp", from: 8472, to: 8472 },
-  { name: "flannel wireguard", protocol: "udp", from: 51820, to: 51821 },
-  { name: "NodePorts", protocol: "tcp", from: 30000, to: 32767 },
-] as const;
 
 function ofType(plan: Plan, suffix: string): PlannedResource[] {
   return plan.resources.filter((resource) => resource.type === suffix);
@@ -55,7 +47,7 @@ export function publicExposureProblems(plan: Plan): string[] {
           to >= port.from
         ) {
           problems.push(
-            `${firewall.name} opens ${port.name} (${port.protocol}/${rule.port ?? "any"}) to ${text(rule.sourceIps)}`,
+            `${firewall.name} opens ${port.service} (${port.protocol}/${rule.port ?? "any"}) to ${text(rule.sourceIps)}`,
           );
         }
       }
@@ -269,7 +261,7 @@ function firewallSection(plan: Plan): string[] {
   }
   lines.push("    everything else inbound is dropped");
   const problems = publicExposureProblems(plan);
-  const closed = PRIVATE_ONLY_PORTS.map((port) => port.name).join(", ");
+  const closed = PRIVATE_ONLY_PORTS.map((port) => port.service).join(", ");
   lines.push(problems.length === 0 ? `  Never public: ${closed}` : `  WARNING: ${problems.join("; ")}`);
   return lines;
 }

@@ -66,7 +66,7 @@ describe("network, firewall and load balancers of the dev stack", () => {
       },
     };
     const problems = publicExposureProblems({ ...plan, resources: [leaky] });
-    expect(problems).toEqual([expect.stringContaining("etcd"), expect.stringContaining("flannel vxlan")]);
+    expect(problems).toEqual([expect.stringContaining("etcd"), expect.stringContaining("flannel VXLAN")]);
   });
 
   it("puts the public API load balancer on 6443 in front of the control-plane nodes only", () => {
