@@ -3,6 +3,7 @@ import { formatIpv4, parseCidr } from "../config/ipv4";
 import { autoscaledCapacity } from "../config/autoscalingRules";
 import { fixedCount, isAutoscaled, poolCapacity, poolNodeName } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";
+import { nodeGroupName } from "./autoscaling";
 import { subnetOf } from "./nodes";
 
 /** A node pool as the plan and the console show it: its range, what it uses of it, and its nodes. */
@@ -10,8 +11,8 @@ export interface NodePoolModel {
   name: string;
   /** The nodes the program keeps; 0 for an autoscaled pool, whose servers the cluster-autoscaler makes. */
   count: number;
-  /** An autoscaled pool's range of nodes (model/autoscaling.ts). */
-  autoscaling?: { min: number; max: number };
+  /** An autoscaled pool's range of nodes and its cluster-autoscaler node group (model/autoscaling.ts). */
+  autoscaling?: { min: number; max: number; nodeGroup: string };
   serverType: string;
   location: Location;
   ipRange: string;
@@ -31,7 +32,9 @@ export function buildNodePools(config: StackConfig): NodePoolModel[] {
     return {
       name: pool.name,
       count,
-      ...(pool.autoscaling && { autoscaling: { ...pool.autoscaling } }),
+      ...(pool.autoscaling && {
+        autoscaling: { ...pool.autoscaling, nodeGroup: nodeGroupName(config.clusterName, pool.name) },
+      }),
       serverType: pool.serverType,
       location: (pool.location ?? config.location) as Location,
       ipRange: pool.ipRange,

@@ -179,6 +179,48 @@ function unappliedNotes(before: Plan, after: Plan, diff: PlanDiff): string[] {
   return notes;
 }
 
+/**
+ * What an edit of the autoscaled pools means for the servers the cluster-autoscaler made: they are not the
+ * program's, so a removed pool leaves them running, and a new release, scripts or user data reach only the
+ * servers it creates from now on.
+ */
+function autoscalingNotes(before: Plan, after: Plan): string[] {
+  const scaled = (plan: Plan) => plan.nodePools.filter((pool) => pool.autoscaling);
+  const old = new Map(scaled(before).map((pool) => [pool.name, pool]));
+  const now = new Map(scaled(after).map((pool) => [pool.name, pool]));
+  const runbook = "docs/runbooks/autoscaled-pools.md";
+  const notes: string[] = [];
+  for (const [name, pool] of old) {
+    if (now.has(name) || !pool.autoscaling) continue;
+    notes.push(
+      `${name} is no longer autoscaled: the servers the cluster-autoscaler made for it (Hetzner label ` +
+        `hcloud/node-group=${pool.autoscaling.nodeGroup}) keep running, unmanaged, and Hetzner keeps its subnet ` +
+        `while they are attached; set its min to 0 and cordon its nodes first (${runbook})`,
+    );
+  }
+  for (const [name, pool] of now) {
+    const range = pool.autoscaling;
+    const previous = old.get(name)?.autoscaling;
+    if (!range) continue;
+    if (!previous)
+      notes.push(
+        `${name} is autoscaled between ${range.min} and ${range.max} ${pool.serverType} in ${pool.location}: ` +
+          `the cluster-autoscaler creates servers ${range.nodeGroup}-<hex> while pods wait for room`,
+      );
+    else if (previous.min !== range.min || previous.max !== range.max)
+      notes.push(
+        `${name} scales between ${range.min} and ${range.max} (was ${previous.min} and ${previous.max})`,
+      );
+  }
+  const kept = [...now.keys()].filter((name) => old.has(name));
+  if (kept.length > 0 && before.k3s.version !== after.k3s.version)
+    notes.push(
+      `k3s ${after.k3s.version} reaches the servers the cluster-autoscaler creates from now on: those of ` +
+        `${list(kept)} that run keep ${before.k3s.version} until they go; cordon them to have them replaced (${runbook})`,
+    );
+  return notes;
+}
+
 export function explainDiff(before: Plan, after: Plan, diff: PlanDiff): ExplainedDiff {
   const explain = (entries: ResourceChange[]) =>
     entries.map((entry) => {
@@ -194,6 +236,7 @@ export function explainDiff(before: Plan, after: Plan, diff: PlanDiff): Explaine
       ...creationNotes(before, after, diff),
       ...removalNotes(before, after, diff),
       ...unappliedNotes(before, after, diff),
+      ...autoscalingNotes(before, after),
     ],
   };
 }

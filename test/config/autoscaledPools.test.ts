@@ -39,7 +39,7 @@ describe("autoscaled node pools", () => {
       expect.objectContaining({
         name: "burst",
         count: 0,
-        autoscaling: { min: 1, max: 4 },
+        autoscaling: { min: 1, max: 4, nodeGroup: "dev-burst" },
         capacity: 253,
         nodes: [],
       }),

@@ -81,7 +81,12 @@ describe("console and node pools", () => {
         addresses: { first: "10.0.1.17", last: "10.0.1.18" },
         nodes: ["app-1", "app-2"],
       }),
-      expect.objectContaining({ name: "burst", count: 0, autoscaling: { min: 0, max: 3 }, nodes: [] }),
+      expect.objectContaining({
+        name: "burst",
+        count: 0,
+        autoscaling: { min: 0, max: 3, nodeGroup: "dev-burst" },
+        nodes: [],
+      }),
     ]);
     expect(json.nextFreeIp).toBe("10.0.1.14");
     expect((json.freeIps as string[]).slice(0, 4)).toEqual([

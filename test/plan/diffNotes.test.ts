@@ -180,3 +180,48 @@ describe("formatChange", () => {
     );
   });
 });
+
+describe("autoscaled pools in a diff", () => {
+  const burst = {
+    name: "burst",
+    autoscaling: { min: 0, max: 3 },
+    serverType: "cx33",
+    ipRange: "10.0.2.0/28",
+  };
+  const withBurst = (config: StackConfig) => void (config.nodePools = [structuredClone(burst)]);
+
+  it("says what a new pool, a new range and a removed pool mean for the cluster-autoscaler's servers", async () => {
+    const added = await explained(nothing, withBurst);
+    expect(added.diff.notes).toContain(
+      "burst is autoscaled between 0 and 3 cx33 in fsn1: the cluster-autoscaler creates servers dev-burst-<hex> while pods wait for room",
+    );
+    const resized = await explained(withBurst, (config) => {
+      const pool = config.nodePools[0];
+      if (pool.autoscaling) pool.autoscaling.max = 5;
+    });
+    expect(resized.diff.notes).toContain("burst scales between 0 and 5 (was 0 and 3)");
+    const removed = await explained(withBurst, (config) => void (config.nodePools = []));
+    expect(removed.diff.notes).toContainEqual(
+      expect.stringMatching(
+        /^burst is no longer autoscaled: the servers the cluster-autoscaler made for it \(Hetzner label hcloud\/node-group=dev-burst\) keep running, unmanaged/,
+      ),
+    );
+  });
+
+  it("says that a k3s upgrade reaches only the servers the cluster-autoscaler creates afterwards", async () => {
+    const upgraded = await explained(
+      (config) => {
+        withBurst(config);
+        config.k3sVersion = "v1.35.5+k3s1";
+      },
+      (config) => void (config.k3sVersion = "v1.35.6+k3s1"),
+    );
+    expect(upgraded.diff.notes).toContainEqual(
+      expect.stringMatching(
+        /^k3s v1\.35\.6\+k3s1 reaches the servers the cluster-autoscaler creates from now on: those of burst that run keep v1\.35\.5\+k3s1/,
+      ),
+    );
+    const unchanged = await explained(withBurst, nothing);
+    expect(unchanged.diff.notes.filter((note) => note.includes("autoscal"))).toEqual([]);
+  });
+});
