@@ -21,7 +21,8 @@ function layerOf(file: string): string {
 /**
  * Who may import whom. The leaves (names, versions) import nothing of the project; config validates; the
  * model is pure and reads validated config; the components (infra, k3s, platform, tenants) build
- * resources from the model, the Kubernetes ones through kubernetes/ (manifests as Pulumi resources); program composes them; plan runs program offline; console serves plan,
+ * resources from the model, the Kubernetes ones through kubernetes/ (manifests as Pulumi resources), and
+ * look up what they built with lookup.ts; program composes them; plan runs program offline; console serves plan,
  * config and model; the page (web) takes types only from the console's views; cli starts plan and console.
  */
 const ALLOWED = [
@@ -32,6 +33,9 @@ const ALLOWED = [
   "model -> versions",
   "infra -> model",
   "infra -> names",
+  "infra -> lookup",
+  "k3s -> lookup",
+  "tenants -> lookup",
   "k3s -> model",
   "platform -> model",
   "platform -> kubernetes",

@@ -1,6 +1,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { entryOf } from "../lookup";
 import { PROJECT } from "../names";
 import type { ClusterModel } from "../model/cluster";
 import { placementGroupName, provisionerKeyName } from "../model/network";
@@ -92,7 +93,7 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
           sshKey,
           network,
           subnet,
-          placementGroup: placementGroups.get(node.placementGroup) as hcloud.PlacementGroup,
+          placementGroup: entryOf(placementGroups, node.placementGroup, "the placement groups", parent),
           firewalls,
         },
         { parent },

@@ -8,6 +8,7 @@ import { taintsCommandName, type K3sModel, type K3sNodeModel } from "../model/k3
 import { caHashFromOutput, joinToken } from "../model/nodeIdentity";
 import { NodeBootstrap, sshConnection, type SecretExports } from "./nodeBootstrap";
 import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
+import { entryOf } from "../lookup";
 
 export interface K3sClusterArgs {
   model: K3sModel;
@@ -104,7 +105,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
       {
         node,
         version: args.model.version,
-        server: args.servers.get(node.name) as hcloud.Server,
+        server: entryOf(args.servers, node.name, "the servers", parent),
         volume: args.volumes.get(node.name)?.volume,
         volumeAttachment: args.volumes.get(node.name)?.attachment,
         sshPrivateKey: args.sshPrivateKey,
@@ -127,7 +128,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
   for (const node of args.model.nodes) {
     const from = node.drainFrom ? nodes.get(node.drainFrom) : undefined;
     if (!from) continue;
-    (nodes.get(node.name) as NodeBootstrap).addDrain({
+    entryOf(nodes, node.name, "the node bootstraps", parent).addDrain({
       from,
       clusterLifetime: args.clusterLifetime,
       drainTimeoutSeconds: args.drainTimeoutSeconds,
@@ -136,7 +137,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
   }
 
   const initial = args.model.nodes.find((node) => node.name === initialName) as K3sNodeModel;
-  const initialNode = nodes.get(initialName) as NodeBootstrap;
+  const initialNode = entryOf(nodes, initialName, "the node bootstraps", parent);
   const initialConnection = sshConnection(initialNode.server, args.sshPrivateKey, initialNode.hostKey);
   const fetch = new command.remote.Command(
     "kubeconfig",
@@ -155,13 +156,13 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
     },
     {
       parent,
-      dependsOn: [nodes.get(initial.name)?.bootstrap as command.remote.Command],
+      dependsOn: [initialNode.bootstrap],
       additionalSecretOutputs: ["stdout"],
     },
   );
   const initialBootstrap = initialNode.bootstrap;
   for (const node of args.model.nodes) {
-    const bootstrap = nodes.get(node.name) as NodeBootstrap;
+    const bootstrap = entryOf(nodes, node.name, "the node bootstraps", parent);
     // Taints go through kubectl on the initial server, one at a time (see apply-node-taints.sh); a change
     // to them updates this command and nothing else.
     const apply = remoteScript({

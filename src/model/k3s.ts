@@ -230,7 +230,11 @@ export function buildK3sModel(config: StackConfig, nodes: NodeModel[], apiPrivat
     concurrentServerJoins,
     anonymousHealthChecks: anonymousHealthChecks(config),
     apiPrivateUrl,
-    nodes: nodes.map((node) => byName.get(node.name) as K3sNodeModel),
+    nodes: nodes.map((node) => {
+      const found = byName.get(node.name);
+      if (!found) throw new Error(`k3s model: no entry for node ${node.name}`);
+      return found;
+    }),
     snapshotsToS3: config.etcdS3Bucket !== "",
   };
 }

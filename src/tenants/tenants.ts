@@ -11,6 +11,7 @@ import {
 } from "../model/tenants";
 import type { Manifest } from "../model/platform/common";
 import { createManifest, manifestResourceName } from "../kubernetes/manifests";
+import { entryOf } from "../lookup";
 
 export interface TenantsArgs {
   clusterName: string;
@@ -137,7 +138,12 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
   }
   const ca = pulumi.output(args.adminKubeconfig).apply(certificateAuthorityOf);
   const entries = tenant.users.map((user) => {
-    const secret = created.get(`Secret/${user.identityNamespace}/${user.tokenSecret}`) as k8s.core.v1.Secret;
+    const secret = entryOf(
+      created,
+      `Secret/${user.identityNamespace}/${user.tokenSecret}`,
+      "the tenant's objects",
+      parent,
+    ) as k8s.core.v1.Secret;
     const kubeconfig = pulumi
       .all([secret.data, ca, args.apiServerUrl])
       .apply(([data, certificateAuthorityData, server]) =>
