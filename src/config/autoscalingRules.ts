@@ -26,6 +26,11 @@ export function autoscaledCapacity(range: Cidr): number {
  */
 export const NODE_GROUP_MAX_LENGTH = 46;
 
+/** A pool's cluster-autoscaler node group: the cluster's name first, since groups are project-wide. */
+export function nodeGroupName(clusterName: string, pool: string): string {
+  return `${clusterName}-${pool}`;
+}
+
 function rangeProblems(pool: NodePoolConfig, range: Cidr, config: StackConfig): string[] {
   const network = parseCidr(config.networkCidr);
   const nodeSubnet = parseCidr(config.nodeSubnetCidr);
@@ -52,7 +57,7 @@ function checkAutoscaledPool(
   const at = (...field: (string | number)[]) => ["nodePools", index, ...field];
   const scaling = pool.autoscaling;
   if (!scaling) return;
-  const group = `${config.clusterName}-${pool.name}`;
+  const group = nodeGroupName(config.clusterName, pool.name);
   if (group.length > NODE_GROUP_MAX_LENGTH)
     problems.push({
       path: at("name"),

@@ -3,6 +3,7 @@ import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../names";
+import { nodeGroupName } from "../config/autoscalingRules";
 import { isAutoscaled } from "../config/nodePools";
 import type { StackConfig, Taint } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
@@ -71,7 +72,6 @@ export interface AutoscaledPoolModel {
   /** What each node registers with: the pool's labels and the program's own. */
   kubernetesLabels: Record<string, string>;
   taints: Taint[];
-  capacity: { vcpus: number; memoryGb: number; diskGb: number };
   /** config.yaml of each node, but for node-name and node-ip, which the node adds once it knows them. */
   k3sConfig: Record<string, unknown>;
 }
@@ -89,19 +89,15 @@ export interface AutoscalingModel {
   humanSshKeys: string[];
 }
 
-export function nodeGroupName(clusterName: string, pool: string): string {
-  return `${clusterName}-${pool}`;
-}
-
-export function placementGroupOfPool(pool: string): string {
+function placementGroupOfPool(pool: string): string {
   return `pool-${pool}`;
 }
 
 export function buildAutoscaling(config: StackConfig, apiPrivateUrl: string): AutoscalingModel {
   const pools = config.nodePools.filter(isAutoscaled).map((pool): AutoscaledPoolModel => {
-    const size = serverSizeOf(pool.serverType);
     const scaling = pool.autoscaling;
-    if (!size || !scaling) throw new Error(`unvalidated config: autoscaled pool ${pool.name}`);
+    if (!serverSizeOf(pool.serverType) || !scaling)
+      throw new Error(`unvalidated config: autoscaled pool ${pool.name}`);
     const kubernetesLabels = {
       ...pool.labels,
       [`${PROJECT}.io/role`]: "worker",
@@ -120,7 +116,6 @@ export function buildAutoscaling(config: StackConfig, apiPrivateUrl: string): Au
       placementGroup: placementGroupOfPool(pool.name),
       kubernetesLabels,
       taints,
-      capacity: { vcpus: size.vcpus, memoryGb: size.memoryGb, diskGb: size.diskGb },
       k3sConfig: {
         server: apiPrivateUrl,
         ...sharedAgentSettings("worker"),

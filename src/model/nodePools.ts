@@ -1,9 +1,8 @@
 import type { Location } from "../config/catalogue";
 import { formatIpv4, parseCidr } from "../config/ipv4";
-import { autoscaledCapacity } from "../config/autoscalingRules";
+import { autoscaledCapacity, nodeGroupName } from "../config/autoscalingRules";
 import { fixedCount, isAutoscaled, poolCapacity, poolNodeName } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";
-import { nodeGroupName } from "./autoscaling";
 import { subnetOf } from "./nodes";
 
 /** A node pool as the plan and the console show it: its range, what it uses of it, and its nodes. */
