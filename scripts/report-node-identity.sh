@@ -11,7 +11,7 @@ set -euo pipefail
 #
 # Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' bash -s < report-node-identity.sh`.
 #   NODE_NAME  required; names the node in every message
-#   K3S_ROLE   server | agent; a server also reports the CA hash
+#   K3S_ROLE   server | agent | gateway; a server also reports the CA hash (the gateway runs no k3s)
 #   HK_ROOT    prefix for every file the script reads (tests point it at a temp dir)
 
 ROOT="${HK_ROOT:-}"
@@ -22,7 +22,8 @@ fail() { # fail <step> <message...>
   exit 1
 }
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
-[[ $ROLE == server || $ROLE == agent ]] || fail check-env "K3S_ROLE must be 'server' or 'agent', got '$ROLE'"
+[[ $ROLE == server || $ROLE == agent || $ROLE == gateway ]] ||
+  fail check-env "K3S_ROLE must be 'server', 'agent' or 'gateway', got '$ROLE'"
 
 key_file="$ROOT/etc/ssh/ssh_host_ed25519_key.pub"
 [[ -s $key_file ]] || fail host-key "$key_file is missing or empty; sshd has no ED25519 host key"

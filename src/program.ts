@@ -57,9 +57,12 @@ export function defineCluster(
         ]),
       ),
       sshPrivateKey: infra.sshPrivateKey,
+      bastion: infra.gateway,
       apiServerUrl,
       kubeconfigRenewal: kubeconfigRenewal(new Date()),
-      extraTlsSans: api.publicIpv4.apply((ip) => (ip ? [ip] : [])),
+      extraTlsSans: pulumi
+        .all([api.publicIpv4, apiForwarder(model, infra)])
+        .apply((ips) => ips.filter((ip): ip is string => Boolean(ip))),
       joinVia: [api],
       s3AccessKey: pulumi.secret(config.etcdS3AccessKey),
       s3SecretKey: pulumi.secret(config.etcdS3SecretKey),
@@ -88,7 +91,9 @@ export function defineCluster(
         ),
       }),
       ingressIpv4: ingress?.publicIpv4 ?? pulumi.output(undefined),
-      nodePublicIpv4: [...infra.nodes.values()].map((node) => node.server.ipv4Address),
+      nodePublicIpv4: model.networking.publicAddresses
+        ? [...infra.nodes.values()].map((node) => node.server.ipv4Address)
+        : [],
       registered: new Map(
         [...k3s.nodes].map(([name, node]) => [
           name,
@@ -114,8 +119,9 @@ export function defineCluster(
       deleteProtection: node.deleteProtection,
       volumeSizeGb: node.volumeSizeGb ?? 0,
       ...(node.pool !== undefined && { pool: node.pool }),
-      publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address,
+      ...(model.networking.publicAddresses && { publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address }),
     })),
+    ...(infra.gateway && { gatewayIpv4: infra.gateway.server.ipv4Address }),
     /** What the next `pulumi up` checks its changes against (see config/transition.ts). */
     deployment: deployedSettingsOf(config),
     sshPrivateKey: infra.sshPrivateKey,
@@ -128,9 +134,17 @@ export function defineCluster(
   };
 }
 
+/** With private nodes and a firewalled API, the gateway's public address forwards the API. */
+function apiForwarder(model: ClusterModel, infra: HetznerInfrastructure): pulumi.Output<string | undefined> {
+  return model.gateway?.apiForward !== undefined && infra.gateway
+    ? infra.gateway.server.ipv4Address
+    : pulumi.output(undefined);
+}
+
 /**
  * Where kubectl reaches the API from outside: the public API load balancer, or with a firewalled API
- * the first control-plane node's public address (the firewall admits only apiAllowedSources).
+ * the first control-plane node's public address (the firewall admits only apiAllowedSources), or with
+ * private nodes the gateway's, which forwards it to the API load balancer.
  */
 function externalApiAddress(
   model: ClusterModel,
@@ -138,6 +152,7 @@ function externalApiAddress(
 ): pulumi.Output<string | undefined> {
   const api = infra.loadBalancers.get("api");
   if (model.apiExposure === "load-balancer" && api) return api.publicIpv4;
+  if (model.gateway) return apiForwarder(model, infra);
   const first = model.nodes.find((node) => node.role === "control-plane");
   return infra.nodes.get(first?.name ?? "")?.server.ipv4Address ?? pulumi.output(undefined);
 }

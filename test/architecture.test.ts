@@ -21,7 +21,8 @@ function layerOf(file: string): string {
 /**
  * Who may import whom. The leaves (names, versions) import nothing of the project; config validates; the
  * model is pure and reads validated config; the components (infra, k3s, platform, tenants) build
- * resources from the model, the Kubernetes ones through kubernetes/ (manifests as Pulumi resources), and
+ * resources from the model, the Kubernetes ones through kubernetes/ (manifests as Pulumi resources), the
+ * SSH ones (the gateway's setup, k3s on the nodes) through remote/ (command texts and connections), and
  * look up what they built with lookup.ts; program composes them; plan runs program offline; console serves plan,
  * config and model; the page (web) takes types only from the console's views; cli starts plan and console.
  */
@@ -35,6 +36,8 @@ const ALLOWED = [
   "infra -> names",
   "infra -> lookup",
   "k3s -> lookup",
+  "infra -> remote",
+  "k3s -> remote",
   "tenants -> lookup",
   "k3s -> model",
   "platform -> model",

@@ -34,6 +34,8 @@ export function ineffectiveKeys(config: StackConfig): ConfigNote[] {
   if (!config.sshAllowedSources.some((source) => WHOLE_INTERNET.has(source))) {
     note("sshAllowAnywhere", "has no effect: sshAllowedSources holds no 0.0.0.0/0 or ::/0");
   }
+  if (!config.privateNodes)
+    note("gatewayServerType", "has no effect with privateNodes false: there is no gateway server");
   if (!config.drainOnRemoval) {
     note("drainTimeoutSeconds", "has no effect with drainOnRemoval false: removed nodes are not drained");
   }

@@ -91,10 +91,12 @@ export function checkK3sConfig(config: StackConfig, secretKeys: ReadonlySet<stri
   if (config.apiExposure === "firewalled" && config.apiHostname === "") {
     // Without a load balancer address, a node's address would be the API's; removing that node would then
     // point the Kubernetes provider at another cluster address and make Pulumi replace every object.
+    const records = config.privateNodes
+      ? "an A record for the gateway's public address (it forwards the API)"
+      : "A records for the control-plane nodes' public addresses";
     problems.push({
       path: ["apiHostname"],
-      message:
-        'required with apiExposure "firewalled": a DNS name with A records for the control-plane nodes\' public addresses',
+      message: `required with apiExposure "firewalled": a DNS name with ${records}`,
     });
   }
   const fields = config.etcdSnapshotSchedule.trim().split(/\s+/);

@@ -5,6 +5,7 @@ import { checkAutoscaledPools } from "./autoscalingRules";
 import { checkBackupConfig } from "./backupRules";
 import { checkK3sConfig } from "./k3sRules";
 import { checkLoggingConfig } from "./loggingRules";
+import { checkPrivateNodes } from "./privateNodeRules";
 import { checkNodeLabels } from "./nodeLabelRules";
 import { allPoolsExpanded, checkNodePools, expandNodePools, toStackFilePaths } from "./nodePools";
 import { checkPlatformConfig } from "./platformRules";
@@ -88,6 +89,7 @@ export function parseStackConfig(
     (it) => checkStackConfig(it, new Map(running.map((node) => [node.name, node]))),
     checkNodePools,
     checkAutoscaledPools,
+    checkPrivateNodes,
     (it) => checkK3sConfig(it, secretKeys),
     checkPlatformConfig,
     checkBackupConfig,

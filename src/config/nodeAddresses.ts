@@ -10,6 +10,8 @@ import { cidrContainsIp, type Cidr } from "./ipv4";
 export const FIRST_NODE_HOST = 10;
 /** Hetzner's gateway is the subnet's first host; the load balancers take the next ones. */
 export const LOAD_BALANCER_HOSTS = { api: 2, ingress: 3 } as const;
+/** The gateway server of a cluster with private nodes (model/gateway.ts). */
+export const GATEWAY_SERVER_HOST = 4;
 
 /** The first and last address a node may have in the subnet (the last one before its broadcast address). */
 export function nodeHosts(subnet: Cidr): { first: number; last: number } {

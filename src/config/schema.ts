@@ -153,6 +153,12 @@ export const stackConfigSchema = z.strictObject({
     .enum(["load-balancer", "firewalled"], { error: 'must be "load-balancer" or "firewalled"' })
     .default("load-balancer"),
   loadBalancerType: z.string().default("lb11"),
+  /**
+   * Nodes without public addresses: the program reaches them through the gateway server (SSH bastion), and
+   * they reach the internet through it (NAT, by a route in the network). See model/gateway.ts.
+   */
+  privateNodes: z.boolean().default(false),
+  gatewayServerType: z.string().default("cx23"),
   ingressEnabled: z.boolean().default(true),
   serverImage: z.string().min(1).default(VERSIONS.serverImage),
   sshPublicKeys: z.array(z.string()).describe("a list of SSH public keys").default([]),

@@ -34,6 +34,8 @@ export interface DeployedSettings {
   serviceCidr: string;
   /** The autoscaled pools' subnets and locations; absent in deployments older than autoscaled pools. */
   autoscaledPools?: DeployedAutoscaledPool[];
+  /** Recorded when true: nodes without public addresses (absent: public, as before the option). */
+  privateNodes?: boolean;
 }
 
 export interface DeployedAutoscaledPool {
@@ -67,6 +69,7 @@ export function deployedSettingsOf(config: StackConfig): DeployedSettings {
     podCidr: config.podCidr,
     serviceCidr: config.serviceCidr,
     ...(autoscaledPools.length > 0 && { autoscaledPools }),
+    ...(config.privateNodes && { privateNodes: true }),
   };
 }
 
@@ -151,6 +154,15 @@ function checkSettings(previous: DeployedSettings | undefined, config: StackConf
   );
   problems.push(...checkK3sUpgrade(previous.k3sVersion, config.k3sVersion));
   problems.push(...checkAutoscaledPools(previous.autoscaledPools ?? [], config));
+  if ((previous.privateNodes ?? false) !== config.privateNodes) {
+    // Hetzner changes a server's public network only while it is off; every node at once would go down.
+    problems.push({
+      path: ["privateNodes"],
+      message:
+        `was ${String(previous.privateNodes ?? false)} in the last deployment; running servers keep their public ` +
+        "addresses or their lack of them (create a new stack with the new value and move the workloads)",
+    });
+  }
   return problems;
 }
 

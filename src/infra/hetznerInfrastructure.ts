@@ -6,6 +6,7 @@ import { PROJECT } from "../names";
 import type { ClusterModel } from "../model/cluster";
 import { placementGroupName, provisionerKeyName } from "../model/network";
 import { ClusterFirewalls } from "./firewalls";
+import { GatewayServer } from "./gateway";
 import { ClusterLoadBalancer } from "./loadBalancer";
 import { ClusterNetwork } from "./network";
 import { NodeServer } from "./node";
@@ -21,6 +22,8 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
   readonly network: hcloud.Network;
   /** The autoscaled pools' subnets, which the cluster-autoscaler attaches their servers to. */
   readonly poolSubnets: hcloud.NetworkSubnet[];
+  /** With private nodes: the bastion and NAT server. */
+  readonly gateway?: GatewayServer;
   /** The key the program itself uses to reach the nodes over SSH. */
   readonly sshPrivateKey: pulumi.Output<string>;
 
@@ -32,6 +35,7 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
     this.network = created.network;
     this.poolSubnets = created.poolSubnets;
     this.sshPrivateKey = created.sshPrivateKey;
+    this.gateway = created.gateway;
     this.registerOutputs({});
   }
 }
@@ -81,6 +85,14 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
       ),
     ]),
   );
+  const sshPrivateKey = pulumi.secret(key.privateKeyOpenssh);
+  const gateway = model.gateway
+    ? new GatewayServer(
+        "gateway",
+        { model: model.gateway, image: model.image, sshKey, network, subnet, firewalls, sshPrivateKey },
+        { parent },
+      )
+    : undefined;
   const nodes = new Map(
     model.nodes.map((node) => [
       node.name,
@@ -95,6 +107,8 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
           subnet,
           placementGroup: entryOf(placementGroups, node.placementGroup, "the placement groups", parent),
           firewalls,
+          publicAddresses: model.networking.publicAddresses,
+          after: gateway?.ready ?? [],
         },
         { parent },
       ),
@@ -105,6 +119,7 @@ function createInfrastructure(model: ClusterModel, parent: pulumi.Resource) {
     loadBalancers,
     network,
     poolSubnets,
-    sshPrivateKey: pulumi.secret(key.privateKeyOpenssh),
+    sshPrivateKey,
+    gateway,
   };
 }

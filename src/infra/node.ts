@@ -12,6 +12,10 @@ export interface NodeServerArgs {
   placementGroup: hcloud.PlacementGroup;
   /** Servers are created after the firewalls, so no server is ever reachable unfiltered. */
   firewalls: hcloud.Firewall[];
+  /** Without: a private node, reached through the gateway, which must be ready before the node boots. */
+  publicAddresses: boolean;
+  /** What the first boot needs first (a private node's way out: the gateway set up, its route). */
+  after: pulumi.Resource[];
 }
 
 /**
@@ -50,13 +54,17 @@ function createServer(name: string, args: NodeServerArgs, parent: pulumi.Resourc
       userData: args.userData,
       placementGroupId: args.placementGroup.id.apply(Number),
       networks: [{ networkId: args.network.id.apply(Number), ip: node.privateIp }],
-      publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+      publicNets: [{ ipv4Enabled: args.publicAddresses, ipv6Enabled: args.publicAddresses }],
       // Hetzner requires both protections to be equal.
       deleteProtection: node.deleteProtection,
       rebuildProtection: node.deleteProtection,
       shutdownBeforeDeletion: true,
     },
-    { parent, dependsOn: [args.subnet, ...args.firewalls], ignoreChanges: SERVER_IGNORED_CHANGES },
+    {
+      parent,
+      dependsOn: [args.subnet, ...args.firewalls, ...args.after],
+      ignoreChanges: SERVER_IGNORED_CHANGES,
+    },
   );
 }
 

@@ -6,7 +6,7 @@ import {
   USER_DATA_LIMIT_BYTES,
   type AutoscalingModel,
 } from "../model/autoscaling";
-import { readNodeScript } from "./remoteScript";
+import { readNodeScript } from "../remote/remoteScript";
 
 /**
  * HCLOUD_CLUSTER_CONFIG for the cluster-autoscaler (base64 of model/autoscaling.ts clusterConfig), secret:

@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { taintsCommandName, type K3sModel, type K3sNodeModel } from "../model/k3s";
 import { caHashFromOutput, joinToken } from "../model/nodeIdentity";
-import { NodeBootstrap, sshConnection, type SecretExports } from "./nodeBootstrap";
-import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "./remoteScript";
+import { sshConnection, through, type Bastion } from "../remote/ssh";
+import { NodeBootstrap, type SecretExports } from "./nodeBootstrap";
+import { exportLines, readNodeScript, remoteScript, SCRIPTS_DIR } from "../remote/remoteScript";
 import { entryOf } from "../lookup";
 
 export interface K3sClusterArgs {
@@ -15,6 +16,8 @@ export interface K3sClusterArgs {
   servers: Map<string, hcloud.Server>;
   volumes: Map<string, { volume?: hcloud.Volume; attachment?: hcloud.VolumeAttachment }>;
   sshPrivateKey: pulumi.Input<string>;
+  /** With private nodes: the gateway every session goes through. */
+  bastion?: Bastion;
   /** The URL written into the exported kubeconfig. */
   apiServerUrl: pulumi.Input<string>;
   /** Reads the admin kubeconfig again whenever this changes (see model/kubeconfig.ts kubeconfigRenewal). */
@@ -109,6 +112,7 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
         volume: args.volumes.get(node.name)?.volume,
         volumeAttachment: args.volumes.get(node.name)?.attachment,
         sshPrivateKey: args.sshPrivateKey,
+        bastion: args.bastion,
         secretExports: exportsByRole[node.role],
         caHashFrom: node.initializesCluster ? undefined : initialBootstrapOf(),
         extraTlsSans: args.extraTlsSans,
@@ -138,7 +142,12 @@ function createK3sCluster(args: K3sClusterArgs, parent: pulumi.Resource) {
 
   const initial = args.model.nodes.find((node) => node.name === initialName) as K3sNodeModel;
   const initialNode = entryOf(nodes, initialName, "the node bootstraps", parent);
-  const initialConnection = sshConnection(initialNode.server, args.sshPrivateKey, initialNode.hostKey);
+  const initialConnection = sshConnection(
+    initialNode.server,
+    args.sshPrivateKey,
+    initialNode.hostKey,
+    through(args.bastion, initialNode.privateIp),
+  );
   const fetch = new command.remote.Command(
     "kubeconfig",
     {

@@ -4,35 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { caHashFromOutput, hostKeyFromOutput } from "../model/nodeIdentity";
 import { volumeCommandName, type K3sNodeModel } from "../model/k3s";
-import { exportLines, readNodeScript, remoteScript } from "./remoteScript";
-
-/**
- * SSH to a node as root with the stack's own key, retrying while the server boots. With a host key (the
- * one the node reported at its bootstrap) a server answering with another key is refused before any
- * command or secret is sent.
- */
-export function sshConnection(
-  server: hcloud.Server,
-  privateKey: pulumi.Input<string>,
-  hostKey?: pulumi.Input<string | undefined>,
-) {
-  return {
-    host: server.ipv4Address,
-    user: "root",
-    privateKey,
-    dialErrorLimit: 60,
-    perDialTimeout: 10,
-    // A key that resolves to undefined (a node bootstrapped before keys were kept) is left out of the
-    // inputs by the SDK, which skips undefined values; the provider then accepts any key, as before.
-    ...(hostKey !== undefined && { hostKey: pulumi.output(hostKey) as pulumi.Output<string> }),
-  };
-}
-
-/** A node to SSH to: its server and the host key its bootstrap recorded. */
-export interface SshTarget {
-  server: hcloud.Server;
-  hostKey: pulumi.Output<string | undefined>;
-}
+import { exportLines, readNodeScript, remoteScript } from "../remote/remoteScript";
+import { sshConnection, through, type Bastion, type SshTarget } from "../remote/ssh";
 
 export interface NodeBootstrapArgs {
   node: K3sNodeModel;
@@ -42,6 +15,8 @@ export interface NodeBootstrapArgs {
   /** Detached only after the drain, so no pod still writes to the volume; the volume command waits for it. */
   volumeAttachment?: hcloud.VolumeAttachment;
   sshPrivateKey: pulumi.Input<string>;
+  /** With private nodes: the gateway every session goes through. */
+  bastion?: Bastion;
   /**
    * `export` lines with the join tokens and snapshot credentials, already secret, for a cluster whose CA
    * has this hash (undefined: not reported); `initializing` for the bootstrap of the initial server.
@@ -94,6 +69,7 @@ export class NodeBootstrap extends pulumi.ComponentResource implements SshTarget
   readonly reconfigure: command.remote.Command;
   readonly prepareVolume?: command.remote.Command;
   readonly server: hcloud.Server;
+  readonly privateIp: string;
   /** The host key the node reported at its bootstrap; undefined for nodes bootstrapped before keys were kept. */
   readonly hostKey: pulumi.Output<string | undefined>;
 
@@ -104,6 +80,7 @@ export class NodeBootstrap extends pulumi.ComponentResource implements SshTarget
   ) {
     super("hetzner-k8s:k3s:NodeBootstrap", nodeName, {}, opts);
     this.server = args.server;
+    this.privateIp = args.node.privateIp;
     ({
       bootstrap: this.bootstrap,
       reconfigure: this.reconfigure,
@@ -156,8 +133,9 @@ function runtimeExports(
     pulumi
       .all([secretExports, args.extraTlsSans, args.server.ipv4Address, volumeDevice])
       .apply(([secrets, extraSans, ownAddress, device]) => {
-        // A server's own public address is in its certificate too, for kubectl without the load balancer.
-        const sans = [...extraSans, ...(args.node.role === "server" ? [ownAddress] : [])];
+        // A server's own public address is in its certificate too, for kubectl without the load balancer
+        // (a private node has none).
+        const sans = [...extraSans, ...(args.node.role === "server" && ownAddress ? [ownAddress] : [])];
         const runtime = exportLines({
           K3S_EXTRA_TLS_SANS: sans.join(","),
           ...(device && { VOLUME_DEVICE: device }),
@@ -172,6 +150,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
   const prepare = { name: "prepare-node", text: readNodeScript("prepare-node") };
   const reportIdentity = { name: "report-node-identity", text: readNodeScript("report-node-identity") };
   const caHashOf = (bootstrap: command.remote.Command) => bootstrap.stdout.apply(caHashFromOutput);
+  const via = through(args.bastion, args.node.privateIp);
   // The initial server's first start has no CA to pin yet; every other join checks the one it reported.
   const bootstrapStdin = runtimeExports(
     args,
@@ -184,7 +163,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
   const bootstrap = new command.remote.Command(
     `${name}-bootstrap`,
     {
-      connection: sshConnection(args.server, args.sshPrivateKey),
+      connection: sshConnection(args.server, args.sshPrivateKey, undefined, via),
       create: remoteScript({
         environment: installEnvironment(args, true),
         scripts: [prepare, install, reportIdentity],
@@ -198,7 +177,7 @@ function createNodeCommands(name: string, args: NodeBootstrapArgs, parent: pulum
     { parent, dependsOn: [args.server, ...args.after], ignoreChanges: ["create", "stdin", "connection"] },
   );
   const hostKey = bootstrap.stdout.apply(hostKeyFromOutput);
-  const connection = sshConnection(args.server, args.sshPrivateKey, hostKey);
+  const connection = sshConnection(args.server, args.sshPrivateKey, hostKey, via);
   const stdin = runtimeExports(args, args.secretExports(caHashOf(args.caHashFrom ?? bootstrap), false));
 
   const reconfigure = new command.remote.Command(
@@ -243,7 +222,12 @@ function createDrainCommand(
   return new command.remote.Command(
     `${name}-drain`,
     {
-      connection: sshConnection(drainArgs.from.server, args.sshPrivateKey, drainArgs.from.hostKey),
+      connection: sshConnection(
+        drainArgs.from.server,
+        args.sshPrivateKey,
+        drainArgs.from.hostKey,
+        through(args.bastion, drainArgs.from.privateIp),
+      ),
       delete: drain,
       logging: "stdoutAndStderr",
     },

@@ -7,6 +7,7 @@ import { nodeGroupName } from "../config/autoscalingRules";
 import { isAutoscaled } from "../config/nodePools";
 import type { StackConfig, Taint } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
+import { nodeNetworkingOf, type NodeNetworking } from "./gateway";
 import { k3sTaints, sharedAgentSettings } from "./k3s";
 import { firewallName, placementGroupName, provisionerKeyName } from "./network";
 
@@ -87,6 +88,8 @@ export interface AutoscalingModel {
   k3sVersion: string;
   /** The people's keys every server's first boot appends (cloudInit.ts). */
   humanSshKeys: string[];
+  /** Public addresses or none, and a private node's route: as the program's own nodes (model/gateway.ts). */
+  networking: NodeNetworking;
 }
 
 function placementGroupOfPool(pool: string): string {
@@ -132,6 +135,7 @@ export function buildAutoscaling(config: StackConfig, apiPrivateUrl: string): Au
     image: config.serverImage,
     k3sVersion: config.k3sVersion,
     humanSshKeys: [...config.sshPublicKeys],
+    networking: nodeNetworkingOf(config),
   };
 }
 
@@ -193,26 +197,30 @@ export function autoscaledUserData(
   scripts: JoinScripts,
   agentToken: string,
 ): string {
-  return buildCloudInit(autoscaling.humanSshKeys, {
-    files: [
-      scriptFile("prepare-node", scripts.prepareNode),
-      scriptFile("install-k3s", scripts.installK3s),
-      scriptFile("join-autoscaled-node", scripts.joinNode),
-      {
-        path: JOIN_PATHS.env,
-        permissions: "0600",
-        content: joinEnv({
-          K3S_VERSION: autoscaling.k3sVersion,
-          NODE_SUBNET: pool.subnet,
-          K3S_TOKEN: agentToken,
-        }),
-      },
-      { path: JOIN_PATHS.k3sConfig, permissions: "0600", content: stringify(pool.k3sConfig) },
-      { path: JOIN_PATHS.unit, permissions: "0644", content: JOIN_UNIT_TEXT },
-    ],
-    // --no-block: the unit is ordered after cloud-final, which runs this very command.
-    runcmd: [["systemctl", "start", "--no-block", JOIN_UNIT]],
-  });
+  return buildCloudInit(
+    autoscaling.humanSshKeys,
+    {
+      files: [
+        scriptFile("prepare-node", scripts.prepareNode),
+        scriptFile("install-k3s", scripts.installK3s),
+        scriptFile("join-autoscaled-node", scripts.joinNode),
+        {
+          path: JOIN_PATHS.env,
+          permissions: "0600",
+          content: joinEnv({
+            K3S_VERSION: autoscaling.k3sVersion,
+            NODE_SUBNET: pool.subnet,
+            K3S_TOKEN: agentToken,
+          }),
+        },
+        { path: JOIN_PATHS.k3sConfig, permissions: "0600", content: stringify(pool.k3sConfig) },
+        { path: JOIN_PATHS.unit, permissions: "0644", content: JOIN_UNIT_TEXT },
+      ],
+      // --no-block: the unit is ordered after cloud-final, which runs this very command.
+      runcmd: [["systemctl", "start", "--no-block", JOIN_UNIT]],
+    },
+    autoscaling.networking.privateRoute,
+  );
 }
 
 /**

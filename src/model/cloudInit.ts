@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 export function buildCloudInit(
   humanSshKeys: readonly string[],
   extra: { files: Record<string, unknown>[]; runcmd: string[][] } = { files: [], runcmd: [] },
+  privateRoute?: PrivateRoute,
 ): string {
   const files: Record<string, unknown>[] = [
     {
@@ -44,6 +45,7 @@ export function buildCloudInit(
     });
   }
   const document = {
+    ...(privateRoute && { bootcmd: [["sh", "-c", privateRouteCommand(privateRoute)]] }),
     ssh_pwauth: false,
     disable_root: false,
     package_update: true,
@@ -56,4 +58,29 @@ export function buildCloudInit(
     ],
   };
   return "#cloud-config\n" + stringify(document);
+}
+
+/** A private node's way out: the default route through the network's gateway, and resolvers. */
+export interface PrivateRoute {
+  /** The Hetzner network's gateway (its first address), which routes per the network's routes. */
+  via: string;
+  /** Resolvers written only when the node was given none. */
+  nameservers: readonly string[];
+}
+
+/**
+ * Hetzner's DHCP gives a private interface the network's range only, no default route (docs.hetzner.com,
+ * networks "architecture": 10.0.0.0/16 via 10.0.0.1, 10.0.0.1 on-link; Hetzner's NAT guide adds
+ * `default via 10.0.0.1` by hand). bootcmd runs at every boot, before cloud-init's package update, so the
+ * route is back after each reboot and before the first apt. The interface is the one reaching the
+ * gateway: its name differs between images (eth1, ens10, enp7s0). k3s also wants a default route
+ * (docs.k3s.io/installation/airgap).
+ */
+function privateRouteCommand(route: PrivateRoute): string {
+  const servers = route.nameservers.map((ip) => `nameserver ${ip}`).join("\\n");
+  return [
+    `for i in $(seq 1 60); do dev=$(ip -o -4 route get ${route.via} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p'); [ -n "$dev" ] && break; sleep 1; done`,
+    `[ -n "$dev" ] && ip route replace default via ${route.via} dev "$dev" onlink`,
+    `grep -q '^nameserver' /etc/resolv.conf 2>/dev/null || printf '${servers}\\n' >> /etc/resolv.conf`,
+  ].join("; ");
 }

@@ -3,7 +3,14 @@ import type { StackConfig } from "../config/schema";
 import { buildAutoscaling, type AutoscalingModel } from "./autoscaling";
 import { buildCloudInit } from "./cloudInit";
 import { buildK3sModel, type K3sModel } from "./k3s";
-import { buildFirewalls, buildLoadBalancers, type FirewallModel, type LoadBalancerModel } from "./network";
+import { buildGateway, nodeNetworkingOf, type GatewayModel, type NodeNetworking } from "./gateway";
+import {
+  buildFirewalls,
+  buildLoadBalancers,
+  KUBE_API_PORT,
+  type FirewallModel,
+  type LoadBalancerModel,
+} from "./network";
 import { buildNodePools, type NodePoolModel } from "./nodePools";
 import { buildNode, type NodeModel } from "./nodes";
 import { buildPool, type PoolModel } from "./pool";
@@ -26,6 +33,10 @@ export interface ClusterModel {
   /** The autoscaled pools, whose servers the cluster-autoscaler creates (model/autoscaling.ts). */
   autoscaling: AutoscalingModel;
   firewalls: FirewallModel[];
+  /** The bastion and NAT server of a cluster with private nodes (model/gateway.ts). */
+  gateway?: GatewayModel;
+  /** Whether the nodes have public addresses, and a private node's default route. */
+  networking: NodeNetworking;
   loadBalancers: LoadBalancerModel[];
   /** Names of the spread placement groups in use, sorted. */
   placementGroups: string[];
@@ -43,6 +54,8 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
   if (!api) throw new Error("the API load balancer is missing from the model");
   const k3s = buildK3sModel(config, nodes, api.privateIp);
   const autoscaling = buildAutoscaling(config, k3s.apiPrivateUrl);
+  const gateway = buildGateway(config, api.privateIp, KUBE_API_PORT);
+  const networking = nodeNetworkingOf(config);
   return {
     name: config.clusterName,
     location,
@@ -57,6 +70,8 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
     nodePools: buildNodePools(config),
     autoscaling,
     firewalls: buildFirewalls(config),
+    ...(gateway && { gateway }),
+    networking,
     loadBalancers,
     placementGroups: [
       ...new Set([
@@ -64,7 +79,7 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
         ...autoscaling.pools.map((pool) => pool.placementGroup),
       ]),
     ].sort(),
-    cloudInit: buildCloudInit(config.sshPublicKeys),
+    cloudInit: buildCloudInit(config.sshPublicKeys, undefined, networking.privateRoute),
     k3s,
     tenants: config.tenants.map((tenant) =>
       buildTenant(tenant, { imageScanning: config.imageScanningEnabled }),

@@ -104,7 +104,18 @@ function autoscaledItems(
         location,
         monthlyNet: priceIn(prices.servers, pool.serverType, location),
       },
-      { kind: "primary-ipv4", resource, product: "IPv4", location, monthlyNet: prices.primaryIpv4[location] },
+      // Private nodes have no public addresses (the cluster-autoscaler's HCLOUD_PUBLIC_IPV4 is false).
+      ...(config.privateNodes
+        ? []
+        : [
+            {
+              kind: "primary-ipv4" as const,
+              resource,
+              product: "IPv4",
+              location,
+              monthlyNet: prices.primaryIpv4[location],
+            },
+          ]),
     ],
   );
 }
@@ -133,13 +144,28 @@ export function costItems(config: StackConfig, prices: PriceTable = PRICES): Cos
       location,
       monthlyNet: server,
     });
-    // Every server has a public IPv4 (src/infra/node.ts), which Hetzner bills as a primary IP of its own.
+    // Every server but a private node has a public IPv4 (src/infra/node.ts), which Hetzner bills as a
+    // primary IP of its own (docs.hetzner.com/cloud/servers/primary-ips/overview: €0.50 a month).
     const ipv4 = prices.primaryIpv4[location];
-    items.push({ kind: "primary-ipv4", resource: node.name, product: "IPv4", location, monthlyNet: ipv4 });
+    if (!config.privateNodes)
+      items.push({ kind: "primary-ipv4", resource: node.name, product: "IPv4", location, monthlyNet: ipv4 });
     if (node.volumeSizeGb !== undefined) items.push(volume(node.name, node.volumeSizeGb, location, prices));
   }
   for (const pool of config.nodePools)
     if (pool.autoscaling) items.push(...autoscaledItems(config, pool, pool.autoscaling.min, prices));
+  if (config.privateNodes) {
+    const product = config.gatewayServerType;
+    const monthlyNet = priceIn(prices.servers, product, clusterLocation);
+    items.push({ kind: "server", resource: "gateway", product, location: clusterLocation, monthlyNet });
+    const ipv4 = prices.primaryIpv4[clusterLocation];
+    items.push({
+      kind: "primary-ipv4",
+      resource: "gateway",
+      product: "IPv4",
+      location: clusterLocation,
+      monthlyNet: ipv4,
+    });
+  }
   // The API load balancer exists even when private-only (firewalled API); Hetzner bills it the same.
   for (const { name, type } of buildLoadBalancers(config)) {
     const monthlyNet = priceIn(prices.loadBalancers, type, clusterLocation);

@@ -2,6 +2,7 @@ import { formatIpv4 } from "../config/ipv4";
 import { parseK3sVersion, supportsAnonymousHealthChecks } from "../config/k3sRules";
 import { LOAD_BALANCER_HOSTS } from "../config/nodeAddresses";
 import type { StackConfig } from "../config/schema";
+import { gatewaySelector } from "./gateway";
 import { clusterSelector, controlPlaneSelector, subnetOf } from "./nodes";
 
 /** What the firewalls and load balancers expose: pure data the components turn into Hetzner resources. */
@@ -66,36 +67,46 @@ export const INGRESS_NODE_PORTS = { http: 30080, https: 30443 } as const;
 
 /**
  * Public exposure of the nodes. Node-to-node and load-balancer traffic uses the private network, which
- * Hetzner firewalls do not filter, so etcd, kubelet, flannel and NodePorts never need a public rule.
+ * Hetzner firewalls do not filter, so etcd, kubelet, flannel and NodePorts never need a public rule. With
+ * private nodes the nodes have no public interface and admit nothing; the gateway takes SSH (and a
+ * firewalled API) in their place.
  */
 export function buildFirewalls(config: StackConfig): FirewallModel[] {
+  const icmp: FirewallRuleModel = {
+    description: "ICMP (ping, path MTU discovery)",
+    protocol: "icmp",
+    sourceIps: ANYWHERE,
+  };
+  const ssh: FirewallRuleModel = {
+    description: "SSH from the configured sources",
+    protocol: "tcp",
+    port: "22",
+    sourceIps: config.sshAllowedSources,
+  };
+  const api: FirewallRuleModel = {
+    description: "Kubernetes API from the configured sources",
+    protocol: "tcp",
+    port: String(KUBE_API_PORT),
+    sourceIps: config.apiAllowedSources,
+  };
+  const firewalled = config.apiExposure === "firewalled";
   const nodes: FirewallModel = {
     name: "nodes",
     selector: clusterSelector(config.clusterName),
-    inbound: [
-      { description: "ICMP (ping, path MTU discovery)", protocol: "icmp", sourceIps: ANYWHERE },
-      {
-        description: "SSH from the configured sources",
-        protocol: "tcp",
-        port: "22",
-        sourceIps: config.sshAllowedSources,
-      },
-    ],
+    // Kept with private nodes: the cluster-autoscaler attaches it by name, and a public interface someone
+    // adds by hand would be closed.
+    inbound: config.privateNodes ? [] : [icmp, ssh],
   };
-  if (config.apiExposure !== "firewalled") return [nodes];
-  const api: FirewallModel = {
-    name: "api",
-    selector: controlPlaneSelector(config.clusterName),
-    inbound: [
-      {
-        description: "Kubernetes API from the configured sources",
-        protocol: "tcp",
-        port: String(KUBE_API_PORT),
-        sourceIps: config.apiAllowedSources,
-      },
-    ],
-  };
-  return [nodes, api];
+  if (config.privateNodes) {
+    const gateway: FirewallModel = {
+      name: "gateway",
+      selector: gatewaySelector(config.clusterName),
+      inbound: [icmp, ssh, ...(firewalled ? [api] : [])],
+    };
+    return [nodes, gateway];
+  }
+  if (!firewalled) return [nodes];
+  return [nodes, { name: "api", selector: controlPlaneSelector(config.clusterName), inbound: [api] }];
 }
 
 /**

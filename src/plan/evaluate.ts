@@ -3,6 +3,7 @@ import { PROJECT } from "../names";
 import { parseK3sVersion } from "../config/k3sRules";
 import type { StackConfig } from "../config/schema";
 import { ineffectiveKeys, type ConfigNote } from "../config/ineffectiveKeys";
+import type { GatewayModel } from "../model/gateway";
 import { buildClusterModel } from "../model/cluster";
 import { computeCost, type CostBreakdown, type CostOptions } from "../model/cost";
 import type { K3sNodeModel } from "../model/k3s";
@@ -63,6 +64,8 @@ export interface PlannedCluster {
   drain: { onRemoval: boolean; timeoutSeconds: number };
   /** Node names in the order a reconfiguration rolls: servers first, then agents, one at a time. */
   rollOrder: string[];
+  /** With private nodes: the bastion and NAT server. */
+  gateway?: GatewayModel;
 }
 
 export interface Plan {
@@ -182,6 +185,7 @@ export async function evaluatePlan(
       sshPublicKeys: config.sshPublicKeys,
       drain: { onRemoval: config.drainOnRemoval, timeoutSeconds: config.drainTimeoutSeconds },
       rollOrder: rollOrderOf(model.k3s.nodes),
+      ...(model.gateway && { gateway: model.gateway }),
     },
     notes: ineffectiveKeys(config),
     ...evaluation,

@@ -1,5 +1,6 @@
 import { formatProblem } from "../config/errors";
 import { PRIVATE_ONLY_PORTS } from "../names";
+import { KUBE_API_PORT } from "../model/network";
 import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
 import { renderCost } from "./renderCost";
 import { poolSection, tenantsSection } from "./renderTenants";
@@ -61,7 +62,34 @@ function serversInStackOrder(plan: Plan): PlannedResource[] {
   const position = new Map(plan.nodes.map((node, index) => [node.name, index]));
   const positionOf = (server: PlannedResource) => position.get(nodeNameOf(server)) ?? Number.MAX_SAFE_INTEGER;
   // Array.prototype.sort is stable: servers of equal position keep their URN order.
-  return ofType(plan, "hcloud:index/server:Server").sort((a, b) => positionOf(a) - positionOf(b));
+  return ofType(plan, "hcloud:index/server:Server")
+    .filter((server) => !isGateway(server))
+    .sort((a, b) => positionOf(a) - positionOf(b));
+}
+
+function isGateway(server: PlannedResource): boolean {
+  return ((server.inputs.labels ?? {}) as Record<string, string>)["gateway-of"] !== undefined;
+}
+
+/** Whether a server gets public addresses (publicNets), as the nodes section says of private nodes. */
+function hasPublicAddress(server: PlannedResource): boolean {
+  const nets = (server.inputs.publicNets ?? []) as Inputs[];
+  return nets.some((net) => net.ipv4Enabled !== false || net.ipv6Enabled !== false);
+}
+
+/** The gateway of private nodes: what it exposes and what it does for the network. */
+function gatewaySection(plan: Plan): string[] {
+  const gateway = plan.cluster.gateway;
+  if (!gateway) return [];
+  return [
+    "Gateway (private nodes: the only server with public addresses)",
+    `  ${gateway.serverName} (${gateway.serverType}, ${gateway.location}): private ${gateway.privateIp}, PUBLIC`,
+    "    SSH bastion: the program reaches every node through it (local forwarding only)",
+    `    NAT: the network routes ${gateway.route.destination} to it; nothing from the internet is forwarded into the network`,
+    gateway.apiForward
+      ? `    but the Kubernetes API: ${KUBE_API_PORT}/tcp on its public address goes to ${gateway.apiForward}`
+      : "    (the Kubernetes API is on the API load balancer)",
+  ];
 }
 
 function nodeNameOf(server: PlannedResource): string {
@@ -94,9 +122,17 @@ function nodesSection(plan: Plan): string[] {
       inputs.deleteProtection ? "yes" : "no",
     ]);
   }
+  const servers = serversInStackOrder(plan);
+  const addresses =
+    servers.length > 0 && !servers.some(hasPublicAddress)
+      ? [
+          "No node has a public address: the program reaches them through the gateway, they reach the internet through its NAT",
+        ]
+      : [];
   return [
     `Nodes (${rows.length - 1}) in stack-file order`,
     ...table(rows),
+    ...addresses,
     ...labelsAndTaints(plan),
     ...nodePoolsSection(plan),
   ];
@@ -246,12 +282,14 @@ function loadBalancerSection(plan: Plan): string[] {
 }
 
 function firewallSection(plan: Plan): string[] {
-  const lines = ["Firewall (nodes' public interfaces; the private network is not filtered by Hetzner)"];
+  const lines = ["Firewall (servers' public interfaces; the private network is not filtered by Hetzner)"];
   for (const firewall of ofType(plan, "hcloud:index/firewall:Firewall")) {
     const selector = ((firewall.inputs.applyTos ?? []) as Inputs[])
       .map((apply) => text(apply.labelSelector))
       .join(" ");
     lines.push(`  ${text(firewall.inputs.name)} -> servers [${selector}]`);
+    if (((firewall.inputs.rules ?? []) as Inputs[]).length === 0)
+      lines.push("    (the nodes have no public interface: nothing is admitted)");
     for (const rule of (firewall.inputs.rules ?? []) as Inputs[]) {
       const port = rule.port ? `/${text(rule.port)}` : "";
       lines.push(
@@ -297,6 +335,7 @@ export function renderPlan(plan: Plan): string {
     nodesSection(plan),
     bootstrapSection(plan),
     loadBalancerSection(plan),
+    gatewaySection(plan),
     firewallSection(plan),
     platformSection(plan),
     tenantsSection(plan),

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { parseK3sVersion, supportsConcurrentServerJoins } from "../../src/config/k3sRules";
 import { isReservedNamespace } from "../../src/config/tenantRules";
-import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
+import { SCRIPTS_DIR } from "../../src/remote/remoteScript";
 import { SYSTEM_RESERVE } from "../../src/model/pool";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import type { StackConfig } from "../../src/config/schema";
 import { PRIORITY_CLASSES, tenantSchema } from "../../src/config/tenantSchema";
-import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
+import { SCRIPTS_DIR } from "../../src/remote/remoteScript";
 import { buildClusterModel } from "../../src/model/cluster";
 import type { Manifest } from "../../src/model/platform/common";
 import { buildPlatformModel, type PlatformModel } from "../../src/model/platform/platform";

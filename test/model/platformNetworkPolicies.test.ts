@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { StackConfig } from "../../src/config/schema";
-import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
+import { SCRIPTS_DIR } from "../../src/remote/remoteScript";
 import { buildClusterModel } from "../../src/model/cluster";
 import type { Manifest } from "../../src/model/platform/common";
 import { ACME_SOLVER_LABEL, RANCHER_NAMESPACES } from "../../src/model/platform/networkPolicies";

@@ -8,7 +8,7 @@ import {
   podSecurityDefault,
 } from "../../policy/policies/podSecurityDefault";
 import { NAMESPACE_TYPE, TENANT_LABEL } from "../../policy/policies/tenantNamespacesIsolated";
-import { readNodeScript, remoteScript, SCRIPTS_DIR } from "../../src/k3s/remoteScript";
+import { readNodeScript, remoteScript, SCRIPTS_DIR } from "../../src/remote/remoteScript";
 import { runStack, urnOf, type ResourceSpec } from "./helpers";
 
 /** The servers' admission configuration as the program ships it. */

@@ -3,7 +3,7 @@ import { VERSIONS } from "../../src/versions";
 import { bootstrapLevels, COMMAND_TYPE, createCommands } from "../../src/plan/bootstrapPath";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { readNodeScript, SCRIPTS_DIR, shellQuote } from "../../src/k3s/remoteScript";
+import { readNodeScript, SCRIPTS_DIR, shellQuote } from "../../src/remote/remoteScript";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
 import { addWorkers, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../src/config/errors";
 import type { StackConfig } from "../../src/config/schema";
-import { readNodeScript } from "../../src/k3s/remoteScript";
+import { readNodeScript } from "../../src/remote/remoteScript";
 import { HAS_VOLUME_LABEL } from "../../src/model/platform/storage";
 import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { SCRIPTS_DIR } from "../../src/k3s/remoteScript";
+import { SCRIPTS_DIR } from "../../src/remote/remoteScript";
 import { buildClusterModel } from "../../src/model/cluster";
 import type { Manifest } from "../../src/model/platform/common";
 import { MONITORING_NAMESPACE } from "../../src/model/platform/monitoring";

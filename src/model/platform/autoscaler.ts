@@ -82,9 +82,10 @@ export function autoscalerRelease(
         HCLOUD_NETWORK: autoscaling.network,
         HCLOUD_FIREWALL: autoscaling.firewall,
         HCLOUD_SSH_KEY: autoscaling.sshKey,
-        // Like the program's own nodes: a public address to pull images and packages through.
-        HCLOUD_PUBLIC_IPV4: "true",
-        HCLOUD_PUBLIC_IPV6: "true",
+        // Like the program's own nodes: public addresses, or none with private nodes (the provider's
+        // PublicNet of each server it creates, cloudprovider/hetzner hetzner_manager.go at 1.35.2).
+        HCLOUD_PUBLIC_IPV4: String(autoscaling.networking.publicAddresses),
+        HCLOUD_PUBLIC_IPV6: String(autoscaling.networking.publicAddresses),
       },
       extraEnvSecrets: {
         HCLOUD_TOKEN: { name: "hcloud", key: "token" },

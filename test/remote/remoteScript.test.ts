@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { exportLines, remoteScript, shellQuote } from "../../src/k3s/remoteScript";
+import { exportLines, remoteScript, shellQuote } from "../../src/remote/remoteScript";
 
 /** Runs a composed command the way the SSH session does: `bash -c <command>` with the secrets on stdin. */
 function run(command: string, stdin = "") {

@@ -16,6 +16,7 @@ export type NodeScript =
   | "drain-node"
   | "apply-node-taints"
   | "report-node-identity"
+  | "prepare-gateway"
   | "join-autoscaled-node";
 
 export function readNodeScript(name: NodeScript): string {
