@@ -14,8 +14,7 @@ set -euo pipefail
 #                       the network, goes to <ip>:<port> (the API load balancer's private address)
 #   CLOUD_INIT_TIMEOUT  seconds to wait for cloud-init (default 600)
 #   POLL_INTERVAL       seconds between polls (default 5)
-#   HK_ROOT             prefix for every file the script writes (tests point it at a temp dir); with it set,
-#                       nothing is installed, loaded or restarted
+#   HK_ROOT             prefix for every file the script writes (tests point it at a temp dir)
 #
 # Idempotent: a second run with the same inputs writes nothing and reloads nothing.
 
@@ -55,13 +54,13 @@ octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 [[ $NAT == 0 || $NAT == 1 ]] || fail check-env "NAT must be 0 or 1, got '$NAT'"
 [[ -z $API_FORWARD || $API_FORWARD =~ ^$octet(\.$octet){3}:[1-9][0-9]{0,4}$ ]] ||
   fail check-env "API_FORWARD must be <ip>:<port>, got '$API_FORWARD'"
-[[ $CLOUD_INIT_TIMEOUT =~ ^[0-9]+$ && $POLL_INTERVAL =~ ^[0-9]+$ ]] ||
-  fail check-env "CLOUD_INIT_TIMEOUT and POLL_INTERVAL must be whole seconds"
+[[ $CLOUD_INIT_TIMEOUT =~ ^[0-9]+$ ]] || fail check-env "CLOUD_INIT_TIMEOUT must be whole seconds"
+[[ $POLL_INTERVAL =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "POLL_INTERVAL must be a number of seconds"
 
 # --- cloud-init -------------------------------------------------------------------------------------------
 # Installing nftables while cloud-init still runs its apt races it for the package lock.
 wait_for_cloud_init() {
-  [[ -z $ROOT ]] && command -v cloud-init >/dev/null 2>&1 || return 0
+  command -v cloud-init >/dev/null 2>&1 || return 0
   local rc=0
   timeout --kill-after=10 "$CLOUD_INIT_TIMEOUT" cloud-init status --wait >/dev/null || rc=$?
   case $rc in
@@ -73,7 +72,6 @@ wait_for_cloud_init() {
 
 # --- nftables ---------------------------------------------------------------------------------------------
 install_nftables() {
-  [[ -z $ROOT ]] || return 0
   if command -v nft >/dev/null 2>&1; then
     log nftables "nft is installed"
     return 0
@@ -129,10 +127,9 @@ EOF
 apply_ruleset() {
   write_if_changed "$ROOT/etc/nftables.conf" 0755 "$(ruleset)"
   if ((WROTE)); then log nftables "wrote /etc/nftables.conf"; else log nftables "/etc/nftables.conf unchanged"; fi
-  [[ -z $ROOT ]] || return 0
   # Loaded whenever the running ruleset lacks the table too (a reboot before nftables.service was enabled).
   if ((WROTE)) || ! nft list table ip hetzner_k8s_gateway >/dev/null 2>&1; then
-    nft -f /etc/nftables.conf || fail nftables "nft refused /etc/nftables.conf"
+    nft -f "$ROOT/etc/nftables.conf" || fail nftables "nft refused /etc/nftables.conf"
     log nftables "loaded the ruleset"
   fi
   systemctl enable --quiet nftables.service || fail nftables "could not enable nftables.service"
@@ -145,7 +142,7 @@ enable_forwarding() {
   write_if_changed "$ROOT/etc/sysctl.d/60-hetzner-k8s-gateway.conf" 0644 "net.ipv4.ip_forward = $forwarding"
   if ((WROTE)); then
     log forwarding "net.ipv4.ip_forward = $forwarding"
-    [[ -n $ROOT ]] || sysctl -q -p /etc/sysctl.d/60-hetzner-k8s-gateway.conf >/dev/null ||
+    sysctl -q -p "$ROOT/etc/sysctl.d/60-hetzner-k8s-gateway.conf" >/dev/null ||
       fail forwarding "could not set net.ipv4.ip_forward"
   else
     log forwarding "net.ipv4.ip_forward unchanged ($forwarding)"

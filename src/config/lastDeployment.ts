@@ -76,7 +76,11 @@ function parseSettingsOutput(value: unknown): DeployedSettings | undefined {
       ? [{ name, ipRange, location }]
       : [];
   });
-  return { ...settings, ...(autoscaledPools.length > 0 && { autoscaledPools }) };
+  return {
+    ...settings,
+    ...(autoscaledPools.length > 0 && { autoscaledPools }),
+    ...(record.privateNodes === true && { privateNodes: true }),
+  };
 }
 
 /**

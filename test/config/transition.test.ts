@@ -303,3 +303,31 @@ describe("autoscaled pools of a deployment", () => {
     );
   });
 });
+
+describe("private nodes of a deployment", () => {
+  const privately = (value: boolean) => parsedAfter((raw) => (raw[key("privateNodes")] = value));
+
+  it("records private nodes and reads them back", () => {
+    const last = deploymentOf(privately(true));
+    expect(last.settings?.privateNodes).toBe(true);
+    expect(deploymentOf(privately(false)).settings).not.toHaveProperty("privateNodes");
+    const recorded = JSON.parse(JSON.stringify(last)) as unknown as LastDeployment;
+    expect(parseDeploymentOutputs(recorded.nodes, recorded.settings)).toEqual(last);
+  });
+
+  it("refuses to make a running cluster's nodes private, or public again", () => {
+    for (const [before, after] of [
+      [false, true],
+      [true, false],
+    ]) {
+      expect(checkTransition(deploymentOf(privately(before)), privately(after)).map(formatProblem)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^hetzner-k8s:privateNodes: was ${String(before)} in the last deployment; running servers keep`,
+          ),
+        ),
+      ]);
+    }
+    expect(checkTransition(deploymentOf(privately(true)), privately(true))).toEqual([]);
+  });
+});

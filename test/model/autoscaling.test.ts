@@ -197,3 +197,33 @@ describe("the prod stack's autoscaled pool", () => {
     for (const manifest of step?.manifests ?? []) expect(() => validateAgainstSchema(manifest)).not.toThrow();
   });
 });
+
+describe("autoscaled pools of private nodes", () => {
+  const privateConfig: StackConfig = { ...config, privateNodes: true };
+  const privateCluster = buildClusterModel(privateConfig);
+
+  it("asks the cluster-autoscaler for servers without public addresses", () => {
+    const release = platformOf(privateConfig).releases.find(
+      (candidate) => candidate.name === AUTOSCALER_RELEASE,
+    );
+    expect(release?.values).toMatchObject({
+      extraEnv: { HCLOUD_PUBLIC_IPV4: "false", HCLOUD_PUBLIC_IPV6: "false" },
+    });
+    const publicRelease = platformOf(config).releases.find(
+      (candidate) => candidate.name === AUTOSCALER_RELEASE,
+    );
+    expect(publicRelease?.values).toMatchObject({
+      extraEnv: { HCLOUD_PUBLIC_IPV4: "true", HCLOUD_PUBLIC_IPV6: "true" },
+    });
+  });
+
+  it("boots their servers with the nodes' default route through the network's gateway", () => {
+    const [pool] = privateCluster.autoscaling.pools;
+    const userData = parse(autoscaledUserData(privateCluster.autoscaling, pool, scripts, TOKEN)) as {
+      bootcmd?: string[][];
+    };
+    expect(userData.bootcmd?.[0]?.[2]).toContain("ip route replace default via 10.0.0.1");
+    const publicData = parse(autoscaledUserData(autoscaling, burst, scripts, TOKEN)) as { bootcmd?: unknown };
+    expect(publicData.bootcmd).toBeUndefined();
+  });
+});

@@ -19,7 +19,8 @@ export type ScriptName =
   | "fetch-kubeconfig.sh"
   | "drain-node.sh"
   | "restore-etcd.sh"
-  | "report-node-identity.sh";
+  | "report-node-identity.sh"
+  | "prepare-gateway.sh";
 
 export interface RunResult {
   status: number;
