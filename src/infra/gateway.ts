@@ -57,6 +57,8 @@ export class GatewayServer extends pulumi.ComponentResource implements Bastion {
           secretsOnStdin: false,
         }),
         logging: "stdoutAndStderr",
+        // A replaced gateway is a new server with a new key: its first session reports that one.
+        triggers: [this.server.id],
       },
       { parent: this, dependsOn: [this.server], ignoreChanges: ["create", "connection"] },
     );
@@ -73,6 +75,7 @@ export class GatewayServer extends pulumi.ComponentResource implements Bastion {
         create: setupScript,
         update: setupScript,
         logging: "stdoutAndStderr",
+        triggers: [this.server.id],
       },
       { parent: this, dependsOn: [identity] },
     );

@@ -174,6 +174,16 @@ describe("SSH to private nodes", () => {
     expect(byName.get("gateway-setup")?.proxy).toBeUndefined();
   });
 
+  it("asks a replaced gateway for its new key: its first session runs again for a new server", async () => {
+    const plan = await planStack("dev", PRIVATE);
+    const server = resourceNamed(plan, TYPES.server, "gateway-server");
+    for (const name of ["gateway-identity", "gateway-setup"]) {
+      const command = resourceNamed(plan, COMMAND_TYPE, name);
+      expect([name, command.dependencies]).toEqual([name, expect.arrayContaining([server.urn])]);
+      expect([name, (command.inputs.triggers as unknown[]).length]).toEqual([name, 1]);
+    }
+  });
+
   it("connects to public nodes directly, as before", async () => {
     const byName = await connections(() => undefined);
     expect(byName.get("cp-1-bootstrap")?.proxy).toBeUndefined();

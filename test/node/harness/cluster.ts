@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackConfig } from "../../../src/config/schema";
 import { editedConfig } from "../../helpers/plan";
-import { renderNodes, type RenderedCommand, type RenderedNode } from "./program";
+import { renderNodes, type RenderedCommand, type RenderedGateway, type RenderedNode } from "./program";
 import { makeKeyPair, ssh, type KeyPair, type SshResult } from "./ssh";
 import { nodeTierEnvironment, Vm, type NodeTierEnvironment } from "./vm";
 
@@ -19,6 +19,8 @@ export interface TierStack {
   /** A person's key, listed in the stack's sshPublicKeys. */
   humanKey: KeyPair;
   nodes: RenderedNode[];
+  /** With private nodes: the gateway (public address publicIpOf("gateway")). */
+  gateway?: RenderedGateway;
   /** With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG (see RenderedStack). */
   autoscalerClusterConfig?: string;
   publicIpOf: (node: string) => string;
@@ -58,22 +60,25 @@ export async function renderTierStack(
     edit?.(c);
   });
   const position = (node: string) => {
+    // The gateway takes the block's last address.
+    if (node === "gateway") return 19;
     const index = config.nodes.findIndex((n) => n.name === node);
     if (index < 0) throw new Error(`no node ${node} in ${stack}`);
     return index;
   };
-  if (config.nodes.length > 20)
-    throw new Error(`${stack} has more than 20 nodes, more than an address block`);
+  if (config.nodes.length > 19)
+    throw new Error(`${stack} has more than 19 nodes, more than an address block holds beside the gateway`);
   const publicIpOf = (node: string) => `203.0.113.${10 + 20 * addressBlock + position(node)}`;
   const volumeIdOf = (node: string) => 1000 + position(node);
-  const { nodes, autoscalerClusterConfig } = await renderNodes(stack, config, {
+  const { nodes, autoscalerClusterConfig, gateway } = await renderNodes(stack, config, {
     privateKey: programKey.privateKey,
     publicKey: programKey.publicKey,
     publicIpOf,
     volumeIdOf,
     bootstrapStdoutOf,
+    privateNodes: config.privateNodes,
   });
-  return { env, programKey, humanKey, nodes, autoscalerClusterConfig, publicIpOf, volumeIdOf };
+  return { env, programKey, humanKey, nodes, gateway, autoscalerClusterConfig, publicIpOf, volumeIdOf };
 }
 
 let nextIndex = 1;
@@ -85,11 +90,31 @@ export function vmFor(stack: TierStack, node: RenderedNode, options: { cpus?: nu
       index: nextIndex++,
       image: node.image,
       hostname: node.serverName,
-      publicIp: stack.publicIpOf(node.name),
+      // A private node has no public NIC, as Hetzner gives it none.
+      publicIp: node.proxy ? undefined : stack.publicIpOf(node.name),
       privateIp: node.privateIp,
       userData: node.userData,
       publicKeys: [node.sshPublicKey],
       cpus: options.cpus,
+    },
+    stack.env,
+    stack.programKey,
+  );
+}
+
+/** The gateway's VM, with the user data the program gives its server. */
+export function gatewayVmFor(stack: TierStack): Vm {
+  const { gateway } = stack;
+  if (!gateway) throw new Error("the stack has no gateway (privateNodes is off)");
+  return new Vm(
+    {
+      index: nextIndex++,
+      image: gateway.image,
+      hostname: gateway.serverName,
+      publicIp: stack.publicIpOf("gateway"),
+      privateIp: gateway.privateIp,
+      userData: gateway.userData,
+      publicKeys: [stack.nodes[0].sshPublicKey],
     },
     stack.env,
     stack.programKey,

@@ -42,6 +42,21 @@ export interface RenderedNode {
   hostKey?: string;
   /** Present when the node has a volume: the command that prepares it on a running node. */
   prepareVolume?: RenderedCommand;
+  /** With private nodes: the host the sessions go through (the connection's proxy), and the node's address. */
+  proxy?: { host: string; hostKey?: string };
+  connectionHost: string;
+}
+
+/** The gateway of private nodes, as the program hands it to Hetzner and to its SSH sessions. */
+export interface RenderedGateway {
+  serverName: string;
+  privateIp: string;
+  userData: string;
+  image: string;
+  identity: RenderedCommand;
+  setup: RenderedCommand;
+  /** The host key the setup requires, once the identity's output is known. */
+  hostKey?: string;
 }
 
 export interface TierCloud {
@@ -52,8 +67,13 @@ export interface TierCloud {
   publicIpOf: (node: string) => string;
   /** Hetzner volume ID of each node's volume (by node name); the disk's serial in the VM. */
   volumeIdOf: (node: string) => number;
-  /** What each node's bootstrap printed, once it ran (host key, CA hash): the program reads it back. */
+  /**
+   * What each node's bootstrap printed, once it ran (host key, CA hash), and the gateway's first session
+   * (as node "gateway"): the program reads it back.
+   */
   bootstrapStdoutOf?: (node: string) => string | undefined;
+  /** Private nodes get no public address from Hetzner; the gateway does. */
+  privateNodes?: boolean;
 }
 
 function unwrapSecret(raw: unknown): unknown {
@@ -69,6 +89,8 @@ function nodeOf(resourceName: string, suffix: string): string | undefined {
 export interface RenderedStack {
   /** One entry per node, in stack order. */
   nodes: RenderedNode[];
+  /** With private nodes: the gateway. */
+  gateway?: RenderedGateway;
   /**
    * With autoscaled pools: the cluster-autoscaler's HCLOUD_CLUSTER_CONFIG as its Secret holds it (base64 of
    * the JSON with every pool's user data).
@@ -87,11 +109,12 @@ export async function renderNodes(
       newResource: (args) => {
         const server = nodeOf(args.name, "-server");
         const volume = nodeOf(args.name, "-volume");
-        const bootstrapOf = nodeOf(args.name, "-bootstrap");
+        const bootstrapOf =
+          nodeOf(args.name, "-bootstrap") ?? (args.name === "gateway-identity" ? "gateway" : undefined);
         const stdout = (bootstrapOf && cloud.bootstrapStdoutOf?.(bootstrapOf)) ?? "";
         const assigned: Record<string, unknown> = { stdout, result: `generated-${args.name}` };
         if (args.type === "hcloud:index/server:Server" && server)
-          assigned.ipv4Address = cloud.publicIpOf(server);
+          assigned.ipv4Address = cloud.privateNodes && server !== "gateway" ? "" : cloud.publicIpOf(server);
         if (args.type === "hcloud:index/volume:Volume" && volume) {
           const id = cloud.volumeIdOf(volume);
           // Hetzner's API reports each volume's device by its ID (linux_device), as the VM's disk serial makes it.
@@ -124,9 +147,48 @@ export async function renderNodes(
   );
   const stringData = unwrapSecret(secret?.rawInputs.stringData) as Record<string, unknown> | undefined;
   const clusterConfig = unwrapSecret(stringData?.[AUTOSCALER_CONFIG_KEY]);
+  const gateway = records.some((record) => record.name === "gateway-server")
+    ? renderGateway(records)
+    : undefined;
   return {
     nodes: config.nodes.map((node) => renderNode(records, node.name, node.role)),
     ...(typeof clusterConfig === "string" && { autoscalerClusterConfig: clusterConfig }),
+    ...(gateway && { gateway }),
+  };
+}
+
+function finder(records: ResourceRecord[]) {
+  const need = (type: string, resourceName: string): ResourceRecord => {
+    const found = records.find((record) => record.type === type && record.name === resourceName);
+    if (!found) throw new Error(`the program declared no ${type} ${resourceName}`);
+    return found;
+  };
+  const command = (resourceName: string, input: "create" | "update"): RenderedCommand => {
+    const record = need(COMMAND_TYPE, resourceName);
+    return {
+      text: String(unwrapSecret(record.rawInputs[input])),
+      stdin: String(unwrapSecret(record.rawInputs.stdin) ?? ""),
+    };
+  };
+  const connection = (resourceName: string) =>
+    unwrapSecret(need(COMMAND_TYPE, resourceName).rawInputs.connection) as
+      Record<string, unknown> | undefined;
+  return { need, command, connection };
+}
+
+function renderGateway(records: ResourceRecord[]): RenderedGateway {
+  const { need, command, connection } = finder(records);
+  const server = need("hcloud:index/server:Server", "gateway-server").rawInputs;
+  const networks = server.networks as { ip: string }[];
+  const hostKey = unwrapSecret(connection("gateway-setup")?.hostKey);
+  return {
+    serverName: String(server.name),
+    privateIp: networks[0].ip,
+    userData: String(unwrapSecret(server.userData)),
+    image: String(server.image),
+    identity: command("gateway-identity", "create"),
+    setup: command("gateway-setup", "create"),
+    ...(typeof hostKey === "string" && { hostKey }),
   };
 }
 
@@ -152,6 +214,8 @@ function renderNode(records: ResourceRecord[], name: string, role: "control-plan
   const connection = unwrapSecret(need(COMMAND_TYPE, `${name}-reconfigure`).rawInputs.connection) as
     Record<string, unknown> | undefined;
   const hostKey = unwrapSecret(connection?.hostKey);
+  const proxy = unwrapSecret(connection?.proxy) as Record<string, unknown> | undefined;
+  const proxyKey = unwrapSecret(proxy?.hostKey);
   const bootstrap = command(`${name}-bootstrap`, "create");
   // The address the program gave the node (the stack's or the next free one), as its bootstrap has it.
   const privateIp = /^export PRIVATE_IP='([0-9.]+)'$/m.exec(bootstrap.text)?.[1];
@@ -168,5 +232,9 @@ function renderNode(records: ResourceRecord[], name: string, role: "control-plan
     ...(typeof hostKey === "string" && { hostKey }),
     reconfigure: command(`${name}-reconfigure`, "update"),
     ...(prepareVolume && { prepareVolume: command(`${name}-prepare-volume`, "create") }),
+    ...(proxy && {
+      proxy: { host: String(proxy.host), ...(typeof proxyKey === "string" && { hostKey: proxyKey }) },
+    }),
+    connectionHost: String(unwrapSecret(connection?.host)),
   };
 }

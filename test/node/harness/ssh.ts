@@ -35,6 +35,11 @@ export interface SshOptions {
   /** More `ssh` options (e.g. which authentication methods to try); by default only the given key is offered. */
   extraOptions?: string[];
   timeoutSeconds?: number;
+  /**
+   * A bastion to reach the host through, as the command provider's proxy connection does: a session to
+   * the bastion, then a direct-tcpip channel to the host (OpenSSH's -W), with the bastion's host keys.
+   */
+  jump?: { host: string; knownHosts?: string };
 }
 
 /**
@@ -54,7 +59,9 @@ export function ssh(
       ? ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
       : ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHostsFile}`];
   if (options.knownHosts !== undefined) fs.writeFileSync(knownHostsFile, options.knownHosts);
+  const jump = options.jump ? proxyCommand(options.jump, key) : [];
   const args = [
+    ...jump,
     "-i",
     key.privateKeyPath,
     "-o",
@@ -84,6 +91,19 @@ export function ssh(
     });
     child.stdin.end(options.stdin ?? "");
   });
+}
+
+function proxyCommand(jump: NonNullable<SshOptions["jump"]>, key: KeyPair): string[] {
+  const file = path.join(path.dirname(key.privateKeyPath), `known_hosts-${jump.host}-${process.pid}`);
+  if (jump.knownHosts !== undefined) fs.writeFileSync(file, jump.knownHosts);
+  const hostKeys =
+    jump.knownHosts === undefined
+      ? "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+      : `-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${file}`;
+  return [
+    "-o",
+    `ProxyCommand=ssh -i ${key.privateKeyPath} -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR ${hostKeys} -W %h:%p root@${jump.host}`,
+  ];
 }
 
 /** Runs a command that must succeed; fails with its output otherwise. */

@@ -40,7 +40,8 @@ export interface VmSpec {
   /** The Hetzner image the program asked for (`debian-12`); the tier boots its build of it. */
   image: string;
   hostname: string;
-  publicIp: string;
+  /** Absent for a private node: the VM then has its private NIC only, as Hetzner's has. */
+  publicIp?: string;
   privateIp: string;
   userData: string;
   /** The keys Hetzner puts into the meta-data (the program's provisioning key). */
@@ -55,7 +56,8 @@ export class Vm {
   private qmp?: Qmp;
   private process?: ChildProcess;
   private readonly dir: string;
-  private readonly taps: string[];
+  /** Each NIC's tap, bridge and MAC number (0 public, 1 private, so a NIC keeps its MAC either way). */
+  private readonly nics: { tap: string; bridge: string; mac: number }[];
   /** When QEMU started (seconds since the epoch), for the boot figures. */
   private startedAt = 0;
 
@@ -67,7 +69,10 @@ export class Vm {
     // A directory of its own even when another test file of the run booted a VM of the same name.
     fs.mkdirSync(env.workDir, { recursive: true });
     this.dir = fs.mkdtempSync(path.join(env.workDir, `vm-${spec.index}-${spec.hostname}-`));
-    this.taps = [`tp${spec.index}`, `tv${spec.index}`];
+    this.nics = [
+      ...(spec.publicIp !== undefined ? [{ tap: `tp${spec.index}`, bridge: "br-public", mac: 0 }] : []),
+      { tap: `tv${spec.index}`, bridge: "br-private", mac: 1 },
+    ];
   }
 
   /** QEMU's machine protocol, once the VM has started. */
@@ -76,8 +81,9 @@ export class Vm {
     return this.qmp;
   }
 
+  /** Where the tier reaches the VM: its public address, or a private node's private one. */
   get host(): string {
-    return this.spec.publicIp;
+    return this.spec.publicIp ?? this.spec.privateIp;
   }
 
   private mac(nic: number): string {
@@ -110,11 +116,10 @@ export class Vm {
       path.join(this.imageDir, "disk.qcow2"),
       disk,
     ]);
-    const bridges = ["br-public", "br-private"];
-    this.taps.forEach((tap, i) => {
+    for (const { tap, bridge } of this.nics) {
       execFileSync("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
-      execFileSync("ip", ["link", "set", tap, "master", bridges[i], "up"]);
-    });
+      execFileSync("ip", ["link", "set", tap, "master", bridge, "up"]);
+    }
     const qmpSocket = path.join(this.dir, "qmp.sock");
     const args = [
       "-accel",
@@ -144,11 +149,11 @@ export class Vm {
       `file=${seed},if=virtio,format=raw,readonly=on`,
       "-device",
       "virtio-scsi-pci,id=scsi0",
-      ...this.taps.flatMap((tap, i) => [
+      ...this.nics.flatMap(({ tap, mac }, i) => [
         "-netdev",
         `tap,id=n${i},ifname=${tap},script=no,downscript=no`,
         "-device",
-        `virtio-net-pci,netdev=n${i},mac=${this.mac(i)}`,
+        `virtio-net-pci,netdev=n${i},mac=${this.mac(mac)}`,
       ]),
     ];
     this.process = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -174,13 +179,16 @@ export class Vm {
       "network-config": stringify({
         version: 2,
         ethernets: {
-          eth0: {
-            match: { macaddress: this.mac(0) },
-            addresses: [`${this.spec.publicIp}/24`],
-            // cloud-init 22.4 takes no "default" as a route destination.
-            routes: [{ to: "0.0.0.0/0", via: PUBLIC_GATEWAY }],
-          },
-          eth1: {
+          ...(this.spec.publicIp !== undefined && {
+            eth0: {
+              match: { macaddress: this.mac(0) },
+              addresses: [`${this.spec.publicIp}/24`],
+              // cloud-init 22.4 takes no "default" as a route destination.
+              routes: [{ to: "0.0.0.0/0", via: PUBLIC_GATEWAY }],
+            },
+          }),
+          // A private node's default route is the program's (its user data), as on Hetzner.
+          [this.spec.publicIp !== undefined ? "eth1" : "eth0"]: {
             match: { macaddress: this.mac(1) },
             addresses: [`${this.spec.privateIp}/16`],
           },
@@ -315,7 +323,7 @@ export class Vm {
       qemu.kill("SIGKILL");
       await exited;
     }
-    for (const tap of this.taps) {
+    for (const { tap } of this.nics) {
       try {
         execFileSync("ip", ["link", "del", tap], { stdio: "ignore" });
       } catch {

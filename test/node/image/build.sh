@@ -42,8 +42,8 @@ packages=(linux-image-amd64 initramfs-tools systemd systemd-sysv udev dbus opens
   python3 gnupg locales
   # debootstrap does not resolve virtual packages: python3-cryptography (cloud-init) needs the cffi backend.
   python3-cffi-backend)
-# Installed by the program's user data at first boot, so only downloaded into the repository.
-first_boot_packages=(unattended-upgrades)
+# Installed by the program at first boot (user data; the gateway's setup), so only downloaded into the repository.
+first_boot_packages=(unattended-upgrades nftables)
 
 started=$SECONDS
 work="$cache/work-$image-$key"
