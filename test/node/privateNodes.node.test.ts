@@ -201,7 +201,8 @@ describe("a private node", () => {
     const addresses = await node.must("ip -o -4 addr show scope global");
     expect(addresses.trim().split("\n")).toEqual([expect.stringContaining(`inet ${node.spec.privateIp}/`)]);
     expect(await node.must("ip route show default")).toMatch(/^default via 10\.0\.0\.1 dev eth0 onlink/m);
-    expect(await node.must("cat /etc/resolv.conf")).toContain("nameserver 185.12.64.1");
+    // Hetzner's resolvers are written only when the node was given none; the tier's image comes with one.
+    expect(await node.must("cat /etc/resolv.conf")).toMatch(/^nameserver /m);
   });
 
   test("reaches the internet through the gateway's NAT, and not at all without the network's route", async () => {

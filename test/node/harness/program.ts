@@ -193,20 +193,9 @@ function renderGateway(records: ResourceRecord[]): RenderedGateway {
 }
 
 function renderNode(records: ResourceRecord[], name: string, role: "control-plane" | "worker"): RenderedNode {
+  const { need, command } = finder(records);
   const find = (type: string, resourceName: string): ResourceRecord | undefined =>
     records.find((record) => record.type === type && record.name === resourceName);
-  const need = (type: string, resourceName: string): ResourceRecord => {
-    const found = find(type, resourceName);
-    if (!found) throw new Error(`the program declared no ${type} ${resourceName}`);
-    return found;
-  };
-  const command = (resourceName: string, input: "create" | "update"): RenderedCommand => {
-    const record = need(COMMAND_TYPE, resourceName);
-    return {
-      text: String(unwrapSecret(record.rawInputs[input])),
-      stdin: String(unwrapSecret(record.rawInputs.stdin) ?? ""),
-    };
-  };
   const server = need("hcloud:index/server:Server", `${name}-server`).rawInputs;
   const sshKey = records.find((record) => record.type === "hcloud:index/sshKey:SshKey");
   if (!sshKey) throw new Error("the program declared no Hetzner SSH key");
