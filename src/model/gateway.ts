@@ -9,8 +9,9 @@ import { subnetOf } from "./nodes";
 /**
  * The gateway of a cluster with private nodes (`privateNodes`): the one server with a public address. It is
  * the SSH bastion every node command goes through (the command provider's proxy connection), the NAT
- * router the nodes reach the internet by (a route 0.0.0.0/0 to it in the Hetzner network, as Hetzner's own guide for NAT in cloud networks describes:
- * community.hetzner.com/tutorials/how-to-set-up-nat-for-cloud-networks), and with apiExposure "firewalled"
+ * router the nodes reach the internet by (a route 0.0.0.0/0 to it in the Hetzner network, as Hetzner's
+ * guide for NAT in cloud networks describes: community.hetzner.com/tutorials/how-to-set-up-nat-for-cloud-networks),
+ * and with apiExposure "firewalled"
  * the public door of the Kubernetes API (it forwards 6443 to the private API load balancer). Its packet
  * rules are scripts/prepare-gateway.sh's; its firewall admits SSH and the API from the configured sources.
  */
