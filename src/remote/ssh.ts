@@ -10,16 +10,14 @@ import * as pulumi from "@pulumi/pulumi";
  * is refused before any command or secret is sent; the bastion's key is pinned the same way.
  */
 
-/** The gateway every session to a private node goes through. */
+/** The gateway every session to a private node goes through: its server and the host key it reported. */
 export interface Bastion {
   server: hcloud.Server;
   hostKey: pulumi.Output<string | undefined>;
 }
 
-/** A server to SSH to: its server, the host key its first session recorded, and its private address. */
-export interface SshTarget {
-  server: hcloud.Server;
-  hostKey: pulumi.Output<string | undefined>;
+/** A server to SSH to: as a bastion, plus its private address (where a session through the bastion goes). */
+export interface SshTarget extends Bastion {
   privateIp: string;
 }
 

@@ -1,10 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../src/config/errors";
 import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
-import { startRecording, type ResourceRecord } from "../../src/plan/recorder";
-import { resolveOutput } from "../../src/plan/values";
-import { defineCluster } from "../../src/program";
+import type { ResourceRecord } from "../../src/plan/recorder";
 import { editedConfig } from "../helpers/plan";
+import { recordProgram } from "../helpers/record";
 
 /**
  * What each node's bootstrap (the first session) reports, trust on first use: the server's SSH host key,
@@ -34,39 +31,31 @@ function stdinOf(record: ResourceRecord): Record<string, string> {
 }
 
 async function deployedCommands(reportsCaHash = true): Promise<ResourceRecord[]> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        if (args.type === COMMAND_TYPE && args.name.endsWith("-bootstrap")) {
-          const node = args.name.slice(0, -"-bootstrap".length);
-          const server = node.startsWith("cp-") && reportsCaHash;
-          const stdout =
-            `hetzner-k8s: node ${node}: step finish: ready\nhetzner-k8s-host-key: ${keyOf(node)}\n` +
-            (server ? `hetzner-k8s-ca-hash: ${CA_HASH}\n` : "");
-          return { id: args.name, state: { ...args.inputs, stdout } };
-        }
-        // Whatever else the program reads from a created resource: addresses, devices, generated secrets.
-        const assigned = {
-          ipv4Address: `ip-of-${args.name}`,
-          ipv4: `ip-of-${args.name}`,
-          linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${args.name}`,
-          result: `password-of-${args.name}`,
-          privateKeyOpenssh: "key",
-          publicKeyOpenssh: "ssh-ed25519 AAAA",
-          stdout: "",
-        };
-        return { id: `${args.name}-id`, state: { ...assigned, ...args.inputs } };
-      },
-      call: (args) => args.inputs,
+  const records = await recordProgram(
+    editedConfig("dev"),
+    (args) => {
+      if (args.type === COMMAND_TYPE && args.name.endsWith("-bootstrap")) {
+        const node = args.name.slice(0, -"-bootstrap".length);
+        const server = node.startsWith("cp-") && reportsCaHash;
+        const stdout =
+          `hetzner-k8s: node ${node}: step finish: ready\nhetzner-k8s-host-key: ${keyOf(node)}\n` +
+          (server ? `hetzner-k8s-ca-hash: ${CA_HASH}\n` : "");
+        return { id: args.name, state: { ...args.inputs, stdout } };
+      }
+      // Whatever else the program reads from a created resource: addresses, devices, generated secrets.
+      const assigned = {
+        ipv4Address: `ip-of-${args.name}`,
+        ipv4: `ip-of-${args.name}`,
+        linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${args.name}`,
+        result: `password-of-${args.name}`,
+        privateKeyOpenssh: "key",
+        publicKeyOpenssh: "ssh-ed25519 AAAA",
+        stdout: "",
+      };
+      return { id: `${args.name}-id`, state: { ...assigned, ...args.inputs } };
     },
-    PROJECT,
-    "dev",
     false,
   );
-  const records = startRecording();
-  const outputs = defineCluster(editedConfig("dev"), { hcloudToken: pulumi.secret("(hcloud:token)") }, {});
-  for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
-  await pulumi.runtime.disconnect();
   return records.filter((record) => record.type === COMMAND_TYPE);
 }
 

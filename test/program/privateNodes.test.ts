@@ -1,11 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../src/config/errors";
 import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
-import { startRecording, type ResourceRecord } from "../../src/plan/recorder";
+import type { ResourceRecord } from "../../src/plan/recorder";
 import { renderPlan } from "../../src/plan/render";
-import { resolveOutput } from "../../src/plan/values";
-import { defineCluster } from "../../src/program";
 import type { StackConfig } from "../../src/config/schema";
+import { recordProgram } from "../helpers/record";
 import { editedConfig, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
 
 /**
@@ -107,38 +105,26 @@ async function connections(
   edit: (config: StackConfig) => void,
 ): Promise<Map<string, Record<string, unknown>>> {
   const SECRET = "4dabf18193072939515e22adb298388d";
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        const stdout =
-          args.type === COMMAND_TYPE
-            ? `hetzner-k8s-host-key: ssh-ed25519 AAAA${args.name.replace(/[^a-z0-9]/g, "")}\n`
-            : "";
-        const assigned = {
-          ipv4Address: args.name === "gateway-server" ? "198.51.100.4" : "",
-          ipv4: `ip-of-${args.name}`,
-          result: "password",
-          linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${args.name}`,
-          privateKeyOpenssh: "key",
-          publicKeyOpenssh: "ssh-ed25519 AAAA",
-          stdout,
-        };
-        return { id: `${args.name}-id`, state: { ...assigned, ...args.inputs } };
-      },
-      call: (args) => args.inputs,
+  const records = await recordProgram(
+    editedConfig("dev", edit),
+    (args) => {
+      const stdout =
+        args.type === COMMAND_TYPE
+          ? `hetzner-k8s-host-key: ssh-ed25519 AAAA${args.name.replace(/[^a-z0-9]/g, "")}\n`
+          : "";
+      const assigned = {
+        ipv4Address: args.name === "gateway-server" ? "198.51.100.4" : "",
+        ipv4: `ip-of-${args.name}`,
+        result: "password",
+        linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${args.name}`,
+        privateKeyOpenssh: "key",
+        publicKeyOpenssh: "ssh-ed25519 AAAA",
+        stdout,
+      };
+      return { id: `${args.name}-id`, state: { ...assigned, ...args.inputs } };
     },
-    PROJECT,
-    "dev",
     false,
   );
-  const records = startRecording();
-  const outputs = defineCluster(
-    editedConfig("dev", edit),
-    { hcloudToken: pulumi.secret("(hcloud:token)") },
-    {},
-  );
-  for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
-  await pulumi.runtime.disconnect();
   const unwrap = (raw: unknown) => {
     const value = raw as Record<string, unknown> | undefined;
     return (value?.[SECRET] ? value.value : raw) as Record<string, unknown>;

@@ -1,14 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../src/config/errors";
 import type { StackConfig } from "../../src/config/schema";
 import { readNodeScript } from "../../src/remote/remoteScript";
 import { HAS_VOLUME_LABEL } from "../../src/model/platform/storage";
 import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
 import type { Plan, PlannedResource } from "../../src/plan/evaluate";
-import { startRecording } from "../../src/plan/recorder";
-import { maskInputs, resolveOutput } from "../../src/plan/values";
-import { defineCluster } from "../../src/program";
+import { maskInputs } from "../../src/plan/values";
 import { editedConfig, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
+import { recordProgram } from "../helpers/record";
 
 const NODE_PATCH = "kubernetes:core/v1:NodePatch";
 const command = (plan: Plan, name: string) => resourceNamed(plan, COMMAND_TYPE, name);
@@ -193,29 +190,17 @@ async function planWithVolumes(
   volumeId: number,
   edit?: (config: StackConfig) => void,
 ): Promise<PlannedResource[]> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) =>
-        args.type === TYPES.volume
-          ? {
-              id: String(volumeId),
-              state: { ...args.inputs, linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${volumeId}` },
-            }
-          : { id: undefined, state: {} },
-      call: (args) => args.inputs,
-    },
-    PROJECT,
-    "dev",
+  const records = await recordProgram(
+    editedConfig("dev", edit),
+    (args) =>
+      args.type === TYPES.volume
+        ? {
+            id: String(volumeId),
+            state: { ...args.inputs, linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${volumeId}` },
+          }
+        : { id: undefined, state: {} },
     true,
   );
-  const records = startRecording();
-  const outputs = defineCluster(
-    editedConfig("dev", edit),
-    { hcloudToken: pulumi.secret("(hcloud:token)") },
-    {},
-  );
-  for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
-  await pulumi.runtime.disconnect();
   return records.map((record) => ({
     urn: record.urn,
     type: record.type,
