@@ -46,8 +46,11 @@ beforeAll(async () => {
   await Promise.all(all.map(({ vm }) => vm.start()));
   for (const { vm } of all) {
     recordFigure(`first boot (${vm.spec.image}): QEMU start to SSH`, await vm.waitForSsh(), "s");
-    await vm.run("cloud-init status --wait");
-    recordFigure(`first boot (${vm.spec.image}): QEMU start to cloud-init done`, vm.secondsSinceStart(), "s");
+    recordFigure(
+      `first boot (${vm.spec.image}): QEMU start to cloud-init done`,
+      await vm.waitForCloudInit(),
+      "s",
+    );
   }
 });
 

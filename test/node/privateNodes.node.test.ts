@@ -195,6 +195,7 @@ describe("a private node", () => {
     node = vmFor(stack, cp1);
     await node.start();
     recordFigure("private node: SSH after boot", await node.waitForSsh(), "s");
+    await node.waitForCloudInit();
   });
 
   test("has no public interface and a default route through the network's gateway", async () => {

@@ -40,7 +40,17 @@ export interface SshOptions {
    * the bastion, then a direct-tcpip channel to the host (OpenSSH's -W), with the bastion's host keys.
    */
   jump?: { host: string; knownHosts?: string };
+  /** Redial a refused connection, as the provider does (default true; false where refusal is the answer). */
+  redial?: boolean;
 }
+
+/**
+ * A refused connection is retried a few times before it counts: sshd re-executes itself on the reload
+ * cloud-init's hardening asks for, and the command provider redials a failed dial (pulumi-command v1.2.1,
+ * `connection.go`: dialErrorLimit, default 10). Nothing ran on the host then, so the retry is safe.
+ */
+const REDIALS = 5;
+const REFUSED = /connect to host .* Connection refused|open failed: connect failed: Connection refused/;
 
 /**
  * One SSH session as root, the way the program's command provider opens them: the command text is the
@@ -77,6 +87,19 @@ export function ssh(
     `root@${host}`,
     command,
   ];
+  return redialing(() => sshOnce(args, options), options.redial ?? true);
+}
+
+async function redialing(attempt: () => Promise<SshResult>, redial: boolean): Promise<SshResult> {
+  let result = await attempt();
+  for (let i = 0; redial && i < REDIALS && result.code === 255 && REFUSED.test(result.stderr); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    result = await attempt();
+  }
+  return result;
+}
+
+function sshOnce(args: string[], options: SshOptions): Promise<SshResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -209,9 +209,22 @@ export class Vm {
   /** Waits until sshd accepts the program's key; returns the seconds since QEMU started. */
   async waitForSsh(timeoutSeconds = 420): Promise<number> {
     await waitFor(
-      async () => (await ssh(this.host, this.key, "true", { timeoutSeconds: 20 })).code === 0,
+      async () => (await ssh(this.host, this.key, "true", { timeoutSeconds: 20, redial: false })).code === 0,
       timeoutSeconds,
       `${this.spec.hostname} did not answer SSH within ${timeoutSeconds} s (console: ${this.consolePath})`,
+    );
+    return this.secondsSinceStart();
+  }
+
+  /**
+   * Waits until cloud-init has finished this boot. Its first boot restarts sshd after the hardening, so a
+   * session opened as SSH first answers can be cut or refused; exit 255 is ssh's own failure, and is retried.
+   */
+  async waitForCloudInit(timeoutSeconds = 600): Promise<number> {
+    await waitFor(
+      async () => (await this.run("cloud-init status --wait")).code !== 255,
+      timeoutSeconds,
+      `${this.spec.hostname}: cloud-init did not finish within ${timeoutSeconds} s (console: ${this.consolePath})`,
     );
     return this.secondsSinceStart();
   }
@@ -251,6 +264,7 @@ export class Vm {
       async () => {
         const result = await ssh(this.host, this.key, "cat /proc/sys/kernel/random/boot_id", {
           timeoutSeconds: 20,
+          redial: false,
         });
         return result.code === 0 && result.stdout.trim() !== before;
       },
