@@ -51,6 +51,12 @@ const HCLOUD_RULES: Record<string, ReplacementRule> = {
     "volumeId",
   ]),
   "hcloud:index/network:Network": hcloud("internal/network/resource.go", ["ipRange"]),
+  // No update function: every input is ForceNew (the private nodes' route to their gateway).
+  "hcloud:index/networkRoute:NetworkRoute": hcloud("internal/network/resource_route.go", [
+    "destination",
+    "gateway",
+    "networkId",
+  ]),
   // No update function: every input is ForceNew.
   "hcloud:index/networkSubnet:NetworkSubnet": hcloud("internal/network/resource_subnet.go", [
     "ipRange",

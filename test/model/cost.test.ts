@@ -37,8 +37,14 @@ function expectedBill(config: StackConfig): { net: number; unknown: string[] } {
   for (const node of config.nodes) {
     const location = (node.location ?? config.location) as Location;
     add(`server:${node.serverType}`, PRICES.servers[node.serverType]?.[location]);
-    add("primary-ipv4:IPv4", PRICES.primaryIpv4[location]);
+    if (!config.privateNodes) add("primary-ipv4:IPv4", PRICES.primaryIpv4[location]);
     if (node.volumeSizeGb) volume(node.volumeSizeGb);
+  }
+  // Private nodes: the gateway is the one server with a public IPv4, in the cluster's location.
+  if (config.privateNodes) {
+    const location = config.location as Location;
+    add(`server:${config.gatewayServerType}`, PRICES.servers[config.gatewayServerType]?.[location]);
+    add("primary-ipv4:IPv4", PRICES.primaryIpv4[location]);
   }
   // The API load balancer always, the ingress one with ingress on; both of one type, in the cluster's location.
   const type = config.loadBalancerType;

@@ -118,7 +118,9 @@ describe("plan command", () => {
     expect(plan.warnings[0].message).toMatch(
       /^198\.51\.100\.10\/32 is a documentation range .* \(pulumi preview and up refuse this\)$/,
     );
-    const server = plan.resources.find((resource) => resource.type === "hcloud:index/server:Server");
+    const server = plan.resources.find(
+      (resource) => resource.type === "hcloud:index/server:Server" && resource.name === "cp-1-server",
+    );
     expect(server).toEqual(
       expect.objectContaining({
         urn: "urn:pulumi:prod::hetzner-k8s::hetzner-k8s:infra:HetznerInfrastructure$hetzner-k8s:infra:NodeServer$hcloud:index/server:Server::cp-1-server",

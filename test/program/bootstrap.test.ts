@@ -225,8 +225,12 @@ describe("k3s bootstrap graph", () => {
 
 describe("node labels and taints", () => {
   let plan: Plan;
+  let publicNodes: Plan;
   beforeAll(async () => {
     plan = await planStack("prod");
+    publicNodes = await planStack("prod", (config) => {
+      config.privateNodes = false;
+    });
   });
 
   it("registers them with the bootstrap, keeps them out of the rolling reconfiguration, and patches only the labels", () => {
@@ -249,8 +253,10 @@ describe("node labels and taints", () => {
 
   it("keeps each node's taints with apply-node-taints.sh on the initial server, once the node has joined", () => {
     const initialBootstrap = command(plan, "cp-1-bootstrap");
-    const initialServer = resourceNamed(plan, TYPES.server, "cp-1-server");
-    const nodes = resourcesOfType(plan, TYPES.server).map((server) => server.name.replace(/-server$/, ""));
+    const gateway = resourceNamed(plan, TYPES.server, "gateway-server");
+    const nodes = resourcesOfType(plan, TYPES.server)
+      .filter((server) => server.parent?.includes("infra:NodeServer"))
+      .map((server) => server.name.replace(/-server$/, ""));
     expect(nodes.length).toBeGreaterThan(1);
     for (const node of nodes) {
       const taints = command(plan, `${node}-taints`);
@@ -258,10 +264,15 @@ describe("node labels and taints", () => {
       // Under the node's NodeBootstrap component, as the bootstrap is.
       expect(taints.parent).toBe(bootstrap.parent);
       expect(taints.parent).toMatch(new RegExp(`hetzner-k8s:k3s:NodeBootstrap::${node}$`));
-      expect(taints.dependencies).toEqual(
-        expect.arrayContaining([initialServer.urn, initialBootstrap.urn, bootstrap.urn]),
-      );
-      expect(taints.dependencies.filter((urn) => urn.includes(TYPES.server))).toEqual([initialServer.urn]);
+      expect(taints.dependencies).toEqual(expect.arrayContaining([initialBootstrap.urn, bootstrap.urn]));
+      // On the initial server, through the gateway to its private address (the shipped prod's private nodes;
+      // test/program/privateNodes.test.ts follows the connections); with public nodes, at its public address.
+      const serversOf = (entry: PlannedResource) =>
+        entry.dependencies.filter((urn) => urn.includes(TYPES.server));
+      expect(serversOf(taints)).toEqual([gateway.urn]);
+      expect(serversOf(command(publicNodes, `${node}-taints`))).toEqual([
+        resourceNamed(publicNodes, TYPES.server, "cp-1-server").urn,
+      ]);
       // Create and update run the same script; a taint edit re-runs it.
       expect(taints.inputs.update).toBe(taints.inputs.create);
       expect(taints.inputs.create).toContain(`export NODE_NAME='prod-${node}'`);

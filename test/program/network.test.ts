@@ -154,8 +154,11 @@ describe("firewalled API exposure (prod stack)", () => {
     expect(plan.outputs.apiLoadBalancerIpv4).toEqual({ secret: false, known: true, value: null });
   });
 
-  it("opens 6443 on control-plane nodes to the API sources only", () => {
-    const apiFirewall = resourceNamed(plan, TYPES.firewall, "firewall-api");
+  it("opens 6443 on control-plane nodes to the API sources only (public nodes)", async () => {
+    const publicNodes = await planStack("prod", (config) => {
+      config.privateNodes = false;
+    });
+    const apiFirewall = resourceNamed(publicNodes, TYPES.firewall, "firewall-api");
     expect(apiFirewall.inputs.applyTos).toEqual([{ labelSelector: "cluster=prod,role=control-plane" }]);
     expect(rulesOf(apiFirewall)).toEqual([
       expect.objectContaining({
@@ -164,6 +167,17 @@ describe("firewalled API exposure (prod stack)", () => {
         sourceIps: ["198.51.100.10/32", "198.51.100.64/27"],
       }),
     ]);
+    expect(publicExposureProblems(publicNodes)).toEqual([]);
+  });
+
+  it("opens 6443 on the gateway alone to the API sources (private nodes, as shipped)", () => {
+    expect(resourcesOfType(plan, TYPES.firewall).map((firewall) => firewall.name)).not.toContain(
+      "firewall-api",
+    );
+    const gatewayFirewall = resourceNamed(plan, TYPES.firewall, "firewall-gateway");
+    expect(rulesOf(gatewayFirewall)).toContainEqual(
+      expect.objectContaining({ port: "6443", sourceIps: ["198.51.100.10/32", "198.51.100.64/27"] }),
+    );
     expect(publicExposureProblems(plan)).toEqual([]);
   });
 

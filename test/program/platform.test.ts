@@ -63,7 +63,9 @@ describe("platform add-ons in the program", () => {
   });
 
   it("reaches a firewalled API through the first control-plane node's address, and gives users the hostname", async () => {
-    const prod = await planStack("prod");
+    const prod = await planStack("prod", (config) => {
+      config.privateNodes = false;
+    });
     const [provider] = resourcesOfType(prod, "pulumi:providers:kubernetes");
     const server = (name: string) => resourceNamed(prod, TYPES.server, name);
     // The hostname's DNS records cannot exist before the servers: the provider must not wait for them.
@@ -73,6 +75,14 @@ describe("platform add-ons in the program", () => {
       known: true,
       value: "https://api.prod.example.com:6443",
     });
+  });
+
+  it("reaches the firewalled API of private nodes (the shipped prod) through the gateway's address", async () => {
+    const prod = await planStack("prod");
+    const [provider] = resourcesOfType(prod, "pulumi:providers:kubernetes");
+    expect(provider.dependencies).toContain(resourceNamed(prod, TYPES.server, "gateway-server").urn);
+    expect(provider.dependencies).not.toContain(resourceNamed(prod, TYPES.server, "cp-1-server").urn);
+    expect(prod.outputs.apiEndpoint).toMatchObject({ value: "https://api.prod.example.com:6443" });
   });
 
   it("installs pinned charts from their repositories, waiting with a bounded timeout", () => {
