@@ -2,12 +2,12 @@ import { Command } from "commander";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../src/config/load";
 import { stackConfigSchema, type StackConfig } from "../src/config/schema";
 import type { TenantConfig } from "../src/config/tenantSchema";
 import { bootstrapLevels, createCommands } from "../src/plan/bootstrapPath";
 import { evaluatePlan, evaluateProgram } from "../src/plan/evaluate";
 import { readStackConfig, stackFileFor } from "../src/plan/stackFile";
+import { loadStack, stackFromConfig } from "../src/stack";
 
 /**
  * `npm run bench`: how evaluating the program scales with nodes and tenants, against a bare baseline that
@@ -20,7 +20,7 @@ const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The dev stack's settings, with `nodes` nodes and `tenants` tenants; validation is not part of the timing. */
 function benchConfig(nodes: number, tenants: number): StackConfig {
   const raw = readStackConfig(stackFileFor(PROJECT_DIR, "dev"), PROJECT_DIR);
-  const base = parseStackConfig(raw);
+  const base = loadStack({ raw }).config;
   const config = stackConfigSchema.parse({ ...base, nodeSubnetCidr: "10.0.0.0/20" });
   config.nodes = Array.from({ length: nodes }, (_, index) => ({
     name: `node-${index + 1}`,
@@ -64,7 +64,7 @@ interface Row {
 
 async function measure(nodes: number, tenants: number): Promise<Row> {
   const config = benchConfig(nodes, tenants);
-  const program = await timed(() => evaluatePlan("bench", config));
+  const program = await timed(() => evaluatePlan("bench", stackFromConfig(config)));
   const count = program.result.resources.length;
   const baseline = await timed(() =>
     evaluateProgram("bench", () => {

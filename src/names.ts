@@ -27,3 +27,18 @@ export const PRIVATE_ONLY_PORTS = [
   { service: "flannel WireGuard", protocol: "udp", from: 51820, to: 51821 },
   { service: "NodePorts", protocol: "tcp", from: 30000, to: 32767 },
 ] as const satisfies readonly { service: string; protocol: "tcp" | "udp"; from: number; to: number }[];
+
+/**
+ * Addresses that are not the internet: the private ranges (the cluster's node network and pod range
+ * lie in them, a config rule makes sure; Service addresses become a pod's or node's before the policy
+ * applies), shared address space, and link-local, which holds
+ * Hetzner's metadata service (169.254.169.254: every server's user data and identity). The internet
+ * egress rule excepts them all, so it never opens a node, a pod or a Service of the cluster.
+ */
+export const NON_INTERNET_RANGES = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+];

@@ -7,19 +7,16 @@ import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { autoscalerClusterConfig } from "./k3s/autoscaledJoin";
 import { K3sCluster } from "./k3s/k3sCluster";
 import { NodeMetadata } from "./k3s/nodeMetadata";
+import { readMonitoringFiles } from "./platform/files";
 import { Platform } from "./platform/platform";
+import { veleroCredentialsFile } from "./model/platform/backups";
+import { buildPlatformModel } from "./model/platform/platform";
 import { Tenants } from "./tenants/tenants";
-import { buildClusterModel, type ClusterModel } from "./model/cluster";
+import type { ClusterModel } from "./model/cluster";
 import { kubeconfigRenewal, withServer } from "./model/kubeconfig";
 import { KUBE_API_PORT } from "./model/network";
+import type { LoadedStack } from "./stack";
 
-/**
- * The whole program, from validated config to stack outputs. `index.ts` runs it under the Pulumi
- * engine; the offline plan runs the very same function under mocks.
- *
- * @param opts options for the top-level components, inherited by every resource (the plan uses it to
- * observe inputs; the program itself passes none).
- */
 export interface ClusterCredentials {
   /**
    * The program's Hetzner API token (secret). The cloud controller and CSI driver inside the cluster get
@@ -28,12 +25,19 @@ export interface ClusterCredentials {
   hcloudToken: pulumi.Input<string>;
 }
 
+/**
+ * The whole program, from a loaded stack (src/stack.ts: config, model) to stack outputs. `index.ts` runs it
+ * under the Pulumi engine; the offline plan runs the very same function under mocks.
+ *
+ * @param opts options for the top-level components, inherited by every resource (the plan uses it to
+ * observe inputs; the program itself passes none).
+ */
 export function defineCluster(
-  config: StackConfig,
+  stack: LoadedStack,
   credentials: ClusterCredentials,
   opts?: pulumi.ComponentResourceOptions,
 ) {
-  const model = buildClusterModel(config);
+  const { config, model } = stack;
   const infra = new HetznerInfrastructure(model.name, { model }, opts);
   const api = infra.loadBalancers.get("api");
   const ingress = infra.loadBalancers.get("ingress");
@@ -193,11 +197,19 @@ export function defineKubernetesLayers(
   args: KubernetesLayersArgs,
   opts?: pulumi.ComponentResourceOptions,
 ) {
+  const files = readMonitoringFiles();
   const platform = new Platform(
     "platform",
     {
-      config,
       cluster: model,
+      modelOf: (dynamic) => buildPlatformModel(config, model, dynamic, files),
+      alertmanagerWebhookUrl: pulumi.secret(config.alertmanagerWebhookUrl),
+      // Built from the Pulumi secrets and kept one.
+      ...(config.backupsEnabled && {
+        backupCredentials: pulumi.secret(
+          veleroCredentialsFile(config.backupS3AccessKey, config.backupS3SecretKey),
+        ),
+      }),
       kubeconfig: args.programApiUrl
         ? pulumi.secret(
             pulumi

@@ -11,7 +11,7 @@ import { allPoolsExpanded, checkNodePools, expandNodePools, toStackFilePaths } f
 import { checkPlatformConfig } from "./platformRules";
 import { checkStackConfig } from "./rules";
 import { checkSourceScope } from "./sourceRules";
-import { checkTenantPool, checkTenants, withDefaultHostnames } from "./tenantRules";
+import { checkTenants, withDefaultHostnames } from "./tenantRules";
 import { STACK_CONFIG_KEYS, stackConfigSchema, type StackConfig, type StackConfigKey } from "./schema";
 import type { PreviousNode } from "./transition";
 
@@ -99,8 +99,7 @@ export function parseStackConfig(
     checkNodeLabels,
   ];
   problems.push(...ruleProblems(rules, config, invalid, shape.kept));
-  // The pool is only worth comparing once every node and tenant is valid on its own.
-  if (problems.length === 0) problems.push(...checkTenantPool(config));
+  // The tenants' promise against the pool is the model's to check, once all of this passed (src/stack.ts).
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

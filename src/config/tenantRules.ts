@@ -1,10 +1,9 @@
-import { buildPool, POOL_RESOURCES, tenantNamespaces } from "../model/pool";
-import { NON_INTERNET_RANGES } from "../model/tenants";
+import { NON_INTERNET_RANGES } from "../names";
 import { cidrContains, parseCidr } from "./ipv4";
 import type { ConfigProblem } from "./errors";
 import { formatBytes, formatCores, parseQuantity } from "./quantity";
 import type { StackConfig } from "./schema";
-import type { TenantConfig } from "./tenantSchema";
+import { tenantNamespaces, type TenantConfig } from "./tenantSchema";
 
 /** Rules for tenants: names, namespaces, quantities, limits, and the promise against the pool. */
 
@@ -252,28 +251,4 @@ function checkQuantities(
     (problem, index) =>
       problems.findIndex((other) => JSON.stringify(other) === JSON.stringify(problem)) === index,
   );
-}
-
-const RESOURCE_KEYS = {
-  cpu: "requests.cpu",
-  memory: "requests.memory",
-  storage: "requests.storage",
-} as const;
-
-/** Tenants' promises against the pool; meaningful only once nodes and tenants are otherwise valid. */
-export function checkTenantPool(config: StackConfig): ConfigProblem[] {
-  const pool = buildPool(config);
-  // Quantities add up in floating point: an exact fit written in millicores must not fail by a rounding error.
-  const tolerance = { cpu: 1e-6, memory: 1, storage: 1 };
-  return POOL_RESOURCES.filter((resource) => pool.free[resource] < -tolerance[resource]).map((resource) => {
-    const format = resource === "cpu" ? formatCores : formatBytes;
-    const limit = pool.allocatable[resource] * pool.overcommit[resource];
-    return {
-      path: ["tenants"],
-      message:
-        `${RESOURCE_KEYS[resource]}: the tenants are promised ${format(pool.allocated[resource])}, but the pool has ` +
-        `${format(pool.allocatable[resource])} × overcommit ${pool.overcommit[resource]} = ${format(limit)} ` +
-        `(add nodes, lower quotas or raise hetzner-k8s:overcommit.${resource})`,
-    };
-  });
 }

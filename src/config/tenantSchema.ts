@@ -120,5 +120,10 @@ export const overcommitSchema = z.strictObject({
 });
 
 export type TenantConfig = z.infer<typeof tenantSchema>;
+
+/** A tenant's namespaces: the ones it lists, or one of its own name (the default `namespaces` documents). */
+export function tenantNamespaces(tenant: TenantConfig): string[] {
+  return tenant.namespaces ?? [tenant.name];
+}
 export type QuotaConfig = z.infer<typeof quotaSchema>;
 export type OvercommitConfig = z.infer<typeof overcommitSchema>;

@@ -5,8 +5,6 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { runningServersOf } from "../config/lastDeployment";
-import { parseStackConfig } from "../config/load";
-import type { StackConfig } from "../config/schema";
 import { bundleAssets, renderPage, type Assets } from "./bundle";
 import { readCommittedVersion } from "./committed";
 import { checkDeployAvailability, DeployRunner, type DeployAvailability, type DeployEvent } from "./deploy";
@@ -24,6 +22,7 @@ import { compareLive } from "./status";
 import { EditRefused, StackStore } from "./stackStore";
 import { readRawStackText, toConsoleProblems, type RawStack } from "./validation";
 import { stateView, type CommittedStack, type PriceOf } from "./views";
+import { tryLoadStack, type LoadedStack } from "../stack";
 
 export interface ConsoleOptions {
   stack: string;
@@ -49,14 +48,10 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** The committed config as the last deployment reads it: its servers exist, so a retired type is no error. */
-function committedConfig(stack: RawStack): StackConfig | undefined {
-  try {
-    return parseStackConfig(stack.raw, stack.secretKeys, runningServersOf(stack.raw));
-  } catch (error) {
-    if (error instanceof ConfigError) return undefined;
-    throw error;
-  }
+/** The committed stack as the last deployment reads it: its servers exist, so a retired type is no error. */
+function committedStack(stack: RawStack): LoadedStack | undefined {
+  const result = tryLoadStack(stack, { running: runningServersOf(stack.raw) });
+  return result.ok ? result.stack : undefined;
 }
 
 /** The committed text as stack config; unreadable YAML reads as no config, which the last deployment reports. */
@@ -81,11 +76,11 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
   const assets: Assets = await bundleAssets();
 
   const version = await readCommittedVersion(stackFile, readFileSync(stackFile, "utf8"));
-  const committedStack = readCommittedStack(version.text, projectDir);
+  const committedRaw = readCommittedStack(version.text, projectDir);
   const committed: CommittedStack = {
     ...version,
-    stack: committedStack,
-    config: committedConfig(committedStack),
+    stack: committedRaw,
+    loaded: committedStack(committedRaw),
   };
   const readOutputs = options.stackOutputs ?? pulumiStackOutputs(options.stack, projectDir);
   let known: KnownDeployment = await readKnownDeployment(readOutputs, committed);
@@ -118,15 +113,17 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
   function live() {
     const status = poller.latest();
     const current = store.validateCurrent();
-    const fileNodes = current.ok ? current.config.nodes.map((node) => node.name) : [];
-    const clusterName = current.ok ? current.config.clusterName : (committed.config?.clusterName ?? "");
+    const fileNodes = current.ok ? current.loaded.config.nodes.map((node) => node.name) : [];
+    const clusterName = current.ok
+      ? current.loaded.config.clusterName
+      : (committed.loaded?.config.clusterName ?? "");
     return { ...status, comparison: compareLive(status, known, clusterName, fileNodes) };
   }
 
   async function changes() {
     const current = store.validateCurrent();
     if (!current.ok) return { ok: false, reason: "the stack file is not valid", problems: current.problems };
-    if (!committed.config) {
+    if (!committed.loaded) {
       return {
         ok: false,
         reason: `the committed version (${committed.source}) is not valid, so there is nothing to compare with`,
@@ -134,8 +131,8 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
       };
     }
     const diff = await planner.diff(
-      { text: committed.text, config: committed.config },
-      { text: store.readText(), config: current.config },
+      { text: committed.text, loaded: committed.loaded },
+      { text: store.readText(), loaded: current.loaded },
     );
     return { ok: true, committedSource: committed.source, ...diff };
   }

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError, formatProblem, PROJECT, type ConfigProblem } from "../config/errors";
-import { parseStackConfig, type RawConfig } from "../config/load";
+import type { RawConfig } from "../config/load";
 import { allPoolsExpanded, expandNodePools } from "../config/nodePools";
 import { stackConfigSchema, type StackConfig } from "../config/schema";
 import { checkTransition, type LastDeployment } from "../config/transition";
 import { readStackConfig, readStackSecretKeys } from "../plan/stackFile";
+import { tryLoadStack, type LoadedStack, type LoadResult } from "../stack";
 
 /**
  * The console's validation: the project's own parser (as `pulumi up` and `npm run plan` run it) and the
@@ -33,7 +34,7 @@ export interface EditFocus {
   indexes: number[];
 }
 
-export type Validation = { ok: true; config: StackConfig } | { ok: false; problems: ConsoleProblem[] };
+export type Validation = { ok: true; loaded: LoadedStack } | { ok: false; problems: ConsoleProblem[] };
 
 /** Stack config as the project's readers see it, and which keys it holds encrypted. */
 export interface RawStack {
@@ -103,18 +104,18 @@ export function validateRaw(
   last: LastDeployment | undefined,
   focus?: EditFocus,
 ): Validation {
-  let config: StackConfig;
+  let result: LoadResult;
   try {
-    config = parseStackConfig(stack.raw, stack.secretKeys, last?.nodes ?? []);
+    result = tryLoadStack(stack, { last });
   } catch (error) {
-    if (!(error instanceof ConfigError)) return { ok: false, problems: [generalProblem(messageOf(error))] };
-    const shaped = last ? shapeOnly(stack.raw) : undefined;
-    const transition = shaped && last ? checkTransition(last, shaped) : [];
-    return { ok: false, problems: toConsoleProblems([...error.problems, ...transition], focus) };
+    return { ok: false, problems: [generalProblem(messageOf(error))] };
   }
-  const transition = last ? checkTransition(last, config) : [];
-  if (transition.length > 0) return { ok: false, problems: toConsoleProblems(transition, focus) };
-  return { ok: true, config };
+  if (result.ok) return { ok: true, loaded: result.stack };
+  if (result.stage === "transition")
+    return { ok: false, problems: toConsoleProblems([...result.problems], focus) };
+  const shaped = last ? shapeOnly(stack.raw) : undefined;
+  const transition = shaped && last ? checkTransition(last, shaped) : [];
+  return { ok: false, problems: toConsoleProblems([...result.problems, ...transition], focus) };
 }
 
 /**

@@ -4,16 +4,15 @@ import { PROJECT } from "../names";
 import { formatIpv4, parseCidr } from "../config/ipv4";
 import { freeNodeAddresses } from "../config/nodePools";
 import type { StackConfig } from "../config/schema";
-import type { TenantConfig } from "../config/tenantSchema";
+import { tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
 import { checkNodeTransition, etcdQuorum, type LastDeployment } from "../config/transition";
-import { buildClusterModel } from "../model/cluster";
-import { tenantNamespaces } from "../model/pool";
 import { KEPT_KINDS } from "../model/tenants";
 import type { KnownDeployment } from "./knownDeployment";
 import { leavingNodes, nodeStatus } from "./status";
 import type { StackStore } from "./stackStore";
 import type { ConsoleProblem, RawStack } from "./validation";
 import { pickFields, TENANT_FIELDS, type JsonObject } from "./yamlEdit";
+import type { LoadedStack } from "../stack";
 
 /** The page's view of the stack: what /api/state answers. Nothing secret is in it (tested). */
 
@@ -28,8 +27,8 @@ export interface CommittedStack {
   /** Where the text came from, for the page (`git HEAD:Pulumi.dev.yaml`). */
   source: string;
   stack: RawStack;
-  /** The committed config as a last deployment reads it, undefined when it is not valid. */
-  config: StackConfig | undefined;
+  /** The committed stack as a last deployment reads it, undefined when it is not valid. */
+  loaded: LoadedStack | undefined;
 }
 
 export interface ViewContext {
@@ -93,7 +92,7 @@ function serverTypeFixed(config: StackConfig, last: LastDeployment | undefined, 
 }
 
 function committedTenant(committed: CommittedStack, name: string): TenantConfig | undefined {
-  return committed.config?.tenants.find((tenant) => tenant.name === name);
+  return committed.loaded?.config.tenants.find((tenant) => tenant.name === name);
 }
 
 /** What removing a tenant leaves in the cluster: decided by allowDeletion as last applied (git HEAD tells). */
@@ -139,9 +138,8 @@ export function stateView(context: ViewContext) {
       valid: false as const,
       problems: validation.problems,
     };
-  const config = validation.config;
-  const model = buildClusterModel(config);
-  const committedNames = new Set(committed.config?.nodes.map((node) => node.name) ?? []);
+  const { config, model } = validation.loaded;
+  const committedNames = new Set(committed.loaded?.config.nodes.map((node) => node.name) ?? []);
   const deployedByName = new Map((last?.nodes ?? []).map((node) => [node.name, node]));
   const deployedControlPlane = (last?.nodes ?? []).filter((node) => node.role === "control-plane").length;
   return {

@@ -13,6 +13,7 @@ import {
 } from "./network";
 import { buildNodePools, type NodePoolModel } from "./nodePools";
 import { buildNode, type NodeModel } from "./nodes";
+import { platformSettingsOf, type PlatformSettings } from "./platform/settings";
 import { buildPool, type PoolModel } from "./pool";
 import { buildTenant, type TenantModel } from "./tenants";
 
@@ -44,6 +45,8 @@ export interface ClusterModel {
   k3s: K3sModel;
   tenants: TenantModel[];
   pool: PoolModel;
+  /** What the platform component decides by (model/platform/settings.ts). */
+  platform: PlatformSettings;
 }
 
 export function buildClusterModel(config: StackConfig): ClusterModel {
@@ -85,5 +88,6 @@ export function buildClusterModel(config: StackConfig): ClusterModel {
       buildTenant(tenant, { imageScanning: config.imageScanningEnabled }),
     ),
     pool: buildPool(config),
+    platform: platformSettingsOf(config),
   };
 }

@@ -1,7 +1,8 @@
 import { serverSizeOf } from "../config/catalogue";
-import { GIB, parseQuantity } from "../config/quantity";
+import type { ConfigProblem } from "../config/errors";
+import { formatBytes, formatCores, GIB, parseQuantity } from "../config/quantity";
 import type { StackConfig } from "../config/schema";
-import type { TenantConfig } from "../config/tenantSchema";
+import { tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
 
 /**
  * The shared resource pool: what the nodes' server types offer, minus what each node keeps for itself,
@@ -58,10 +59,6 @@ const zero = (): Amounts => ({ cpu: 0, memory: 0, storage: 0 });
 
 function add(total: Amounts, amounts: Amounts, times = 1): void {
   for (const resource of POOL_RESOURCES) total[resource] += amounts[resource] * times;
-}
-
-export function tenantNamespaces(tenant: TenantConfig): string[] {
-  return tenant.namespaces ?? [tenant.name];
 }
 
 /** One namespace's promise; unparseable quantities count as 0 (validation reports them). */
@@ -133,4 +130,31 @@ export function buildPool(config: StackConfig): PoolModel {
     free,
     ...(autoscaled && { allocatableAtMax: allocatableOf(atMax.capacity, atMax.reserved) }),
   };
+}
+
+/** The quota key of each pool resource, as a tenant writes it. */
+const RESOURCE_KEYS = {
+  cpu: "requests.cpu",
+  memory: "requests.memory",
+  storage: "requests.storage",
+} as const;
+
+/**
+ * Tenants' promises beyond the pool, as problems of the stack file's `tenants`; meaningful only once nodes
+ * and tenants are otherwise valid, so the loader asks after the config passed its own rules.
+ */
+export function poolProblems(pool: PoolModel): ConfigProblem[] {
+  // Quantities add up in floating point: an exact fit written in millicores must not fail by a rounding error.
+  const tolerance = { cpu: 1e-6, memory: 1, storage: 1 };
+  return POOL_RESOURCES.filter((resource) => pool.free[resource] < -tolerance[resource]).map((resource) => {
+    const format = resource === "cpu" ? formatCores : formatBytes;
+    const limit = pool.allocatable[resource] * pool.overcommit[resource];
+    return {
+      path: ["tenants"],
+      message:
+        `${RESOURCE_KEYS[resource]}: the tenants are promised ${format(pool.allocated[resource])}, but the pool has ` +
+        `${format(pool.allocatable[resource])} × overcommit ${pool.overcommit[resource]} = ${format(limit)} ` +
+        `(add nodes, lower quotas or raise hetzner-k8s:overcommit.${resource})`,
+    };
+  });
 }

@@ -1,10 +1,9 @@
-import { PRIORITY_CLASSES, type TenantConfig } from "../config/tenantSchema";
+import { PRIORITY_CLASSES, tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
 import { tenantReportRules } from "./platform/imageScanning";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
 import { defaultDenyIngress } from "./platform/policyBuilders";
-import { TENANT_LABEL } from "../names";
-import { tenantNamespaces } from "./pool";
+import { NON_INTERNET_RANGES, TENANT_LABEL } from "../names";
 
 /**
  * Kubernetes objects of a tenant: namespaces with Pod Security labels, quotas, limits, RBAC that stays
@@ -447,21 +446,6 @@ export function hostnamePolicyManifests(tenant: TenantConfig): Manifest[] {
     ];
   });
 }
-
-/**
- * Addresses that are not the internet: the private ranges (the cluster's node network and pod range
- * lie in them, a config rule makes sure; Service addresses become a pod's or node's before the policy
- * applies), shared address space, and link-local, which holds
- * Hetzner's metadata service (169.254.169.254: every server's user data and identity). The internet
- * egress rule excepts them all, so it never opens a node, a pod or a Service of the cluster.
- */
-export const NON_INTERNET_RANGES = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-  "169.254.0.0/16",
-];
 
 /** The `cidr` of the internet rule of a tenant's egress policy: IPv4 only, as every pod address is. */
 export const INTERNET_CIDR = "0.0.0.0/0";

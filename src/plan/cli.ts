@@ -3,16 +3,11 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, formatKeyPath, formatProblemIn, type ConfigProblem } from "../config/errors";
 import { lastDeploymentOfStackConfig } from "../config/lastDeployment";
-import { parseStackConfig } from "../config/load";
 import { checkServerTypeNotices } from "../config/rules";
 import type { StackConfig } from "../config/schema";
 import { checkDeployableSources } from "../config/sourceRules";
-import {
-  assertSafeTransition,
-  deploymentOf,
-  FIRST_DEPLOYMENT,
-  type LastDeployment,
-} from "../config/transition";
+import { deploymentOf, type LastDeployment } from "../config/transition";
+import { loadStack, type LoadedStack } from "../stack";
 import { diffPlans, summarizeDiff } from "./diff";
 import { explainDiff } from "./diffNotes";
 import { renderDiff } from "./renderDiff";
@@ -77,10 +72,16 @@ function stackFileOf(options: PlanOptions, projectDir: string): string {
   throw new ConfigError([{ path: [], message: `no such stack file (${known})` }], file);
 }
 
-/** Reads and validates a stack file the way `pulumi up` would see it. */
-function loadConfig(stackFile: string, projectDir: string, last: LastDeployment = FIRST_DEPLOYMENT) {
+/**
+ * Loads a stack file the way `pulumi up` would see it; with the last deployment, the change from it must pass
+ * the same checks.
+ */
+function loadFile(stackFile: string, projectDir: string, last?: LastDeployment): LoadedStack {
   return inFile(stackFile, () =>
-    parseStackConfig(readStackConfig(stackFile, projectDir), readStackSecretKeys(stackFile), last.nodes),
+    loadStack(
+      { raw: readStackConfig(stackFile, projectDir), secretKeys: readStackSecretKeys(stackFile) },
+      { last },
+    ),
   );
 }
 
@@ -143,17 +144,15 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
   const options = program.opts<PlanOptions>();
 
   let stackFile: string;
-  let config;
-  let edited;
+  let loaded: LoadedStack;
+  let edited: LoadedStack | undefined;
   try {
     stackFile = stackFileOf(options, projectDir);
     const previousFile = options.previous && path.resolve(options.previous);
     const previous = previousFile ? loadPrevious(previousFile, projectDir) : undefined;
-    config = loadConfig(stackFile, projectDir, previous);
+    // The change's problems are about the stack file that makes it.
+    loaded = loadFile(stackFile, projectDir, previous);
     if (previous && previousFile) {
-      const checked = config;
-      // The change's problems are about the stack file that makes it.
-      inFile(stackFile, () => assertSafeTransition(previous, checked));
       // Said, so that a clean check is not mistaken for one that never ran.
       process.stderr.write(
         `checked against the last deployment ${shownPath(previousFile)}: the change passes the checks of pulumi up\n`,
@@ -161,11 +160,8 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     }
     if (options.diff) {
       const diffFile = path.resolve(options.diff);
-      const last = deploymentOf(config);
-      const changed = loadConfig(diffFile, projectDir, last);
       // A diff is a change to a running cluster: the same rules as `pulumi up` apply to it.
-      inFile(diffFile, () => assertSafeTransition(last, changed));
-      edited = changed;
+      edited = loadFile(diffFile, projectDir, deploymentOf(loaded.config));
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -174,10 +170,10 @@ export async function runPlanCommand(argv: string[], projectDir: string): Promis
     return EXIT_INVALID_CONFIG;
   }
   // On stderr, so that stdout stays one JSON document with --json (which carries them as `warnings`).
-  const warnings = warningsOf(edited ?? config);
+  const warnings = warningsOf((edited ?? loaded).config);
   for (const warning of warnings) process.stderr.write(`warning: ${warning.path}: ${warning.message}\n`);
   const costOptions = options.vat === undefined ? {} : { vatRate: options.vat / 100 };
-  const plan = await evaluatePlan(options.stack, config, costOptions);
+  const plan = await evaluatePlan(options.stack, loaded, costOptions);
   if (edited && options.diff) {
     const editedPlan = await evaluatePlan(options.stack, edited, costOptions);
     const diff = explainDiff(plan, editedPlan, diffPlans(plan, editedPlan));

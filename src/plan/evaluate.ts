@@ -1,15 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../names";
 import { parseK3sVersion } from "../config/k3sRules";
-import type { StackConfig } from "../config/schema";
 import { ineffectiveKeys, type ConfigNote } from "../config/ineffectiveKeys";
 import type { GatewayModel } from "../model/gateway";
-import { buildClusterModel } from "../model/cluster";
 import { computeCost, type CostBreakdown, type CostOptions } from "../model/cost";
 import type { K3sNodeModel } from "../model/k3s";
 import type { NodePoolModel } from "../model/nodePools";
-import { buildPool, type PoolModel } from "../model/pool";
+import type { PoolModel } from "../model/pool";
 import { defineCluster } from "../program";
+import type { LoadedStack } from "../stack";
 import { startRecording, type ResourceOptionsRecord } from "./recorder";
 import { createSecrecyProbe, resourceKey } from "./secrecy";
 import { maskInputs, rememberSecretDigests, resolveOutput, type ResolvedOutput } from "./values";
@@ -153,17 +152,17 @@ async function recordProgram(
   return { resources, outputs };
 }
 
-/** Runs the real program (`defineCluster`) for a validated config under mocks and records what it declares. */
+/** Runs the real program (`defineCluster`) for a loaded stack under mocks and records what it declares. */
 export async function evaluatePlan(
   stack: string,
-  config: StackConfig,
+  loaded: LoadedStack,
   costOptions: CostOptions = {},
 ): Promise<Plan> {
   // The offline plan has no Hetzner token; the cluster's copy of it shows as a secret like the real one.
   const credentials = { hcloudToken: pulumi.secret("(hcloud:token)") };
-  const evaluation = await evaluateProgram(stack, (opts) => defineCluster(config, credentials, opts));
+  const evaluation = await evaluateProgram(stack, (opts) => defineCluster(loaded, credentials, opts));
+  const { config, model } = loaded;
   const minor = parseK3sVersion(config.k3sVersion)?.minor;
-  const model = buildClusterModel(config);
   const k3sNodes = new Map(model.k3s.nodes.map((node) => [node.name, node]));
   return {
     stack,
@@ -189,7 +188,7 @@ export async function evaluatePlan(
     },
     notes: ineffectiveKeys(config),
     ...evaluation,
-    pool: buildPool(config),
+    pool: model.pool,
     cost: computeCost(config, costOptions),
   };
 }

@@ -232,9 +232,9 @@ function platformSection(plan: Plan): string[] {
   if (classes.length > 0) lines.push("  Storage classes:", ...classes);
   const issuers = ofType(plan, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((issuer) => issuer.name);
   if (issuers.length > 0) lines.push(`  Certificate issuers: ${issuers.join(", ")}`);
-  const bootstrap = plan.resources.find((resource) => resource.name.endsWith("-bootstrap"));
-  const backend = /^flannel-backend: (\S+)$/m.exec(String(bootstrap?.inputs.create ?? ""))?.[1];
-  if (backend)
+  // A server setting (k3s refuses a join that differs), read from the model's k3s config of a server.
+  const backend = plan.nodes.map((node) => node.k3sConfig["flannel-backend"]).find((value) => value);
+  if (typeof backend === "string")
     lines.push(`  Pod network: Flannel ${backend}, over the interface holding each node's private IP`);
   return lines;
 }

@@ -1,18 +1,26 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { StackConfig } from "../config/schema";
 import type { ClusterModel } from "../model/cluster";
-import { buildPlatformModel, type PlatformModel } from "../model/platform/platform";
+import type { PlatformDynamicValues, PlatformModel } from "../model/platform/platform";
 import { createManifest, isBuiltInKind, patchManifest } from "../kubernetes/manifests";
 import type { Manifest } from "../model/platform/common";
-import { readMonitoringFiles, readOperatorValues } from "./files";
+import { readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";
-import { veleroCredentialsFile } from "../model/platform/backups";
+
+type Deployed = pulumi.Output<string>;
 
 export interface PlatformArgs {
-  config: StackConfig;
   cluster: ClusterModel;
+  /**
+   * The add-ons' model for the values only a deployment has (passwords, addresses, tokens): the model
+   * layer's buildPlatformModel over the stack, which the program binds (program.ts).
+   */
+  modelOf: (dynamic: PlatformDynamicValues<Deployed>) => PlatformModel<Deployed>;
+  /** Alertmanager's webhook URL (secret; empty for none). */
+  alertmanagerWebhookUrl: pulumi.Input<string>;
+  /** With backups: Velero's credentials file, built from the S3 key pair (secret). */
+  backupCredentials?: pulumi.Input<string>;
   /** Admin kubeconfig of the cluster (secret). */
   kubeconfig: pulumi.Input<string>;
   /** Hetzner API token for the cloud controller and CSI driver (secret). */
@@ -32,8 +40,6 @@ export interface PlatformArgs {
    */
   builtInKindsOnly?: boolean;
 }
-
-type Deployed = pulumi.Output<string>;
 
 /**
  * The platform add-ons, all through one Kubernetes provider built from the cluster's kubeconfig: Hetzner
@@ -58,7 +64,12 @@ export class Platform extends pulumi.ComponentResource {
     this.grafanaUrl = created.urls.grafana;
     this.rancherBootstrapPassword = created.passwords.rancher;
     this.grafanaAdminPassword = created.passwords.grafana;
-    this.registerOutputs({});
+    this.registerOutputs({
+      rancherUrl: this.rancherUrl,
+      grafanaUrl: this.grafanaUrl,
+      rancherBootstrapPassword: this.rancherBootstrapPassword,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+    });
   }
 }
 
@@ -67,7 +78,8 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 }
 
 function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
-  const { config, cluster } = args;
+  const { cluster } = args;
+  const settings = cluster.platform;
   // The identifier is the cluster's name, which never changes: a new API address in the kubeconfig (a
   // removed first control-plane node, a new load balancer) then updates the provider instead of
   // replacing it and, with it, every object in the cluster.
@@ -78,41 +90,35 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
   // The passwords only feed Helm releases.
   const releases = !args.builtInKindsOnly;
   const passwords = {
-    rancher: releases && config.rancherEnabled ? password("rancher-bootstrap-password", parent) : undefined,
-    grafana: releases && config.monitoringEnabled ? password("grafana-admin-password", parent) : undefined,
+    rancher: releases && settings.rancher ? password("rancher-bootstrap-password", parent) : undefined,
+    grafana: releases && settings.monitoring ? password("grafana-admin-password", parent) : undefined,
   };
   const hostname = (prefix: string): Deployed =>
-    config.ingressDomain
-      ? pulumi.output(`${prefix}.${config.ingressDomain}`)
+    settings.ingressDomain
+      ? pulumi.output(`${prefix}.${settings.ingressDomain}`)
       : pulumi.interpolate`${prefix}.${pulumi.output(args.ingressIpv4).apply((ip) => ip ?? "ingress")}.sslip.io`;
   const secrets: Record<string, Deployed | undefined> = {
     rancherBootstrapPassword: passwords.rancher,
     grafanaAdminPassword: passwords.grafana,
-    alertmanagerWebhookUrl: pulumi.secret(config.alertmanagerWebhookUrl),
+    alertmanagerWebhookUrl: pulumi.secret(pulumi.output(args.alertmanagerWebhookUrl)),
   };
-  const model = buildPlatformModel<Deployed>(
-    config,
-    cluster,
-    {
-      hostname,
-      secret: (name) => secrets[name] ?? pulumi.output(""),
-      hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
-      networkId: pulumi.output(args.networkId),
-      ...(args.autoscalerClusterConfig !== undefined && {
-        autoscalerClusterConfig: {
-          value: pulumi.secret(pulumi.output(args.autoscalerClusterConfig.value)),
-          digest: args.autoscalerClusterConfig.digest,
-        },
+  const model = args.modelOf({
+    hostname,
+    secret: (name) => secrets[name] ?? pulumi.output(""),
+    hcloudToken: pulumi.secret(pulumi.output(args.hcloudToken)),
+    networkId: pulumi.output(args.networkId),
+    ...(args.autoscalerClusterConfig !== undefined && {
+      autoscalerClusterConfig: {
+        value: pulumi.secret(pulumi.output(args.autoscalerClusterConfig.value)),
+        digest: args.autoscalerClusterConfig.digest,
+      },
+    }),
+    // Kept a secret: it reaches the cluster only as Velero's Secret.
+    ...(settings.backups &&
+      args.backupCredentials !== undefined && {
+        backupCredentials: pulumi.secret(pulumi.output(args.backupCredentials)),
       }),
-      // Built from the Pulumi secrets and kept one: it reaches the cluster only as Velero's Secret.
-      ...(config.backupsEnabled && {
-        backupCredentials: pulumi.secret(
-          veleroCredentialsFile(config.backupS3AccessKey, config.backupS3SecretKey),
-        ),
-      }),
-    },
-    readMonitoringFiles(),
-  );
+  });
 
   const options = (after: pulumi.Resource[]): pulumi.CustomResourceOptions => ({
     parent,
@@ -187,8 +193,8 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
     provider,
     passwords,
     urls: {
-      rancher: url(config.rancherEnabled, "rancher"),
-      grafana: url(config.monitoringEnabled && config.ingressEnabled, "grafana"),
+      rancher: url(settings.rancher, "rancher"),
+      grafana: url(settings.grafanaPublished, "grafana"),
     },
   };
 }

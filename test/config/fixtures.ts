@@ -1,9 +1,10 @@
 import * as path from "node:path";
 import { ConfigError } from "../../src/config/errors";
 import { formatIpv4, parseIpv4 } from "../../src/config/ipv4";
-import { parseStackConfig, type RawConfig } from "../../src/config/load";
+import type { RawConfig } from "../../src/config/load";
 import type { StackConfig } from "../../src/config/schema";
 import { readStackConfig } from "../../src/plan/stackFile";
+import { loadStack } from "../../src/stack";
 
 /** Shared helpers for the config tests: a valid base config (the shipped dev stack) and problem lines. */
 
@@ -39,7 +40,7 @@ export function nodesOf(raw: RawConfig): RawNode[] {
 /** The problem lines for a raw config, or [] when it is valid. Any other error propagates. */
 export function problemsOf(raw: RawConfig): string[] {
   try {
-    parseStackConfig(raw);
+    loadStack({ raw });
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.lines;
@@ -58,7 +59,7 @@ export function problemsAfter(mutate: (raw: RawConfig, nodes: RawNode[]) => void
 export function parsedAfter(mutate: (raw: RawConfig, nodes: RawNode[]) => void): StackConfig {
   const raw = devRaw();
   mutate(raw, nodesOf(raw));
-  return parseStackConfig(raw);
+  return loadStack({ raw }).config;
 }
 
 /**

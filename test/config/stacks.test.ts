@@ -5,11 +5,12 @@ import { ConfigError } from "../../src/config/errors";
 import { parseStackConfig } from "../../src/config/load";
 import { VERSIONS } from "../../src/versions";
 import { ENCRYPTED_PLACEHOLDER, readStackConfig, readStackFile } from "../../src/plan/stackFile";
+import { loadStack } from "../../src/stack";
 import { DEV_STACK, PROD_STACK, PROJECT_DIR, key, problemsOf } from "./fixtures";
 
 describe("shipped stacks", () => {
   it("dev parses without problems and gets the defaults", () => {
-    const config = parseStackConfig(readStackConfig(DEV_STACK, PROJECT_DIR));
+    const config = loadStack({ raw: readStackConfig(DEV_STACK, PROJECT_DIR) }).config;
     expect(config).toMatchObject({
       clusterName: "dev",
       location: "fsn1",
@@ -34,7 +35,7 @@ describe("shipped stacks", () => {
   it("prod parses without problems and keeps its overrides", () => {
     const raw = readStackConfig(PROD_STACK, PROJECT_DIR);
     expect(problemsOf(raw)).toEqual([]);
-    const config = parseStackConfig(raw);
+    const config = loadStack({ raw }).config;
     expect(config).toMatchObject({
       clusterName: "prod",
       apiExposure: "firewalled",

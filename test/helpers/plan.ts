@@ -1,9 +1,10 @@
 import * as path from "node:path";
-import { parseStackConfig, type RawConfig } from "../../src/config/load";
+import type { RawConfig } from "../../src/config/load";
 import { poolOf } from "../../src/config/nodePools";
 import type { StackConfig } from "../../src/config/schema";
 import { evaluatePlan, type Plan, type PlannedResource } from "../../src/plan/evaluate";
 import { readStackConfig, stackFileFor } from "../../src/plan/stackFile";
+import { loadStack, stackFromConfig } from "../../src/stack";
 
 export const PROJECT_DIR = path.resolve(__dirname, "../..");
 
@@ -13,7 +14,7 @@ export function shippedRawConfig(stack: "dev" | "prod"): RawConfig {
 }
 
 export function shippedConfig(stack: "dev" | "prod"): StackConfig {
-  return parseStackConfig(shippedRawConfig(stack));
+  return loadStack({ raw: shippedRawConfig(stack) }).config;
 }
 
 /**
@@ -29,12 +30,12 @@ export function asStackFile(config: StackConfig): RawConfig {
 export function editedConfig(stack: "dev" | "prod", edit?: (config: StackConfig) => void): StackConfig {
   const config = structuredClone(shippedConfig(stack));
   edit?.(config);
-  return parseStackConfig(asStackFile(config));
+  return loadStack({ raw: asStackFile(config) }).config;
 }
 
 /** Evaluates the real program for a shipped stack, optionally edited first. */
 export function planStack(stack: "dev" | "prod", edit?: (config: StackConfig) => void): Promise<Plan> {
-  return evaluatePlan(stack, editedConfig(stack, edit));
+  return evaluatePlan(stack, stackFromConfig(editedConfig(stack, edit)));
 }
 
 export function resourcesOfType(plan: Plan, type: string): PlannedResource[] {

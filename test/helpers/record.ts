@@ -4,6 +4,7 @@ import type { StackConfig } from "../../src/config/schema";
 import { startRecording, type ResourceRecord } from "../../src/plan/recorder";
 import { resolveOutput } from "../../src/plan/values";
 import { defineCluster } from "../../src/program";
+import { stackFromConfig } from "../../src/stack";
 
 /**
  * Runs the whole program for `config` under the given mocks (as stack "dev") and returns every resource
@@ -16,7 +17,11 @@ export async function recordProgram(
 ): Promise<ResourceRecord[]> {
   await pulumi.runtime.setMocks({ newResource, call: (args) => args.inputs }, PROJECT, "dev", dryRun);
   const records = startRecording();
-  const outputs = defineCluster(config, { hcloudToken: pulumi.secret("(hcloud:token)") }, {});
+  const outputs = defineCluster(
+    stackFromConfig(config),
+    { hcloudToken: pulumi.secret("(hcloud:token)") },
+    {},
+  );
   for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
   await pulumi.runtime.disconnect();
   return records;

@@ -10,7 +10,7 @@ import {
   veleroCredentialsFile,
 } from "../../src/model/platform/backups";
 import { VELERO_EGRESS_POLICY } from "../../src/model/platform/backupNetworkPolicies";
-import { NON_INTERNET_RANGES } from "../../src/model/tenants";
+import { NON_INTERNET_RANGES } from "../../src/names";
 import { buildPlatformModel, type PlatformModel } from "../../src/model/platform/platform";
 import { PLATFORM_PRIORITY_CLASS } from "../../src/model/platform/priority";
 import { CHARTS, IMAGES } from "../../src/versions";

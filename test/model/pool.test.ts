@@ -1,6 +1,6 @@
 import type { StackConfig } from "../../src/config/schema";
-import { tenantSchema } from "../../src/config/tenantSchema";
-import { buildPool, quotaAmounts, SYSTEM_RESERVE, tenantNamespaces } from "../../src/model/pool";
+import { tenantNamespaces, tenantSchema } from "../../src/config/tenantSchema";
+import { buildPool, quotaAmounts, SYSTEM_RESERVE } from "../../src/model/pool";
 import { shippedConfig } from "../helpers/plan";
 
 const GIB = 2 ** 30;

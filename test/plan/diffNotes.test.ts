@@ -4,6 +4,7 @@ import { evaluatePlan, type Plan } from "../../src/plan/evaluate";
 import { formatChange, renderDiff } from "../../src/plan/renderDiff";
 import type { StackConfig } from "../../src/config/schema";
 import { addWorkers, editedConfig, planStack } from "../helpers/plan";
+import { stackFromConfig } from "../../src/stack";
 
 /** What the diff says a change does to running servers, beyond the list of resources. */
 
@@ -151,7 +152,7 @@ describe("secrets in the diff", () => {
   const withWebhook = (url: string) => {
     const config = editedConfig("dev");
     config.alertmanagerWebhookUrl = url;
-    return evaluatePlan("dev", config);
+    return evaluatePlan("dev", stackFromConfig(config));
   };
 
   it("shows a changed secret as changed, without its value", async () => {

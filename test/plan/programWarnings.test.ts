@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig } from "../../src/config/load";
-import { deploymentOf, type PreviousNode } from "../../src/config/transition";
+import { deploymentOf } from "../../src/config/transition";
 import { devRaw, key, nodesOf, parsedAfter } from "../config/fixtures";
 
 /**
@@ -29,7 +28,7 @@ describe("the Pulumi program's server-type warnings", () => {
       readLastDeployment: () => Promise.resolve(last),
     }));
     jest.doMock("../../src/config/pulumiConfig", () => ({
-      readPulumiStackConfig: (running: readonly PreviousNode[]) => parseStackConfig(raw, new Set(), running),
+      readPulumiStackSource: () => ({ raw, secretKeys: new Set() }),
     }));
     jest.doMock("../../src/config/credentials", () => ({ readHcloudToken: () => pulumi.secret("token") }));
     jest.doMock("../../src/program", () => ({ defineCluster }));

@@ -3,6 +3,7 @@ import { evaluatePlan, type Plan } from "../../src/plan/evaluate";
 import { renderPlan } from "../../src/plan/render";
 import { euros } from "../../src/plan/renderCost";
 import { editedConfig, planStack, resourcesOfType } from "../helpers/plan";
+import { stackFromConfig } from "../../src/stack";
 
 /** The node table's rows as [name, role, k3s role], in the order the plan prints them. */
 function nodeRows(text: string): string[][] {
@@ -163,8 +164,24 @@ describe("the plan's cost", () => {
   });
 
   it("takes the VAT rate it is given", async () => {
-    const plan = await evaluatePlan("dev", editedConfig("dev"), { vatRate: 0 });
+    const plan = await evaluatePlan("dev", stackFromConfig(editedConfig("dev")), { vatRate: 0 });
     expect(plan.cost.gross).toBe(plan.cost.net);
     expect(renderPlan(plan)).toContain("total gross (VAT 0%)");
+  });
+});
+
+describe("the plan's pod network", () => {
+  it("names the Flannel backend every server's k3s config sets", async () => {
+    const defaults = await planStack("dev");
+    const wireguard = await planStack("dev", (config) => (config.flannelBackend = "wireguard-native"));
+    const line = (plan: Plan) =>
+      renderPlan(plan)
+        .split("\n")
+        .find((text) => text.includes("Pod network:"));
+    expect(defaults.nodes[0].k3sConfig["flannel-backend"]).toBe("vxlan");
+    expect(line(defaults)).toBe(
+      "  Pod network: Flannel vxlan, over the interface holding each node's private IP",
+    );
+    expect(line(wireguard)).toMatch(/^ {2}Pod network: Flannel wireguard-native, /);
   });
 });

@@ -4,6 +4,7 @@ import { evaluatePlan, type Plan, type PlannedResource } from "../../src/plan/ev
 import { BACKUP_SECRET_KEYS, enableBackups } from "../helpers/backups";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { asStackFile, resourceNamed, resourcesOfType, shippedConfig } from "../helpers/plan";
+import { stackFromConfig } from "../../src/stack";
 
 /**
  * Application backups in the real program's offline plan: the credentials stay a Pulumi secret from the
@@ -27,7 +28,7 @@ describe("application backups in the plan", () => {
   let plan: Plan;
 
   beforeAll(async () => {
-    plan = await evaluatePlan("prod", backupsConfig());
+    plan = await evaluatePlan("prod", stackFromConfig(backupsConfig()));
   });
 
   it("keep the credentials secret: the Secret's data is a secret input, and no value shows them", () => {

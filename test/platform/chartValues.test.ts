@@ -5,6 +5,7 @@ import { CHARTS } from "../../src/versions";
 import { asStackFile, resourcesOfType, shippedConfig } from "../helpers/plan";
 import { checkValues, loadFixtures, type ChartValuesFixture } from "./chartValues";
 import { BACKUP_SECRET_KEYS, enableBackups } from "../helpers/backups";
+import { stackFromConfig } from "../../src/stack";
 
 /**
  * The values every Helm release gets (the operator's charts/<release>/values.yaml merged with what the
@@ -71,7 +72,10 @@ describe("Helm values against the pinned charts", () => {
   beforeAll(async () => {
     releases = new Map();
     for (const [name, stack, edit] of VARIANTS)
-      releases.set(name, resourcesOfType(await evaluatePlan(stack, variantConfig(stack, edit)), RELEASE));
+      releases.set(
+        name,
+        resourcesOfType(await evaluatePlan(stack, stackFromConfig(variantConfig(stack, edit))), RELEASE),
+      );
   });
 
   it("has a fixture for every pinned chart, read at the pinned version", () => {

@@ -23,6 +23,7 @@ import {
   shippedRawConfig,
   TYPES,
 } from "../helpers/plan";
+import { stackFromConfig } from "../../src/stack";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 /** Readable stand-ins for what only exists at deployment time, to build the platform model offline. */
@@ -292,7 +293,7 @@ async function registrations(config: StackConfig): Promise<ResourceRecord[]> {
     true,
   );
   const records = startRecording();
-  const outputs = defineCluster(config, { hcloudToken: pulumi.secret(PROGRAM_TOKEN) }, {});
+  const outputs = defineCluster(stackFromConfig(config), { hcloudToken: pulumi.secret(PROGRAM_TOKEN) }, {});
   for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
   await pulumi.runtime.disconnect();
   return records;
@@ -434,7 +435,7 @@ describe("the Hetzner token of the cloud controller and CSI driver", () => {
   });
 
   it("never shows in the offline plan", async () => {
-    const plan = await evaluatePlan("dev", configWithClusterToken("cluster-scoped-token"));
+    const plan = await evaluatePlan("dev", stackFromConfig(configWithClusterToken("cluster-scoped-token")));
     expect(resourceNamed(plan, "kubernetes:core/v1:Secret", "kube-system/hcloud").secretInputs).toEqual([
       "stringData",
     ]);

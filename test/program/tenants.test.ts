@@ -5,6 +5,7 @@ import { startRecording } from "../../src/plan/recorder";
 import { maskInputs, resolveOutput, UNKNOWN } from "../../src/plan/values";
 import { defineCluster } from "../../src/program";
 import { planStack, resourcesOfType, shippedConfig, TYPES } from "../helpers/plan";
+import { stackFromConfig } from "../../src/stack";
 
 const TENANTS = "hetzner-k8s:tenants:Tenants";
 const TENANT = "hetzner-k8s:tenants:Tenant";
@@ -543,7 +544,11 @@ describe("tenants' internet egress and the nodes' public addresses", () => {
       true,
     );
     const records = startRecording();
-    const outputs = defineCluster(config, { hcloudToken: pulumi.secret("(hcloud:token)") }, {});
+    const outputs = defineCluster(
+      stackFromConfig(config),
+      { hcloudToken: pulumi.secret("(hcloud:token)") },
+      {},
+    );
     for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
     await pulumi.runtime.disconnect();
 

@@ -9,6 +9,7 @@ import { Kubectl } from "./harness/kubectl";
 import { editedConfig } from "../helpers/plan";
 import { kubernetesLayersProgram } from "./harness/program";
 import { RealStack } from "./harness/stack";
+import { stackFromConfig } from "../../src/stack";
 
 function manyTenants(count: number): StackConfig {
   return editedConfig("prod", (config) => {
@@ -38,7 +39,7 @@ async function seconds<T>(work: () => Promise<T>): Promise<[number, T]> {
 
 /** @param destroy also time `pulumi destroy` (left out for the largest case, which takes as long as up) */
 async function measure(label: string, config: StackConfig, destroy = true): Promise<string[]> {
-  const [planSeconds, plan] = await seconds(() => evaluatePlan(label, config));
+  const [planSeconds, plan] = await seconds(() => evaluatePlan(label, stackFromConfig(config)));
   const stack = await RealStack.create(label);
   const [upSeconds, up] = await seconds(() => stack.up(kubernetesLayersProgram(config)));
   const [destroySeconds] = destroy ? await seconds(() => stack.destroy()) : [NaN];

@@ -2,6 +2,7 @@ import { evaluatePlan } from "../../src/plan/evaluate";
 import { editedConfig } from "../helpers/plan";
 import { kubernetesLayersProgram } from "./harness/program";
 import { RealStack } from "./harness/stack";
+import { stackFromConfig } from "../../src/stack";
 
 /**
  * The offline plan against the real engine: for every resource the tier's preview registers, the plan
@@ -24,7 +25,7 @@ describe("the offline plan", () => {
       // Resources with grandparents are where the SDK's mocks and the engine used to disagree.
       expect(engine.some((step) => step.urn.includes("Tenants$hetzner-k8s:tenants:Tenant$"))).toBe(true);
 
-      const plan = await evaluatePlan(stackName, config);
+      const plan = await evaluatePlan(stackName, stackFromConfig(config));
       const planned = new Map(plan.resources.map((resource) => [resource.urn, resource.type]));
       const missing = engine.filter((step) => planned.get(step.urn) !== step.type).map((step) => step.urn);
       expect(missing).toEqual([]);

@@ -1,6 +1,7 @@
 import type { StackConfig } from "../../config/schema";
 import type { ClusterModel } from "../cluster";
-import { CLUSTER_DNS, INTERNET_CIDR, NON_INTERNET_RANGES } from "../tenants";
+import { NON_INTERNET_RANGES } from "../../names";
+import { CLUSTER_DNS, INTERNET_CIDR } from "../tenants";
 import { VELERO_NAMESPACE } from "./backups";
 import { metadata, type Manifest } from "./common";
 import { MONITORING_NAMESPACE } from "./monitoring";

@@ -1,7 +1,6 @@
 import type { StackConfig } from "../../config/schema";
-import type { TenantConfig } from "../../config/tenantSchema";
+import { tenantNamespaces, type TenantConfig } from "../../config/tenantSchema";
 import { CHARTS, IMAGES } from "../../versions";
-import { tenantNamespaces } from "../pool";
 import { metadata, type Manifest } from "./common";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
 import { TENANT_LABEL } from "../../names";

@@ -6,6 +6,7 @@ import { COMMAND_TYPE } from "../../../src/plan/bootstrapPath";
 import { startRecording, type ResourceRecord } from "../../../src/plan/recorder";
 import { resolveOutput } from "../../../src/plan/values";
 import { defineCluster } from "../../../src/program";
+import { stackFromConfig } from "../../../src/stack";
 
 /**
  * What the program hands each server, rendered by the real program for a stack whose cloud resources are
@@ -137,7 +138,11 @@ export async function renderNodes(
     false,
   );
   const records = startRecording();
-  const outputs = defineCluster(config, { hcloudToken: pulumi.secret("node-tier-token") }, {});
+  const outputs = defineCluster(
+    stackFromConfig(config),
+    { hcloudToken: pulumi.secret("node-tier-token") },
+    {},
+  );
   for (const value of Object.values(outputs)) if (value !== undefined) await resolveOutput(value);
   await pulumi.runtime.disconnect();
   const secret = records.find(
