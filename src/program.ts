@@ -4,6 +4,7 @@ import { clusterHcloudToken } from "./config/credentials";
 import type { StackConfig } from "./config/schema";
 import { deployedSettingsOf } from "./config/transition";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
+import { entryOf } from "./lookup";
 import { autoscalerClusterConfig } from "./k3s/autoscaledJoin";
 import { K3sCluster } from "./k3s/k3sCluster";
 import { NodeMetadata } from "./k3s/nodeMetadata";
@@ -39,9 +40,8 @@ export function defineCluster(
 ) {
   const { config, model } = stack;
   const infra = new HetznerInfrastructure(model.name, { model }, opts);
-  const api = infra.loadBalancers.get("api");
+  const api = entryOf(infra.loadBalancers, "api", "the load balancers", infra);
   const ingress = infra.loadBalancers.get("ingress");
-  if (!api) throw new Error("the API load balancer is missing");
   // The program itself always talks to an address it created (the API load balancer, or a node with a
   // firewalled API): a DNS name for apiHostname cannot resolve before the servers it points at exist.
   const programApiUrl = pulumi.interpolate`https://${externalApiAddress(model, infra)}:${KUBE_API_PORT}`;
@@ -157,8 +157,9 @@ function externalApiAddress(
   const api = infra.loadBalancers.get("api");
   if (model.apiExposure === "load-balancer" && api) return api.publicIpv4;
   if (model.gateway) return apiForwarder(model, infra);
-  const first = model.nodes.find((node) => node.role === "control-plane");
-  return infra.nodes.get(first?.name ?? "")?.server.ipv4Address ?? pulumi.output(undefined);
+  // Validation guarantees three control-plane nodes; the first of them is the initial server.
+  const first = model.nodes.find((node) => node.role === "control-plane")?.name ?? "(no control-plane node)";
+  return entryOf(infra.nodes, first, "the node servers", infra).server.ipv4Address;
 }
 
 export type ClusterOutputs = ReturnType<typeof defineCluster>;

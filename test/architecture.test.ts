@@ -54,6 +54,7 @@ const ALLOWED = [
   "program -> k3s",
   "program -> platform",
   "program -> tenants",
+  "program -> lookup",
   "program -> stack",
   "plan -> config",
   "plan -> model",

@@ -18,7 +18,7 @@ export class ClusterFirewalls extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterFirewallsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:infra:ClusterFirewalls", name, {}, opts);
     this.firewalls = args.firewalls.map((firewall) => createFirewall(args, firewall, this));
-    this.registerOutputs({});
+    this.registerOutputs({ firewallIds: this.firewalls.map((firewall) => firewall.id) });
   }
 }
 

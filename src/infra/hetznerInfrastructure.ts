@@ -36,7 +36,12 @@ export class HetznerInfrastructure extends pulumi.ComponentResource {
     this.poolSubnets = created.poolSubnets;
     this.sshPrivateKey = created.sshPrivateKey;
     this.gateway = created.gateway;
-    this.registerOutputs({});
+    this.registerOutputs({
+      networkId: this.network.id,
+      serverIds: Object.fromEntries([...this.nodes].map(([node, server]) => [node, server.server.id])),
+      sshPrivateKey: this.sshPrivateKey,
+      ...(this.gateway && { gatewayIpv4: this.gateway.server.ipv4Address }),
+    });
   }
 }
 

@@ -52,7 +52,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       nodes: this.nodes,
       agentJoinToken: this.agentJoinToken,
     } = createK3sCluster(args, this));
-    this.registerOutputs({ kubeconfig: this.kubeconfig });
+    this.registerOutputs({ kubeconfig: this.kubeconfig, agentJoinToken: this.agentJoinToken });
   }
 }
 

@@ -87,7 +87,7 @@ export class NodeBootstrap extends pulumi.ComponentResource implements SshTarget
       prepareVolume: this.prepareVolume,
       hostKey: this.hostKey,
     } = createNodeCommands(nodeName, args, this));
-    this.registerOutputs({});
+    this.registerOutputs({ hostKey: this.hostKey });
   }
 
   /**

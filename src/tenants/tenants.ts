@@ -60,7 +60,7 @@ export class Tenants extends pulumi.ComponentResource {
         .all(tenants.map((tenant) => tenant.kubeconfigs))
         .apply((maps) => Object.assign({}, ...maps) as Record<string, string>),
     );
-    this.registerOutputs({});
+    this.registerOutputs({ kubeconfigs: this.kubeconfigs });
   }
 }
 
@@ -78,7 +78,7 @@ export class Tenant extends pulumi.ComponentResource {
   constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hetzner-k8s:tenants:Tenant", name, {}, opts);
     this.kubeconfigs = createTenant(args, this);
-    this.registerOutputs({});
+    this.registerOutputs({ kubeconfigs: this.kubeconfigs });
   }
 }
 
@@ -115,9 +115,13 @@ function createTenant(args: TenantArgs, parent: pulumi.Resource): pulumi.Output<
   for (const manifest of tenant.objects) {
     const after = [...namespaces, args.usersNamespace, ...hostnamePolicies];
     const account = manifest.metadata.annotations?.["kubernetes.io/service-account.name"];
+    // The model lists a token's ServiceAccount before the token; what was created under that key is one.
     const owner = account
-      ? (created.get(
+      ? (entryOf(
+          created,
           key("ServiceAccount", manifest.metadata.namespace, account),
+          "the tenant's objects",
+          parent,
         ) as k8s.core.v1.ServiceAccount)
       : undefined;
     // Replacing a user's ServiceAccount must give it a new UID: created first under the same name, the
