@@ -40,6 +40,7 @@ const ALLOWED = [
   "infra -> remote",
   "k3s -> remote",
   "tenants -> lookup",
+  "platform -> lookup",
   "k3s -> model",
   "platform -> model",
   "platform -> kubernetes",

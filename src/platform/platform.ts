@@ -5,6 +5,9 @@ import type { ClusterModel } from "../model/cluster";
 import type { PlatformDynamicValues, PlatformModel } from "../model/platform/platform";
 import { createManifest, isBuiltInKind, patchManifest } from "../kubernetes/manifests";
 import type { Manifest } from "../model/platform/common";
+import { orderPlatform } from "../model/platform/order";
+import type { AddonName } from "../model/platform/releaseModel";
+import { entryOf } from "../lookup";
 import { readOperatorValues } from "./files";
 import { mergeValues } from "../model/platform/values";
 
@@ -131,27 +134,14 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
     ...model.sharedNamespaces.map((manifest) => patchManifest(manifest, options([]))),
   ];
   // Everything waits for the namespaces; each release and step also waits for what it names in `after`.
-  const ready = new Map<string, pulumi.Resource[]>();
-  const waitFor = (names: string[]) => [...namespaces, ...names.flatMap((name) => ready.get(name) ?? [])];
-  const pending = [
-    ...model.steps.map((step) => ({ kind: "step" as const, name: step.name, after: step.after, step })),
-    ...model.releases.map((release) => ({
-      kind: "release" as const,
-      name: release.name,
-      after: release.after,
-      release,
-    })),
+  const ready = new Map<AddonName, pulumi.Resource[]>();
+  const waitFor = (names: readonly AddonName[]) => [
+    ...namespaces,
+    ...names.flatMap((name) => entryOf(ready, name, "the platform's add-ons", parent)),
   ];
-  const known = new Set(pending.map((item) => item.name));
-  while (pending.length > 0) {
-    const index = pending.findIndex((item) =>
-      item.after.every((name) => ready.has(name) || !known.has(name)),
-    );
-    if (index < 0)
-      throw new Error(`platform dependencies form a cycle: ${pending.map((item) => item.name).join(", ")}`);
-    const [item] = pending.splice(index, 1);
+  for (const item of orderPlatform(model)) {
     if (item.kind === "step") {
-      const after = waitFor(item.after);
+      const after = waitFor(item.step.after);
       // Objects of one step are independent of each other, except a namespace they bring along.
       const manifests = item.step.manifests.filter(wanted);
       const stepNamespaces = manifests.filter((manifest) => manifest.kind === "Namespace");
@@ -159,12 +149,12 @@ function createPlatform(args: PlatformArgs, parent: pulumi.Resource) {
       const rest = manifests
         .filter((manifest) => manifest.kind !== "Namespace")
         .map((manifest) => createManifest(manifest, options([...after, ...created])));
-      ready.set(item.name, [...created, ...rest]);
+      ready.set(item.step.name, [...created, ...rest]);
     } else if (args.builtInKindsOnly) {
-      ready.set(item.name, []);
+      ready.set(item.release.name, []);
     } else {
       const { release } = item;
-      ready.set(item.name, [
+      ready.set(release.name, [
         new k8s.helm.v3.Release(
           release.name,
           {

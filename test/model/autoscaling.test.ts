@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import {
@@ -13,21 +11,22 @@ import {
 } from "../../src/model/autoscaling";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
-import { buildPlatformModel } from "../../src/model/platform/platform";
 import { AUTOSCALER_RELEASE, AUTOSCALER_SECRET } from "../../src/model/platform/autoscaler";
 import { buildPool } from "../../src/model/pool";
 import { computeCost } from "../../src/model/cost";
+import { readNodeScript } from "../../src/remote/remoteScript";
 import { CHARTS } from "../../src/versions";
 import { validateAgainstSchema } from "../helpers/kubernetesSchemas";
 import { shippedConfig } from "../helpers/plan";
+import { platformOf } from "../helpers/platformModel";
 
 /** The prod stack's autoscaled pool (burst, 0 to 5 cpx42 in 10.0.2.0/24): its model, user data and release. */
 
-const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts");
+/** As the program reads them (autoscaledJoin.ts): each with scripts/prelude.sh in front. */
 const scripts = {
-  prepareNode: readFileSync(path.join(SCRIPTS_DIR, "prepare-node.sh"), "utf8"),
-  installK3s: readFileSync(path.join(SCRIPTS_DIR, "install-k3s.sh"), "utf8"),
-  joinNode: readFileSync(path.join(SCRIPTS_DIR, "join-autoscaled-node.sh"), "utf8"),
+  prepareNode: readNodeScript("prepare-node"),
+  installK3s: readNodeScript("install-k3s"),
+  joinNode: readNodeScript("join-autoscaled-node"),
 };
 /** As long as a real one: K10, the CA's SHA-256, ::node:, 48 characters of password. */
 const TOKEN = `K10${"f".repeat(64)}::node:${"p".repeat(48)}`;
@@ -36,22 +35,6 @@ const config = shippedConfig("prod");
 const cluster = buildClusterModel(config);
 const autoscaling: AutoscalingModel = cluster.autoscaling;
 const [burst] = autoscaling.pools;
-
-/** The platform model of a config, with readable stand-ins for what only exists at deployment time. */
-function platformOf(stackConfig: StackConfig) {
-  return buildPlatformModel(
-    stackConfig,
-    buildClusterModel(stackConfig),
-    {
-      hostname: (prefix) => `${prefix}.example`,
-      secret: (name) => `<${name}>`,
-      hcloudToken: "<token>",
-      networkId: "<network>",
-      autoscalerClusterConfig: { value: "<config>", digest: "<digest>" },
-    },
-    { rules: "groups: []\n", dashboards: {} },
-  );
-}
 
 interface CloudConfig {
   write_files: { path: string; content: string; permissions: string; encoding?: string }[];

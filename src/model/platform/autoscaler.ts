@@ -4,7 +4,7 @@ import { CHARTS, IMAGES } from "../../versions";
 import { NODE_GROUP_LABEL, type AutoscalingModel } from "../autoscaling";
 import { metadata, type Manifest } from "./common";
 import { SYSTEM_CLUSTER_CRITICAL } from "./priority";
-import type { ReleaseModel } from "./releaseModel";
+import { when, type ReleaseModel } from "./releaseModel";
 
 /**
  * The cluster-autoscaler for the autoscaled pools (model/autoscaling.ts), with its Hetzner provider. The
@@ -106,7 +106,7 @@ export function autoscalerRelease(
       "hcloud-secret",
       "autoscaler-config",
       "hcloud-cloud-controller-manager",
-      ...(config.monitoringEnabled ? ["kube-prometheus-stack"] : []),
+      ...when(config.monitoringEnabled, "kube-prometheus-stack"),
     ],
     timeoutSeconds: 600,
   };

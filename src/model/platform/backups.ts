@@ -4,7 +4,7 @@ import { CHARTS, IMAGES } from "../../versions";
 import { metadata, type Manifest } from "./common";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
 import { TENANT_LABEL } from "../../names";
-import type { ReleaseModel } from "./releaseModel";
+import { when, type AddonName, type ReleaseModel } from "./releaseModel";
 
 /**
  * Application backups with Velero: every Kubernetes object and the data of pod volumes, on a schedule, to
@@ -115,7 +115,7 @@ export function backupsRelease(config: StackConfig): ReleaseModel<never> {
       },
     },
     // The Secret must exist before the pods mount it; the monitors need kube-prometheus-stack's CRDs.
-    after: ["priority-class", "backup-credentials", ...(monitoring ? ["kube-prometheus-stack"] : [])],
+    after: ["priority-class", "backup-credentials", ...when(monitoring, "kube-prometheus-stack")],
     timeoutSeconds: 600,
   };
 }
@@ -220,7 +220,7 @@ export function backupObjectManifests(config: StackConfig): Manifest[] {
 
 export interface BackupStep {
   name: "backup-credentials" | "backup-objects";
-  after: string[];
+  after: AddonName[];
   manifests: Manifest[];
 }
 

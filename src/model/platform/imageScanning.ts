@@ -5,7 +5,7 @@ import type { Manifest } from "./common";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { allow, byNamespace, defaultDenyIngress, tcp } from "./policyBuilders";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
-import type { ReleaseModel } from "./releaseModel";
+import { when, type ReleaseModel } from "./releaseModel";
 
 /**
  * Image scanning: the Trivy operator watches the cluster's workloads and scans the images of what runs
@@ -149,7 +149,7 @@ export function imageScanningRelease(config: StackConfig): ReleaseModel<never> {
     after: [
       "priority-class",
       "hcloud-cloud-controller-manager",
-      ...(monitoring ? ["kube-prometheus-stack"] : []),
+      ...when(monitoring, "kube-prometheus-stack"),
     ],
     timeoutSeconds: 600,
   };

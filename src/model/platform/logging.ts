@@ -5,10 +5,11 @@ import { K3S_PATHS } from "../k3s";
 import { metadata, type Manifest } from "./common";
 // releases.ts before monitoring.ts: loaded the other way round, their cycle through tenants.ts breaks.
 import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../names";
-import type { ReleaseModel } from "./releaseModel";
+import { when, type ReleaseModel } from "./releaseModel";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { appInNamespace, allow, defaultDenyIngress, tcp, type Peer } from "./policyBuilders";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
+import { storageAddon } from "./storage";
 
 /**
  * Logs: Loki stores them, Grafana Alloy collects them, Grafana (kube-prometheus-stack's) shows them.
@@ -301,10 +302,6 @@ const ALLOY_RBAC = {
   clusterRules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] }],
 };
 
-function storageStep(config: StackConfig): string {
-  return config.defaultStorageClass === "hcloud-volumes" ? "hcloud-csi" : "local-path";
-}
-
 export function lokiRelease(config: StackConfig): ReleaseModel<never> {
   const monitoring = config.monitoringEnabled;
   return {
@@ -365,7 +362,7 @@ export function lokiRelease(config: StackConfig): ReleaseModel<never> {
       // The ServiceMonitor renders only where its CRD exists (templates/monitoring/servicemonitor.yaml).
       monitoring: { serviceMonitor: { enabled: monitoring } },
     },
-    after: ["priority-class", storageStep(config), ...(monitoring ? ["kube-prometheus-stack"] : [])],
+    after: ["priority-class", storageAddon(config), ...when(monitoring, "kube-prometheus-stack")],
     timeoutSeconds: 900,
   };
 }
@@ -399,7 +396,7 @@ export function alloyRelease(config: StackConfig): ReleaseModel<never> {
       // The chart's ServiceMonitor has no CRD check of its own (templates/servicemonitor.yaml).
       serviceMonitor: { enabled: monitoring },
     },
-    after: ["priority-class", LOKI_RELEASE, ...(monitoring ? ["kube-prometheus-stack"] : [])],
+    after: ["priority-class", LOKI_RELEASE, ...when(monitoring, "kube-prometheus-stack")],
     timeoutSeconds: 600,
   };
 }

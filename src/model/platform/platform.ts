@@ -9,7 +9,7 @@ import { dashboardManifests, MONITORING_NAMESPACE, prometheusRuleManifest } from
 import { localPathNetworkPolicies, platformNetworkPolicies, RANCHER_NAMESPACES } from "./networkPolicies";
 import { platformPriorityClassManifest } from "./priority";
 import { KURED_NAMESPACE } from "./reboots";
-import type { DynamicValues, PlatformStep, ReleaseModel } from "./releaseModel";
+import type { AddonName, DynamicValues, PlatformStepName, ReleaseModel } from "./releaseModel";
 import { buildReleases } from "./releases";
 import { localPathManifests, storageClasses, type StorageClassModel } from "./storage";
 
@@ -46,14 +46,8 @@ export interface PlatformModel<T> {
   releases: ReleaseModel<T>[];
   /** Plain objects created between releases, each group after the releases it names. */
   steps: {
-    name:
-      | PlatformStep
-      | "monitoring-objects"
-      | "network-policies"
-      | "backup-credentials"
-      | "backup-objects"
-      | "autoscaler-config";
-    after: string[];
+    name: PlatformStepName;
+    after: AddonName[];
     manifests: Manifest[];
   }[];
   storageClasses: StorageClassModel[];
@@ -105,7 +99,7 @@ export function buildPlatformModel<T>(
   // A release in an isolated namespace starts only once its policies exist: its pods never run open,
   // and its own start-up checks (cert-manager's API check through its webhook) prove the allowances.
   const releases = buildReleases(config, cluster, dynamic, dynamic.autoscalerClusterConfig?.digest).map(
-    (release) =>
+    (release): ReleaseModel<T> =>
       policed.has(release.namespace)
         ? { ...release, after: ["network-policies", ...release.after] }
         : release,

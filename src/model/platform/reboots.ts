@@ -2,7 +2,7 @@ import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { PLATFORM_PRIORITY_CLASS } from "./priority";
-import type { ReleaseModel } from "./releaseModel";
+import { when, type ReleaseModel } from "./releaseModel";
 
 /**
  * Coordinated reboots after OS updates (kured). Every node installs updates by itself (unattended-upgrades,
@@ -125,7 +125,7 @@ export function rebootsRelease(config: StackConfig): ReleaseModel<never> {
       ...(monitoring && { metrics: { create: true } }),
     },
     // The ServiceMonitor needs kube-prometheus-stack's CRD.
-    after: ["priority-class", ...(monitoring ? ["kube-prometheus-stack"] : [])],
+    after: ["priority-class", ...when(monitoring, "kube-prometheus-stack")],
     timeoutSeconds: 600,
   };
 }

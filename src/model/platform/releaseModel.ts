@@ -16,13 +16,45 @@ export interface DynamicValues<T> {
 /** Ready-made steps other than releases that a release may wait for. */
 export type PlatformStep = "priority-class" | "hcloud-secret" | "local-path" | "cluster-issuers";
 
+/** Every step of plain objects the platform creates between releases (platform.ts). */
+export type PlatformStepName =
+  | PlatformStep
+  | "monitoring-objects"
+  | "network-policies"
+  | "backup-credentials"
+  | "backup-objects"
+  | "autoscaler-config";
+
+/** Every Helm release of the platform; also the folders of their operator values under charts/. */
+export type ReleaseName =
+  | "hcloud-cloud-controller-manager"
+  | "hcloud-csi"
+  | "traefik"
+  | "cert-manager"
+  | "rancher"
+  | "kube-prometheus-stack"
+  | "velero"
+  | "cluster-autoscaler"
+  | "trivy-operator"
+  | "loki"
+  | "alloy"
+  | "kured";
+
+/** What an add-on may wait for: a name outside these is a compile error, not a silently missing edge. */
+export type AddonName = ReleaseName | PlatformStepName;
+
+/** `names` when the add-ons they name are installed, none otherwise: a conditional edge, typed. */
+export function when(installed: boolean, ...names: AddonName[]): AddonName[] {
+  return installed ? names : [];
+}
+
 export interface ReleaseModel<T> {
   /** Release name; also the folder of its operator values, charts/<name>/values.yaml. */
-  name: string;
+  name: ReleaseName;
   namespace: string;
   chart: ChartPin;
   values: Record<string, unknown | T>;
-  /** Releases and steps that must be ready first. */
-  after: string[];
+  /** Releases and steps that must be ready first; each must be part of the platform (order.ts). */
+  after: AddonName[];
   timeoutSeconds: number;
 }

@@ -1,7 +1,7 @@
 import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
 import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../names";
-import type { DynamicValues, ReleaseModel } from "./releaseModel";
+import { when, type DynamicValues, type ReleaseModel } from "./releaseModel";
 import type { ClusterModel } from "../cluster";
 import { INGRESS_NODE_PORTS } from "../network";
 import { PLATFORM_PRIORITY_CLASS, SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL } from "./priority";
@@ -10,6 +10,7 @@ import { backupsRelease } from "./backups";
 import { imageScanningRelease } from "./imageScanning";
 import { loggingReleases } from "./logging";
 import { rebootsRelease } from "./reboots";
+import { storageAddon } from "./storage";
 
 /**
  * The Helm releases of the platform layer with the values the program computes. Operators tune the rest
@@ -281,8 +282,8 @@ function monitoring<T>(config: StackConfig, dynamic: DynamicValues<T>): ReleaseM
     after: [
       "priority-class",
       "hcloud-cloud-controller-manager",
-      ...(config.defaultStorageClass === "hcloud-volumes" ? ["hcloud-csi"] : ["local-path"]),
-      ...(config.ingressEnabled ? ["traefik", "cluster-issuers"] : []),
+      storageAddon(config),
+      ...when(config.ingressEnabled, "traefik", "cluster-issuers"),
     ],
     timeoutSeconds: 900,
   };

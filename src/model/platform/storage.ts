@@ -2,6 +2,12 @@ import type { StackConfig } from "../../config/schema";
 import { IMAGES } from "../../versions";
 import type { NodeModel } from "../nodes";
 import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
+import type { AddonName } from "./releaseModel";
+
+/** The add-on behind the default storage class, which releases with volumes wait for. */
+export function storageAddon(config: StackConfig): AddonName {
+  return config.defaultStorageClass === "hcloud-volumes" ? "hcloud-csi" : "local-path";
+}
 
 /**
  * Storage classes by medium. `hcloud-volumes`: Hetzner network volumes (CSI), which follow a pod to any
