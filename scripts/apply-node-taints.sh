@@ -7,19 +7,12 @@ set -euo pipefail
 # The taints it set last time are kept in an annotation, so a taint deleted from the stack file is removed
 # and a taint someone else set is never touched.
 #
-# Run as root on a control-plane node over SSH: `NODE_NAME=... NODE_TAINTS=... bash -s < apply-node-taints.sh`.
+# Run as root on a control-plane node over SSH: `NODE_NAME=... NODE_TAINTS=... bash -s`,
+# prelude.sh and apply-node-taints.sh on stdin (readNodeScript puts the prelude first).
 #   NODE_NAME    required; the Kubernetes node
 #   NODE_TAINTS  the node's taints from the stack file, one `key[=value]:Effect` per line (may be empty)
 #   KUBECTL      the kubectl command (default `k3s kubectl`)
 #   API_TIMEOUT  seconds a single API request may take (default 30)
-
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
 
 NODE_NAME="${NODE_NAME:-}"
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"

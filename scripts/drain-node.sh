@@ -3,7 +3,8 @@ set -euo pipefail
 # Safely removes a node from the cluster before its server is destroyed: cordon, drain, delete the Node.
 # Runs on a control-plane node that stays in the cluster (never on the node being removed).
 #
-# Run as root over SSH: `NODE_NAME='...' bash -s < drain-node.sh`.
+# Run as root over SSH: `NODE_NAME='...' bash -s`,
+# prelude.sh and drain-node.sh on stdin (readNodeScript puts the prelude first).
 # All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
 #   NODE_NAME      required; the Kubernetes node to remove
 #   DRAIN_TIMEOUT  seconds `kubectl drain` may take (default 300)
@@ -11,14 +12,6 @@ set -euo pipefail
 #
 # Exits non-zero when the drain fails, so that the caller keeps the server. Idempotent: a node that is
 # already gone is reported and the script exits 0.
-
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
 
 NODE_NAME="${NODE_NAME:-}"
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"

@@ -2,7 +2,8 @@
 set -euo pipefail
 # Prints the cluster-admin kubeconfig of a control-plane node, pointed at the cluster's public API address.
 #
-# Run as root over SSH: `NODE_NAME='...' API_SERVER_URL='https://...:6443' bash -s < fetch-kubeconfig.sh`.
+# Run as root over SSH: `NODE_NAME='...' API_SERVER_URL='https://...:6443' bash -s`,
+# prelude.sh and fetch-kubeconfig.sh on stdin (readNodeScript puts the prelude first).
 # All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
 #   NODE_NAME           required; names the node in every message
 #   API_SERVER_URL      required; replaces the `server:` of k3s.yaml (which is https://127.0.0.1:6443)
@@ -14,14 +15,9 @@ set -euo pipefail
 # stdout carries the kubeconfig and nothing else (the caller stores it as a secret); messages go to stderr.
 
 ROOT="${HK_ROOT:-}"
-
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}" >&2
-}
+# log writes to stderr (prelude.sh): stdout is the kubeconfig.
+# shellcheck disable=SC2034 # read by log, in the prelude
+LOG_FD=2
 
 NODE_NAME="${NODE_NAME:-}"
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
@@ -42,12 +38,8 @@ kubeconfig_present() {
   [[ -s $KUBECONFIG_FILE ]] && grep -q '^[[:space:]]*server:[[:space:]]' "$KUBECONFIG_FILE"
 }
 
-deadline=$((SECONDS + KUBECONFIG_TIMEOUT))
-until kubeconfig_present; do
-  ((SECONDS < deadline)) ||
-    fail wait-kubeconfig "/etc/rancher/k3s/k3s.yaml did not appear within ${KUBECONFIG_TIMEOUT}s (KUBECONFIG_TIMEOUT); is k3s running?"
-  sleep "$POLL_INTERVAL"
-done
+wait_until "$KUBECONFIG_TIMEOUT" kubeconfig_present ||
+  fail wait-kubeconfig "/etc/rancher/k3s/k3s.yaml did not appear within ${KUBECONFIG_TIMEOUT}s (KUBECONFIG_TIMEOUT); is k3s running?"
 
 # Rewrite in bash rather than sed: the URL is data and must not be interpreted as a sed replacement.
 # The whole result is built first so that a failure never leaves half a kubeconfig on stdout.

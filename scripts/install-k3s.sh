@@ -2,7 +2,8 @@
 set -euo pipefail
 # Installs (or upgrades, or reconfigures) k3s on one node and waits until the node is ready.
 #
-# Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' ... bash -s < install-k3s.sh`.
+# Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' ... bash -s`,
+# prelude.sh and install-k3s.sh on stdin (readNodeScript puts the prelude first).
 # All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
 #   NODE_NAME              required; names the node in every message
 #   PRIVATE_IP             required: the node's address in the Hetzner private network (e.g. 10.0.1.13); the
@@ -46,34 +47,8 @@ set -euo pipefail
 
 ROOT="${HK_ROOT:-}"
 
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
 require_number() { # require_number <name> <value>
   [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "$1 must be a number of seconds, got '$2'"
-}
-
-# Writes <content> (plus a final newline) to <path> with <mode> only when it differs. Sets WROTE=1 when it
-# wrote. The temporary file is created by mktemp with mode 0600, so a secret is never readable by others,
-# not even for a moment; printf is a builtin, so the content never appears in a process list.
-write_if_changed() { # write_if_changed <path> <mode> <content>
-  local path=$1 mode=$2 content="${3%$'\n'}"$'\n' tmp
-  WROTE=0
-  if [[ -f $path ]] && printf '%s' "$content" | cmp -s - "$path"; then
-    # Same content; still repair the mode in case someone loosened it.
-    [[ $(stat -c %a "$path") == "${mode#0}" ]] || chmod "$mode" "$path"
-    return 0
-  fi
-  mkdir -p "$(dirname "$path")"
-  tmp=$(mktemp "$path.XXXXXX")
-  printf '%s' "$content" >"$tmp"
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$path"
-  WROTE=1
 }
 
 # --- inputs -----------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ set -euo pipefail
 #   /etc/hetzner-k8s/k3s-config.yaml  the pool's k3s config.yaml but for node-name and node-ip
 # The node's name is its hostname, which Hetzner sets to the server's name; its address is the one it holds
 # in NODE_SUBNET, where Hetzner picked it. Then prepare-node.sh and install-k3s.sh run as for every node,
-# from /usr/local/lib/hetzner-k8s. On success join.env is removed (the unit then never runs again); on
-# failure the unit tries again (Restart=on-failure), and every step is idempotent.
+# from /usr/local/lib/hetzner-k8s, where the user data wrote all three with prelude.sh in front (each runs
+# as a file of its own, so each carries its own copy). On success join.env is removed (the unit then never
+# runs again); on failure the unit tries again (Restart=on-failure), and every step is idempotent.
 #   IFACE_TIMEOUT   seconds to wait for an address in NODE_SUBNET (default 300)
 #   POLL_INTERVAL   seconds between polls (default 5)
 #   HK_ROOT         prefix for every file the script reads or writes (tests point it at a temp dir)
@@ -24,14 +25,6 @@ JOIN_ENV="$ROOT/etc/hetzner-k8s/join.env"
 CONFIG_TEMPLATE="$ROOT/etc/hetzner-k8s/k3s-config.yaml"
 IFACE_TIMEOUT="${IFACE_TIMEOUT:-300}"
 POLL_INTERVAL="${POLL_INTERVAL:-5}"
-
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
 
 [[ -f $JOIN_ENV ]] || fail check-env "$JOIN_ENV is missing; this server has joined already or was not made for a pool"
 [[ -f $CONFIG_TEMPLATE ]] || fail check-env "$CONFIG_TEMPLATE is missing"
@@ -57,14 +50,14 @@ address_in_subnet() {
     END { if (found != "") print found }' || true
 }
 
-deadline=$((SECONDS + IFACE_TIMEOUT))
-PRIVATE_IP=$(address_in_subnet)
-until [[ -n $PRIVATE_IP ]]; do
-  ((SECONDS < deadline)) ||
-    fail detect-address "no address in $NODE_SUBNET after ${IFACE_TIMEOUT}s (IFACE_TIMEOUT); is the server attached to the pool's subnet?"
-  sleep "$POLL_INTERVAL"
+# Sets PRIVATE_IP; succeeds once it is not empty.
+detect_address() {
   PRIVATE_IP=$(address_in_subnet)
-done
+  [[ -n $PRIVATE_IP ]]
+}
+
+wait_until "$IFACE_TIMEOUT" detect_address ||
+  fail detect-address "no address in $NODE_SUBNET after ${IFACE_TIMEOUT}s (IFACE_TIMEOUT); is the server attached to the pool's subnet?"
 log detect-address "$PRIVATE_IP in $NODE_SUBNET"
 
 # The node's own settings after the pool's: k3s takes the last value of a key.

@@ -6,7 +6,8 @@ set -euo pipefail
 # are one nftables ruleset (/etc/nftables.conf, loaded at every boot by nftables.service); forwarding is
 # refused unless a rule below admits it, so the gateway never routes the internet into the network.
 #
-# Run as root over SSH: `NODE_NAME='...' NETWORK_CIDR='...' [VAR='...'] bash -s < prepare-gateway.sh`.
+# Run as root over SSH: `NODE_NAME='...' NETWORK_CIDR='...' [VAR='...'] bash -s`,
+# prelude.sh and prepare-gateway.sh on stdin (readNodeScript puts the prelude first).
 #   NODE_NAME           required; the gateway's server name, in every message
 #   NETWORK_CIDR        required; the cluster's Hetzner network (e.g. 10.0.0.0/16)
 #   NAT                 1 = masquerade the network's traffic to the internet out of the public address; 0 = none
@@ -19,27 +20,9 @@ set -euo pipefail
 # Idempotent: a second run with the same inputs writes nothing and reloads nothing.
 
 ROOT="${HK_ROOT:-}"
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: gateway %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: gateway %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
-# Writes <content> to <path> only when it differs (WROTE=1 when it wrote), beside the target and renamed.
-write_if_changed() { # write_if_changed <path> <mode> <content>
-  local path=$1 mode=$2 content="${3%$'\n'}"$'\n' tmp
-  WROTE=0
-  if [[ -f $path ]] && printf '%s' "$content" | cmp -s - "$path"; then
-    return 0
-  fi
-  mkdir -p "$(dirname "$path")"
-  tmp=$(mktemp "$path.XXXXXX")
-  printf '%s' "$content" >"$tmp"
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$path"
-  WROTE=1
-}
+# Messages name the gateway, not a node (prelude.sh).
+# shellcheck disable=SC2034 # read by fail and log, in the prelude
+LOG_SUBJECT=gateway
 
 NODE_NAME="${NODE_NAME:-}"
 NETWORK_CIDR="${NETWORK_CIDR:-}"

@@ -3,7 +3,8 @@ set -euo pipefail
 # Prepares a freshly booted Hetzner server for k3s: waits for cloud-init, loads the kernel modules and
 # sysctls Kubernetes networking needs, and (optionally) formats, mounts and grows the node's own volume.
 #
-# Run as root over SSH: `NODE_NAME='...' [VAR='...'] bash -s < prepare-node.sh`.
+# Run as root over SSH: `NODE_NAME='...' [VAR='...'] bash -s`,
+# prelude.sh and prepare-node.sh on stdin (readNodeScript puts the prelude first).
 # All inputs are environment variables (the script is piped on stdin, so it has no path of its own):
 #   NODE_NAME           required; names the node in every message
 #   CLOUD_INIT_TIMEOUT  seconds to wait for cloud-init (default 600)
@@ -28,42 +29,8 @@ set -euo pipefail
 ROOT="${HK_ROOT:-}"
 CHANGES=0
 
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
 require_number() { # require_number <name> <value>
   [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "$1 must be a number of seconds, got '$2'"
-}
-
-# Polls "$@" until it succeeds or <timeout> seconds have passed; returns 1 on timeout.
-wait_until() { # wait_until <timeout> <command...>
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep "$POLL_INTERVAL"
-  done
-}
-
-# Writes <content> (plus a final newline) to <path> only when it differs, so that a re-run does not touch
-# mtimes or trigger re-application. Sets WROTE=1 when it wrote, 0 otherwise.
-write_if_changed() { # write_if_changed <path> <mode> <content>
-  local path=$1 mode=$2 content="${3%$'\n'}"$'\n' tmp
-  WROTE=0
-  if [[ -f $path ]] && printf '%s' "$content" | cmp -s - "$path"; then
-    return 0
-  fi
-  mkdir -p "$(dirname "$path")"
-  # Write beside the target and rename, so a crash never leaves a half-written file behind.
-  tmp=$(mktemp "$path.XXXXXX")
-  printf '%s' "$content" >"$tmp"
-  chmod "$mode" "$tmp"
-  mv -f "$tmp" "$path"
-  WROTE=1
 }
 
 NODE_NAME="${NODE_NAME:-}"

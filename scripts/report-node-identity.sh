@@ -9,7 +9,8 @@ set -euo pipefail
 #     from k3s's own secure server token; joining nodes get tokens in k3s's secure form with this hash,
 #     so they check the cluster's CA before they send their token.
 #
-# Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' bash -s < report-node-identity.sh`.
+# Run as root over SSH: `NODE_NAME='...' K3S_ROLE='...' bash -s`,
+# prelude.sh and report-node-identity.sh on stdin (readNodeScript puts the prelude first).
 #   NODE_NAME  required; names the node in every message
 #   K3S_ROLE   server | agent | gateway; a server also reports the CA hash (the gateway runs no k3s)
 #   HK_ROOT    prefix for every file the script reads (tests point it at a temp dir)
@@ -17,10 +18,6 @@ set -euo pipefail
 ROOT="${HK_ROOT:-}"
 NODE_NAME="${NODE_NAME:-}"
 ROLE="${K3S_ROLE:-}"
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
-  exit 1
-}
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
 [[ $ROLE == server || $ROLE == agent || $ROLE == gateway ]] ||
   fail check-env "K3S_ROLE must be 'server', 'agent' or 'gateway', got '$ROLE'"

@@ -3,7 +3,10 @@ set -euo pipefail
 # Disaster recovery: resets the embedded etcd cluster to a snapshot. Run by an operator, as root, on the
 # FIRST control-plane node. Every change made to the cluster after the snapshot is lost.
 #
-#   SNAPSHOT='etcd-snapshot-cp-1-1723464004' CONFIRM=yes bash -s < restore-etcd.sh
+#   cat scripts/prelude.sh scripts/restore-etcd.sh |
+#     ssh root@<node> "SNAPSHOT='etcd-snapshot-cp-1-1723464004' CONFIRM=yes bash -s"
+#
+# prelude.sh comes first, as the program puts it in front of every node script: it defines fail and log.
 #
 # Inputs (environment variables):
 #   SNAPSHOT       a snapshot file: an absolute path, or a file name inside
@@ -20,13 +23,11 @@ set -euo pipefail
 ROOT="${HK_ROOT:-}"
 SNAPSHOT_DIR=/var/lib/rancher/k3s/server/db/snapshots
 
-fail() { # fail <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "${NODE_NAME:-<unset>}" "$1" "${*:2}" >&2
+# Piped alone, without prelude.sh in front: say how to run it, before anything is touched.
+if ! declare -F fail >/dev/null; then
+  echo "hetzner-k8s: restore-etcd.sh runs after scripts/prelude.sh: cat scripts/prelude.sh scripts/restore-etcd.sh | ssh ... bash -s" >&2
   exit 1
-}
-log() { # log <step> <message...>
-  printf 'hetzner-k8s: node %s: step %s: %s\n' "$NODE_NAME" "$1" "${*:2}"
-}
+fi
 
 NODE_NAME="${NODE_NAME:-$(uname -n)}"
 SNAPSHOT="${SNAPSHOT:-}"

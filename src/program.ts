@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterHcloudToken } from "./config/credentials";
 import type { StackConfig } from "./config/schema";
-import { deployedSettingsOf } from "./config/transition";
+import { deployedNodesOf, deployedSettingsOf } from "./config/transition";
 import { HetznerInfrastructure } from "./infra/hetznerInfrastructure";
 import { entryOf } from "./lookup";
 import { autoscalerClusterConfig } from "./k3s/autoscaledJoin";
@@ -114,16 +114,12 @@ export function defineCluster(
     apiLoadBalancerIpv4: api.publicIpv4,
     ingressLoadBalancerIpv4: ingress?.publicIpv4,
     kubeconfig: k3s.kubeconfig,
-    nodes: model.nodes.map((node) => ({
-      name: node.name,
-      role: node.role,
-      serverType: node.serverType,
-      location: node.location,
-      privateIp: node.privateIp,
-      deleteProtection: node.deleteProtection,
-      volumeSizeGb: node.volumeSizeGb ?? 0,
-      ...(node.pool !== undefined && { pool: node.pool }),
-      ...(model.networking.publicAddresses && { publicIpv4: infra.nodes.get(node.name)?.server.ipv4Address }),
+    // As the next `pulumi up` reads them back (config/lastDeployment.ts), plus the public addresses.
+    nodes: deployedNodesOf(config).map((node) => ({
+      ...node,
+      ...(model.networking.publicAddresses && {
+        publicIpv4: entryOf(infra.nodes, node.name, "the node servers", infra).server.ipv4Address,
+      }),
     })),
     ...(infra.gateway && { gatewayIpv4: infra.gateway.server.ipv4Address }),
     /** What the next `pulumi up` checks its changes against (see config/transition.ts). */

@@ -3,7 +3,7 @@ import type { ConfigProblem } from "./errors";
 import { cidrContains, cidrsOverlap, formatIpv4, parseCidr, type Cidr } from "./ipv4";
 import { isAutoscaled } from "./nodePools";
 import { checkServerType, duplicateTaints, locationProblem } from "./rules";
-import type { NodePoolConfig, StackConfig } from "./schema";
+import { locationOf, type NodePoolConfig, type StackConfig } from "./schema";
 
 /**
  * Rules of the autoscaled pools (nodePools[i].autoscaling), whose servers the cluster-autoscaler creates
@@ -112,7 +112,7 @@ function checkAutoscaledPool(
   const zone = NETWORK_ZONES[config.location as Location] as string | undefined;
   const locationMessage = locationProblem(config, pool.location, zone);
   if (locationMessage) problems.push({ path: at("location"), message: locationMessage });
-  const serverTypeMessage = checkServerType(pool.serverType, pool.location ?? config.location);
+  const serverTypeMessage = checkServerType(pool.serverType, locationOf(config, pool));
   if (serverTypeMessage) problems.push({ path: at("serverType"), message: serverTypeMessage });
   problems.push(...duplicateTaints(pool.taints ?? [], ["nodePools", index]));
 }

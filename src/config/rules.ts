@@ -21,7 +21,7 @@ import {
 } from "./ipv4";
 import { nodeHosts } from "./nodeAddresses";
 import { freeNodeAddresses, toStackFilePaths } from "./nodePools";
-import type { NodeConfig, StackConfig, Taint } from "./schema";
+import { locationOf, type NodeConfig, type StackConfig, type Taint } from "./schema";
 
 /**
  * Rules that relate values to each other or to Hetzner's catalogue. Pure: config in, problems out,
@@ -203,7 +203,7 @@ function checkNode(
   problems: Problems,
 ): void {
   const at = (key: string) => ["nodes", index, key];
-  const location = node.location ?? config.location;
+  const location = locationOf(config, node);
   const locationMessage = locationProblem(config, node.location, zone);
   if (locationMessage) problems.push({ path: at("location"), message: locationMessage });
   const keepsServer = running?.serverType === node.serverType && running.location === location;
@@ -301,7 +301,7 @@ export function checkServerTypeNotices(
   types: Readonly<Record<string, ServerType>> = SERVER_TYPES,
 ): ConfigProblem[] {
   const notices = config.nodes.flatMap((node, index) => {
-    const location = node.location ?? config.location;
+    const location = locationOf(config, node);
     const message = serverTypeNotice(node.serverType, location, types);
     return message ? [{ path: ["nodes", index, "serverType"], message }] : [];
   });

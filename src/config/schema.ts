@@ -64,6 +64,16 @@ export const nodeSchema = z.strictObject({
   deleteProtection: z.boolean().optional(),
 });
 
+/** Where a node or a pool runs, as the schema documents its default: its own location, else the cluster's. */
+export function locationOf(config: { location: string }, entry: { location?: string }): string {
+  return entry.location ?? config.location;
+}
+
+/** A node's volume in GB as a deployment records it: 0 for none. */
+export function volumeSizeOf(node: { volumeSizeGb?: number }): number {
+  return node.volumeSizeGb ?? 0;
+}
+
 /** A node's delete protection as the schema documents its default: on for control-plane nodes only. */
 export function deleteProtectionOf(
   node: Pick<z.infer<typeof nodeSchema>, "role" | "deleteProtection">,

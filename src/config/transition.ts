@@ -1,7 +1,7 @@
 import { ConfigError, type ConfigProblem } from "./errors";
 import { compareK3sVersions, parseK3sVersion } from "./k3sRules";
 import { poolOf, toStackFilePaths } from "./nodePools";
-import { deleteProtectionOf, type StackConfig } from "./schema";
+import { deleteProtectionOf, locationOf, volumeSizeOf, type StackConfig } from "./schema";
 
 /**
  * Rules about changing a running cluster, checked against the last deployment. They guard what a single
@@ -57,9 +57,7 @@ const FIXED_SETTINGS = ["clusterName", "networkCidr", "nodeSubnetCidr", "podCidr
 /** The settings of a config as a deployment records them (the `deployment` stack output). */
 export function deployedSettingsOf(config: StackConfig): DeployedSettings {
   const autoscaledPools = config.nodePools.flatMap((pool) =>
-    pool.autoscaling
-      ? [{ name: pool.name, ipRange: pool.ipRange, location: pool.location ?? config.location }]
-      : [],
+    pool.autoscaling ? [{ name: pool.name, ipRange: pool.ipRange, location: locationOf(config, pool) }] : [],
   );
   return {
     k3sVersion: config.k3sVersion,
@@ -81,10 +79,10 @@ export function deployedNodesOf(config: StackConfig): PreviousNode[] {
       name: node.name,
       role: node.role,
       deleteProtection: deleteProtectionOf(node),
-      location: node.location ?? config.location,
+      location: locationOf(config, node),
       privateIp: node.privateIp,
       serverType: node.serverType,
-      volumeSizeGb: node.volumeSizeGb ?? 0,
+      volumeSizeGb: volumeSizeOf(node),
       ...(pool !== undefined && { pool }),
     };
   });
@@ -105,7 +103,7 @@ function checkNodeFields(previous: PreviousNode, config: StackConfig, index: num
   const problems: ConfigProblem[] = [];
   const path = (field: string) => ["nodes", index, field];
   const replaceHint = `add a new node with the new value, let it join, then remove ${node.name}`;
-  const location = node.location ?? config.location;
+  const location = locationOf(config, node);
   if (previous.location !== undefined && previous.location !== location) {
     problems.push({
       path: path("location"),
@@ -128,7 +126,7 @@ function checkNodeFields(previous: PreviousNode, config: StackConfig, index: num
         `without a drain (${replaceHint}: docs/runbooks/add-node.md, then remove-node.md)`,
     });
   }
-  const size = node.volumeSizeGb ?? 0;
+  const size = volumeSizeOf(node);
   if (previous.volumeSizeGb !== undefined && previous.volumeSizeGb > 0 && size < previous.volumeSizeGb) {
     problems.push({
       path: path("volumeSizeGb"),
@@ -187,7 +185,7 @@ function checkAutoscaledPools(
           message: `pool ${pool.name} was autoscaled in the last deployment; the servers the cluster-autoscaler made for it would be left to nobody (${hint})`,
         },
       ];
-    const location = pool.location ?? config.location;
+    const location = locationOf(config, pool);
     return [
       ...(deployed.ipRange !== pool.ipRange
         ? [

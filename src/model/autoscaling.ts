@@ -5,7 +5,7 @@ import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../names";
 import { nodeGroupName } from "../config/autoscalingRules";
 import { isAutoscaled } from "../config/nodePools";
-import type { StackConfig, Taint } from "../config/schema";
+import { locationOf, type StackConfig, type Taint } from "../config/schema";
 import { buildCloudInit } from "./cloudInit";
 import { nodeNetworkingOf, type NodeNetworking } from "./gateway";
 import { k3sTaints, sharedAgentSettings } from "./k3s";
@@ -112,7 +112,7 @@ export function buildAutoscaling(config: StackConfig, apiPrivateUrl: string): Au
       name: pool.name,
       nodeGroup: nodeGroupName(config.clusterName, pool.name),
       serverType: pool.serverType,
-      location: (pool.location ?? config.location) as Location,
+      location: locationOf(config, pool) as Location,
       min: scaling.min,
       max: scaling.max,
       subnet: pool.ipRange,

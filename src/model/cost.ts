@@ -1,6 +1,6 @@
 import { HETZNER_LIMITS, LOCATIONS, type Location } from "../config/catalogue";
 import { PRICES, type LocationPrices, type PriceTable } from "../config/prices";
-import type { NodePoolConfig, StackConfig } from "../config/schema";
+import { locationOf, type NodePoolConfig, type StackConfig } from "../config/schema";
 import { buildLoadBalancers } from "./network";
 
 /** What a stack costs per month at Hetzner's list prices: pure, from the validated config alone. */
@@ -94,7 +94,7 @@ function autoscaledItems(
   count: number,
   prices: PriceTable,
 ): CostItem[] {
-  const location = (pool.location ?? config.location) as Location;
+  const location = locationOf(config, pool) as Location;
   return Array.from({ length: count }, (_, index) => `${pool.name} (autoscaled ${index + 1})`).flatMap(
     (resource): CostItem[] => [
       {
@@ -135,7 +135,7 @@ export function costItems(config: StackConfig, prices: PriceTable = PRICES): Cos
   const clusterLocation = config.location as Location;
   const items: CostItem[] = [];
   for (const node of config.nodes) {
-    const location = (node.location ?? config.location) as Location;
+    const location = locationOf(config, node) as Location;
     const server = priceIn(prices.servers, node.serverType, location);
     items.push({
       kind: "server",

@@ -2,7 +2,7 @@ import type { Location } from "../config/catalogue";
 import { formatIpv4, parseCidr } from "../config/ipv4";
 import { autoscaledCapacity, nodeGroupName } from "../config/autoscalingRules";
 import { fixedCount, isAutoscaled, poolCapacity, poolNodeName } from "../config/nodePools";
-import type { StackConfig } from "../config/schema";
+import { locationOf, type StackConfig } from "../config/schema";
 import { subnetOf } from "./nodes";
 
 /** A node pool as the plan and the console show it: its range, what it uses of it, and its nodes. */
@@ -35,7 +35,7 @@ export function buildNodePools(config: StackConfig): NodePoolModel[] {
         autoscaling: { ...pool.autoscaling, nodeGroup: nodeGroupName(config.clusterName, pool.name) },
       }),
       serverType: pool.serverType,
-      location: (pool.location ?? config.location) as Location,
+      location: locationOf(config, pool) as Location,
       ipRange: pool.ipRange,
       capacity: isAutoscaled(pool) ? autoscaledCapacity(range) : poolCapacity(range, subnet),
       ...(count > 0 && {

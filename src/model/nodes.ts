@@ -2,7 +2,13 @@ import { serverSizeOf, type Location } from "../config/catalogue";
 import { PROJECT } from "../names";
 import { parseCidr, parseIpv4, type Cidr } from "../config/ipv4";
 import { poolOf } from "../config/nodePools";
-import { deleteProtectionOf, type NodeConfig, type StackConfig, type Taint } from "../config/schema";
+import {
+  deleteProtectionOf,
+  locationOf,
+  type NodeConfig,
+  type StackConfig,
+  type Taint,
+} from "../config/schema";
 
 export type NodeRole = "control-plane" | "worker";
 
@@ -63,7 +69,7 @@ export function buildNode(config: StackConfig, node: NodeConfig): NodeModel {
   const serverType = serverSizeOf(node.serverType);
   if (!serverType)
     throw new Error(`unvalidated config: node ${node.name} has unknown server type ${node.serverType}`);
-  const location = (node.location ?? config.location) as Location;
+  const location = locationOf(config, node) as Location;
   const pool = poolOf(config, node.name)?.name;
   return {
     name: node.name,

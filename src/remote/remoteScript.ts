@@ -19,8 +19,23 @@ export type NodeScript =
   | "prepare-gateway"
   | "join-autoscaled-node";
 
+/** The functions every node script shares (fail, log, wait_until, write_if_changed), defined once. */
+export const PRELUDE_FILE = "prelude.sh";
+
+/**
+ * A script file of scripts/ with scripts/prelude.sh in front, as one text: what a node runs. The prelude
+ * travels inside each script's text rather than as a file of its own, so the plan and Pulumi's state show
+ * everything a node runs, and a script written to a server as a file (an autoscaled server's user data)
+ * needs nothing beside it. The prelude starts with the shebang; the script's own, below it, is a comment.
+ * Equal to `cat scripts/prelude.sh scripts/<file>`, which is how an operator runs restore-etcd.sh.
+ */
+export function readScriptWithPrelude(file: string): string {
+  const prelude = readFileSync(path.join(SCRIPTS_DIR, PRELUDE_FILE), "utf8");
+  return prelude + readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+}
+
 export function readNodeScript(name: NodeScript): string {
-  return readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");
+  return readScriptWithPrelude(`${name}.sh`);
 }
 
 export function shellQuote(value: string): string {

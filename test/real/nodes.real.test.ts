@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import type { StackConfig } from "../../src/config/schema";
 import { buildClusterModel } from "../../src/model/cluster";
+import { readNodeScript } from "../../src/remote/remoteScript";
 import { Kubectl } from "./harness/kubectl";
 import { editedConfig } from "../helpers/plan";
 import { kubernetesLayersProgram } from "./harness/program";
@@ -16,7 +16,6 @@ import { changes, nameOf, RealStack } from "./harness/stack";
 
 const admin = Kubectl.admin();
 const UNINITIALIZED = "node.cloudprovider.kubernetes.io/uninitialized";
-const SCRIPT = path.resolve(__dirname, "../../scripts/apply-node-taints.sh");
 
 interface Taint {
   key: string;
@@ -82,9 +81,10 @@ function initializeAsCloudController(serverName: string): void {
   admin.ok(["taint", "node", serverName, `${UNINITIALIZED}:NoSchedule-`]);
 }
 
-/** scripts/apply-node-taints.sh with the real kubectl, as the initial server runs it. */
+/** scripts/apply-node-taints.sh with the real kubectl, as the initial server runs it: after the prelude. */
 function runTaintsScript(serverName: string, taints: string) {
-  return spawnSync("bash", [SCRIPT], {
+  return spawnSync("bash", ["-s"], {
+    input: readNodeScript("apply-node-taints"),
     encoding: "utf8",
     env: {
       ...process.env,

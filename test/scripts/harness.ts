@@ -2,11 +2,12 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { readScriptWithPrelude } from "../../src/remote/remoteScript";
 
 /**
- * Runs the node scripts the way the Pulumi program does (`VAR=... bash -s` with the script on stdin)
- * against a temporary HK_ROOT, with stub commands on PATH in front of the real PATH (so bash and
- * coreutils stay real). Every stub appends `<name> <args...>` to a calls log; its behaviour is steered
+ * Runs the node scripts the way the Pulumi program does (`VAR=... bash -s` with scripts/prelude.sh and
+ * the script on stdin) against a temporary HK_ROOT, with stub commands on PATH in front of the real PATH
+ * (so bash and coreutils stay real). Every stub appends `<name> <args...>` to a calls log; its behaviour is steered
  * by STUB_* environment variables and by state files in `stateDir`, so stubs stay consistent with each
  * other (mkfs.ext4 writes a "filesystem" that blkid then reports, mount makes mountpoint succeed, ...).
  */
@@ -314,7 +315,8 @@ export class ScriptHarness {
   run(script: ScriptName, env: Record<string, string> = {}, timeoutMs = 60_000): RunResult {
     const before = this.allCalls().length;
     const result = spawnSync("bash", ["-s"], {
-      input: fs.readFileSync(path.join(SCRIPTS_DIR, script), "utf8"),
+      // The text the program runs (and an operator pipes for restore-etcd.sh): the prelude, then the script.
+      input: readScriptWithPrelude(script),
       encoding: "utf8",
       timeout: timeoutMs,
       env: {
