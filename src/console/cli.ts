@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import * as path from "node:path";
-import { chooseKubeconfigSource } from "./kube";
+import { chooseKubeconfigSource } from "./kube/kubeconfig";
 import { startConsoleServer } from "./server";
 
 /** `npm run console -- --stack dev [--port 7700] [--host 127.0.0.1] [--kubeconfig file]` */

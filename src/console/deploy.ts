@@ -1,17 +1,13 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { pulumiOnPath } from "./kube";
+import type { DeployAvailability, DeployEvent } from "./contract";
+import { pulumiOnPath } from "./pulumiCli";
 
 /**
  * `pulumi preview` / `pulumi up` through the Automation API, one at a time, with their output kept so
  * that the page can follow it (server-sent events) from the start.
  */
-
-export interface DeployAvailability {
-  available: boolean;
-  reason?: string;
-}
 
 export async function checkDeployAvailability(projectDir: string): Promise<DeployAvailability> {
   if (!pulumiOnPath()) {
@@ -32,8 +28,6 @@ export async function checkDeployAvailability(projectDir: string): Promise<Deplo
 }
 
 export type DeployAction = "preview" | "up";
-
-export type DeployEvent = { type: "output"; text: string } | { type: "done"; ok: boolean; summary: string };
 
 export interface DeployJob {
   id: string;

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { ConfigError } from "../config/errors";
 import { lastDeploymentOfStackConfig, parseDeploymentOutputs } from "../config/lastDeployment";
 import type { LastDeployment } from "../config/transition";
-import { pulumiOnPath } from "./kube";
+import { pulumiOnPath } from "./pulumiCli";
 import { toConsoleProblems, type ConsoleProblem, type RawStack } from "./validation";
 
 /**

@@ -1,144 +1,189 @@
 import type * as http from "node:http";
+import type { Document } from "yaml";
+import type { Assets } from "./bundle";
+import type {
+  ChangesView,
+  DeployAvailability,
+  DeployEvent,
+  DeployStarted,
+  LiveView,
+  StateView,
+  WriteResult,
+} from "./contract";
 import type { DeployRunner } from "./deploy";
-import type { DeployAvailability } from "./deploy";
-import { HttpError, readBody, record, sendJson } from "./http";
+import { deployActionOf, nodeBatchOf, nodeUpdateOf, poolCountOf, tenantOf } from "./editRequests";
+import { HttpError, readBody, send, sendJson } from "./http";
+import type { Route, RouteCall } from "./router";
 import type { EditResult, StackStore } from "./stackStore";
-import {
-  changeNodes,
-  NEW_NODE_FIELDS,
-  NODE_UPDATE_FIELDS,
-  pickFields,
-  removeNode,
-  removeTenant,
-  setPoolCount,
-  TENANT_FIELDS,
-  updateNode,
-  upsertTenant,
-  type JsonObject,
-} from "./yamlEdit";
+import type { EditFocus } from "./validation";
+import { changeNodes, removeNode, removeTenant, setPoolCount, updateNode, upsertTenant } from "./yamlEdit";
 
-/** The console's write requests: each edits the stack file through the store, or starts a deploy. */
+/** Every request the console answers: the page and its assets, the views, the edits and the deploys. */
 
-export interface WriteContext {
+export interface RouteContext {
   store: StackStore;
   committedText: string;
   deployer: DeployRunner;
   deployAvailability: DeployAvailability;
-  /** The page's state after a write. */
-  state: () => unknown;
+  assets: Assets;
+  page: () => string;
+  state: () => StateView;
+  live: () => LiveView;
+  changes: () => Promise<ChangesView>;
+  /** Reads the stack's outputs again (after a pulumi up elsewhere): the last deployment. */
+  rereadLastDeployment: () => Promise<void>;
 }
 
-function respond(response: http.ServerResponse, context: WriteContext, result: EditResult): void {
-  if (result.ok) sendJson(response, 200, { ok: true, changed: result.changed, state: context.state() });
-  else sendJson(response, result.status, { ok: false, problems: result.problems });
+/** A run's output as server-sent events: what was said so far, then the rest as it comes. */
+function streamDeploy(response: http.ServerResponse, deployer: DeployRunner, id: string): void {
+  const job = deployer.get(id);
+  if (!job) throw new HttpError(404, "no such run");
+  response.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
+  const write = (event: DeployEvent) =>
+    response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  job.events.forEach(write);
+  if (job.finished) return void response.end();
+  const listener = (event: DeployEvent) => {
+    write(event);
+    if (event.type === "done") response.end();
+  };
+  job.listeners.add(listener);
+  response.on("close", () => job.listeners.delete(listener));
 }
 
-function names(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
-}
+export function consoleRoutes(context: RouteContext): Route[] {
+  const { store, deployer, deployAvailability } = context;
+  const respond = (response: http.ServerResponse, result: EditResult) =>
+    result.ok
+      ? sendJson(response, 200, {
+          ok: true,
+          changed: result.changed,
+          state: context.state(),
+        } satisfies WriteResult)
+      : sendJson(response, result.status, { ok: false, problems: result.problems } satisfies WriteResult);
+  /** An edit of the stack file; `?dryRun=1` only says whether it would be accepted. */
+  const edit = async ({ response, url }: RouteCall, change: (doc: Document) => EditFocus | undefined) =>
+    respond(response, await store.edit(change, { dryRun: url.searchParams.get("dryRun") === "1" }));
+  const body = ({ request }: RouteCall) => readBody(request);
 
-function isEmpty(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length === 0;
-  return value !== null && typeof value === "object" && Object.keys(value).length === 0;
-}
-
-/**
- * An update names the fields it changes; null, "" or an empty list removes the field (its default then
- * applies), so a form can clear labels or taints.
- */
-function updateOf(body: unknown): { changes: JsonObject; keys: string[] } {
-  const given = record(body);
-  const keys = NODE_UPDATE_FIELDS.filter((field) => field in given);
-  const cleared = Object.fromEntries(
-    Object.entries(given).map(([key, value]) => [key, isEmpty(value) ? null : value]),
-  );
-  return { changes: pickFields(cleared, keys), keys };
-}
-
-export async function handleWrite(
-  request: http.IncomingMessage,
-  response: http.ServerResponse,
-  url: URL,
-  context: WriteContext,
-): Promise<void> {
-  const { store } = context;
-  const method = request.method ?? "";
-  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  const route = `${method} /${parts.slice(0, 2).join("/")}${parts.length > 2 ? "/:name" : ""}`;
-  const name = parts[2] ?? "";
-  const dryRun = url.searchParams.get("dryRun") === "1";
-  switch (route) {
-    case "POST /api/nodes": {
-      // One node, or {add: [...], remove: [...]} validated as one change.
-      const body = record(await readBody(request));
-      const add = Array.isArray(body.add)
-        ? body.add.map((node) => pickFields(node, NEW_NODE_FIELDS))
-        : [pickFields(body, NEW_NODE_FIELDS)];
-      const remove = names(body.remove);
-      if (add.length === 0 && remove.length === 0) throw new HttpError(400, "nothing to add or remove");
-      return respond(response, context, await store.edit((doc) => changeNodes(doc, add, remove), { dryRun }));
-    }
-    case "PUT /api/nodes/:name": {
-      const { changes, keys } = updateOf(await readBody(request));
-      if (keys.length === 0) throw new HttpError(400, `send one of ${NODE_UPDATE_FIELDS.join(", ")}`);
-      return respond(
-        response,
-        context,
-        await store.edit((doc) => updateNode(doc, name, changes, keys), { dryRun }),
-      );
-    }
-    case "DELETE /api/nodes/:name":
-      return respond(
-        response,
-        context,
-        await store.edit((doc) => (removeNode(doc, name), undefined), { dryRun }),
-      );
-    case "PUT /api/nodePools/:name": {
-      const count = record(await readBody(request)).count;
-      // A fraction or a negative count reaches the stack's own rules, which name the key.
-      if (typeof count !== "number") throw new HttpError(400, "send count, a number of nodes");
-      return respond(
-        response,
-        context,
-        await store.edit((doc) => setPoolCount(doc, name, count), { dryRun }),
-      );
-    }
-    case "POST /api/tenants": {
-      const tenant = pickFields(record(await readBody(request)).tenant, TENANT_FIELDS);
-      return respond(response, context, await store.edit((doc) => upsertTenant(doc, tenant), { dryRun }));
-    }
-    case "PUT /api/tenants/:name": {
-      const tenant = pickFields(record(await readBody(request)).tenant, TENANT_FIELDS);
-      tenant.name = name;
-      return respond(
-        response,
-        context,
-        await store.edit((doc) => upsertTenant(doc, tenant, name), { dryRun }),
-      );
-    }
-    case "DELETE /api/tenants/:name":
-      return respond(
-        response,
-        context,
-        await store.edit((doc) => (removeTenant(doc, name), undefined), { dryRun }),
-      );
-    case "POST /api/undo":
-      return respond(response, context, await store.undo());
-    case "POST /api/discard":
-      return respond(response, context, await store.restore(context.committedText));
-    case "POST /api/deploy": {
-      const { deployAvailability, deployer } = context;
-      if (!deployAvailability.available)
-        throw new HttpError(409, deployAvailability.reason ?? "deploys are unavailable");
-      const action = record(await readBody(request)).action;
-      if (action !== "preview" && action !== "up")
-        throw new HttpError(400, 'action must be "preview" or "up"');
-      if (!store.validateCurrent().ok) throw new HttpError(409, "the stack file is not valid; fix it first");
-      const job = deployer.start(action);
-      if (!job) throw new HttpError(409, "a preview or deployment is already running");
-      return sendJson(response, 202, { ok: true, jobId: job.id });
-    }
-    default:
-      throw new HttpError(404, "not found");
-  }
+  return [
+    {
+      method: "GET",
+      path: "/",
+      handle: ({ response }) => send(response, 200, context.page(), "text/html; charset=utf-8"),
+    },
+    {
+      method: "GET",
+      path: "/app.js",
+      handle: ({ response }) => send(response, 200, context.assets.script, "text/javascript; charset=utf-8"),
+    },
+    {
+      method: "GET",
+      path: "/app.css",
+      handle: ({ response }) => send(response, 200, context.assets.styles, "text/css; charset=utf-8"),
+    },
+    { method: "GET", path: "/api/state", handle: ({ response }) => sendJson(response, 200, context.state()) },
+    { method: "GET", path: "/api/live", handle: ({ response }) => sendJson(response, 200, context.live()) },
+    {
+      method: "GET",
+      path: "/api/changes",
+      handle: async ({ response }) => sendJson(response, 200, await context.changes()),
+    },
+    {
+      method: "GET",
+      path: "/api/deploy",
+      handle: ({ response }) => sendJson(response, 200, deployAvailability),
+    },
+    {
+      method: "GET",
+      path: "/api/deploy/:id([0-9a-f]+)/events",
+      handle: ({ response, params }) => streamDeploy(response, deployer, params.id),
+    },
+    {
+      method: "POST",
+      path: "/api/last-deployment",
+      handle: async ({ response }) => {
+        await context.rereadLastDeployment();
+        sendJson(response, 200, { ok: true, state: context.state() } satisfies WriteResult);
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/nodes",
+      handle: async (call) => {
+        const { add, remove } = nodeBatchOf(await body(call));
+        return edit(call, (doc) => changeNodes(doc, add, remove));
+      },
+    },
+    {
+      method: "PUT",
+      path: "/api/nodes/:name",
+      handle: async (call) => {
+        const { changes, keys } = nodeUpdateOf(await body(call));
+        return edit(call, (doc) => updateNode(doc, call.params.name, changes, keys));
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/api/nodes/:name",
+      handle: (call) => edit(call, (doc) => (removeNode(doc, call.params.name), undefined)),
+    },
+    {
+      method: "PUT",
+      path: "/api/nodePools/:name",
+      handle: async (call) => {
+        const count = poolCountOf(await body(call));
+        return edit(call, (doc) => setPoolCount(doc, call.params.name, count));
+      },
+    },
+    {
+      method: "POST",
+      path: "/api/tenants",
+      handle: async (call) => {
+        const tenant = tenantOf(await body(call));
+        return edit(call, (doc) => upsertTenant(doc, tenant));
+      },
+    },
+    {
+      method: "PUT",
+      path: "/api/tenants/:name",
+      handle: async (call) => {
+        const tenant = { ...tenantOf(await body(call)), name: call.params.name };
+        return edit(call, (doc) => upsertTenant(doc, tenant, call.params.name));
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/api/tenants/:name",
+      handle: (call) => edit(call, (doc) => (removeTenant(doc, call.params.name), undefined)),
+    },
+    {
+      method: "POST",
+      path: "/api/undo",
+      handle: async ({ response }) => respond(response, await store.undo()),
+    },
+    {
+      method: "POST",
+      path: "/api/discard",
+      handle: async ({ response }) => respond(response, await store.restore(context.committedText)),
+    },
+    {
+      method: "POST",
+      path: "/api/deploy",
+      handle: async (call) => {
+        if (!deployAvailability.available)
+          throw new HttpError(409, deployAvailability.reason ?? "deploys are unavailable");
+        const action = deployActionOf(await body(call));
+        if (!store.validateCurrent().ok)
+          throw new HttpError(409, "the stack file is not valid; fix it first");
+        const job = deployer.start(action);
+        if (!job) throw new HttpError(409, "a preview or deployment is already running");
+        sendJson(call.response, 202, { ok: true, jobId: job.id } satisfies DeployStarted);
+      },
+    },
+  ];
 }

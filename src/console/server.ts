@@ -7,9 +7,11 @@ import { ConfigError } from "../config/errors";
 import { runningServersOf } from "../config/lastDeployment";
 import { bundleAssets, renderPage, type Assets } from "./bundle";
 import { readCommittedVersion } from "./committed";
-import { checkDeployAvailability, DeployRunner, type DeployAvailability, type DeployEvent } from "./deploy";
-import { checkHost, checkWrite, HttpError, send, sendJson, type Guards } from "./http";
-import { LivePoller, type KubeconfigSource } from "./kube";
+import type { ChangesView, DeployAvailability, LiveView, StateView, WriteRefused } from "./contract";
+import { checkDeployAvailability, DeployRunner } from "./deploy";
+import { checkHost, checkWrite, HttpError, sendJson, type Guards } from "./http";
+import type { KubeconfigSource } from "./kube/kubeconfig";
+import { LivePoller } from "./kube/poller";
 import {
   pulumiStackOutputs,
   readKnownDeployment,
@@ -17,7 +19,8 @@ import {
   type StackOutputsReader,
 } from "./knownDeployment";
 import { Planner } from "./planner";
-import { handleWrite } from "./routes";
+import { isWrite, methodOf, routeTable } from "./router";
+import { consoleRoutes } from "./routes";
 import { compareLive } from "./status";
 import { EditRefused, StackStore } from "./stackStore";
 import { readRawStackText, toConsoleProblems, type RawStack } from "./validation";
@@ -100,7 +103,7 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
     () => void refreshKnown().catch(() => undefined),
   );
 
-  const state = () =>
+  const state = (): StateView =>
     stateView({
       stack: options.stack,
       stackFile: path.basename(stackFile),
@@ -110,7 +113,7 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
       priceOf: options.priceOf,
     });
 
-  function live() {
+  function live(): LiveView {
     const status = poller.latest();
     const current = store.validateCurrent();
     const fileNodes = current.ok ? current.loaded.config.nodes.map((node) => node.name) : [];
@@ -120,7 +123,7 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
     return { ...status, comparison: compareLive(status, known, clusterName, fileNodes) };
   }
 
-  async function changes() {
+  async function changes(): Promise<ChangesView> {
     const current = store.validateCurrent();
     if (!current.ok) return { ok: false, reason: "the stack file is not valid", problems: current.problems };
     if (!committed.loaded) {
@@ -137,66 +140,42 @@ export async function startConsoleServer(options: ConsoleOptions): Promise<Conso
     return { ok: true, committedSource: committed.source, ...diff };
   }
 
-  function streamDeploy(response: http.ServerResponse, id: string): void {
-    const job = deployer.get(id);
-    if (!job) throw new HttpError(404, "no such run");
-    response.writeHead(200, {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    });
-    const write = (event: DeployEvent) =>
-      response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    job.events.forEach(write);
-    if (job.finished) return void response.end();
-    const listener = (event: DeployEvent) => {
-      write(event);
-      if (event.type === "done") response.end();
-    };
-    job.listeners.add(listener);
-    response.on("close", () => job.listeners.delete(listener));
-  }
-
-  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    checkHost(request, guards);
-    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? ""}`);
-    const method = request.method ?? "GET";
-    if (method === "GET" || method === "HEAD") {
-      if (url.pathname === "/")
-        return send(response, 200, renderPage(guards.csrfToken, options.stack), "text/html; charset=utf-8");
-      if (url.pathname === "/app.js")
-        return send(response, 200, assets.script, "text/javascript; charset=utf-8");
-      if (url.pathname === "/app.css") return send(response, 200, assets.styles, "text/css; charset=utf-8");
-      if (url.pathname === "/api/state") return sendJson(response, 200, state());
-      if (url.pathname === "/api/live") return sendJson(response, 200, live());
-      if (url.pathname === "/api/changes") return sendJson(response, 200, await changes());
-      if (url.pathname === "/api/deploy") return sendJson(response, 200, deployAvailability);
-      const events = /^\/api\/deploy\/([0-9a-f]+)\/events$/.exec(url.pathname);
-      if (events) return streamDeploy(response, events[1]);
-      throw new HttpError(404, "not found");
-    }
-    if (!["POST", "PUT", "DELETE"].includes(method)) throw new HttpError(405, "method not allowed");
-    checkWrite(request, guards);
-    if (method === "POST" && url.pathname === "/api/last-deployment") {
-      await refreshKnown();
-      return sendJson(response, 200, { ok: true, state: state() });
-    }
-    await handleWrite(request, response, url, {
+  const findRoute = routeTable(
+    consoleRoutes({
       store,
       committedText: committed.text,
       deployer,
       deployAvailability,
+      assets,
+      page: () => renderPage(guards.csrfToken, options.stack),
       state,
-    });
+      live,
+      changes,
+      rereadLastDeployment: refreshKnown,
+    }),
+  );
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    checkHost(request, guards);
+    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? ""}`);
+    const method = methodOf(request);
+    // Before the route is looked up: a foreign page learns nothing, not even which write paths exist.
+    if (isWrite(method)) checkWrite(request, guards);
+    const found = findRoute(method, url.pathname);
+    if (!found) throw new HttpError(404, "not found");
+    await found.route.handle({ request, response, url, params: found.params });
   }
 
   const server = http.createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (response.headersSent) return void response.end();
       if (error instanceof HttpError)
-        return sendJson(response, error.status, { ok: false, error: error.message });
+        return sendJson(response, error.status, { ok: false, error: error.message } satisfies WriteRefused);
       if (error instanceof EditRefused)
-        return sendJson(response, error.status, { ok: false, problems: toConsoleProblems(error.problems) });
+        return sendJson(response, error.status, {
+          ok: false,
+          problems: toConsoleProblems(error.problems),
+        } satisfies WriteRefused);
       process.stderr.write(
         `console: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
       );

@@ -1,5 +1,5 @@
 import type { LastDeployment, PreviousNode } from "../config/transition";
-import type { LiveNode, LiveStatus } from "./kube";
+import type { LiveNode, LiveStatus } from "./kube/liveStatus";
 import type { KnownDeployment } from "./knownDeployment";
 
 /**

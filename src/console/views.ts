@@ -7,14 +7,15 @@ import type { StackConfig } from "../config/schema";
 import { tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
 import { checkNodeTransition, etcdQuorum, type LastDeployment } from "../config/transition";
 import { KEPT_KINDS } from "../model/tenants";
+import type { CatalogueView, StateBase, StateView, TenantRemovalView } from "./contract";
 import type { KnownDeployment } from "./knownDeployment";
 import { leavingNodes, nodeStatus } from "./status";
 import type { StackStore } from "./stackStore";
-import type { ConsoleProblem, RawStack } from "./validation";
+import type { RawStack } from "./validation";
 import { pickFields, TENANT_FIELDS, type JsonObject } from "./yamlEdit";
 import type { LoadedStack } from "../stack";
 
-/** The page's view of the stack: what /api/state answers. Nothing secret is in it (tested). */
+/** The page's view of the stack: what /api/state answers (its type is in contract.ts). */
 
 /**
  * A price to show next to a server type in a location, when the console knows one (a prices module is
@@ -54,7 +55,7 @@ function freeIps(config: StackConfig, count: number): string[] {
 }
 
 /** Locations of the cluster's network zone, and the server types Hetzner sells in at least one of them. */
-function catalogueView(location: string | undefined, priceOf: PriceOf | undefined) {
+function catalogueView(location: string | undefined, priceOf: PriceOf | undefined): CatalogueView {
   const zone = location && Object.hasOwn(NETWORK_ZONES, location) ? NETWORK_ZONES[location as Location] : "";
   const locations = (Object.keys(NETWORK_ZONES) as Location[]).filter(
     (candidate) => NETWORK_ZONES[candidate] === zone,
@@ -96,7 +97,7 @@ function committedTenant(committed: CommittedStack, name: string): TenantConfig 
 }
 
 /** What removing a tenant leaves in the cluster: decided by allowDeletion as last applied (git HEAD tells). */
-function tenantRemoval(committed: CommittedStack, name: string) {
+function tenantRemoval(committed: CommittedStack, name: string): TenantRemovalView {
   const before = committedTenant(committed, name);
   if (!before) return { deployed: false, allowDeletion: false, keptNamespaces: [], keptKinds: [] };
   return {
@@ -107,14 +108,14 @@ function tenantRemoval(committed: CommittedStack, name: string) {
   };
 }
 
-export function stateView(context: ViewContext) {
+export function stateView(context: ViewContext): StateView {
   const { store, committed } = context;
   const known = context.known();
   const last = known.deployment;
   const validation = store.validateCurrent();
   const text = store.readText();
   const undo = store.undoAvailability();
-  const base = {
+  const base: Omit<StateBase, "catalogue"> = {
     stack: context.stack,
     stackFile: context.stackFile,
     committedSource: committed.source,
@@ -135,7 +136,7 @@ export function stateView(context: ViewContext) {
     return {
       ...base,
       catalogue: catalogueView(undefined, context.priceOf),
-      valid: false as const,
+      valid: false,
       problems: validation.problems,
     };
   const { config, model } = validation.loaded;
@@ -145,14 +146,13 @@ export function stateView(context: ViewContext) {
   return {
     ...base,
     catalogue: catalogueView(config.location, context.priceOf),
-    valid: true as const,
-    problems: [] as ConsoleProblem[],
+    valid: true,
+    problems: [],
     clusterName: config.clusterName,
     location: config.location,
     nodeSubnetCidr: config.nodeSubnetCidr,
     k3sVersion: config.k3sVersion,
     nextFreeIp: freeIps(config, 1)[0],
-    /** For the batch form's rows, one each. */
     freeIps: freeIps(config, 20),
     deployedControlPlane,
     etcdQuorum: deployedControlPlane > 0 ? etcdQuorum(deployedControlPlane) : 0,
@@ -172,7 +172,6 @@ export function stateView(context: ViewContext) {
         status: nodeStatus(node.name, known, committedNames, committed.source),
         deployedDeleteProtection: deployed?.deleteProtection ?? false,
         serverTypeFixed: serverTypeFixed(config, last, index),
-        /** A pool's node is changed through its pool. */
         pool: node.pool ?? null,
       };
     }),
@@ -193,5 +192,3 @@ export function stateView(context: ViewContext) {
     })),
   };
 }
-
-export type StateView = ReturnType<typeof stateView>;

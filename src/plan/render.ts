@@ -1,5 +1,5 @@
 import { formatProblem } from "../config/errors";
-import { PRIVATE_ONLY_PORTS } from "../names";
+import { PRIVATE_ONLY_PORTS, privatePortsOpenedBy } from "../names";
 import { KUBE_API_PORT } from "../model/network";
 import { bootstrapLevels, createCommands, isTaintsCommand } from "./bootstrapPath";
 import { renderCost } from "./renderCost";
@@ -28,29 +28,20 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Parses a Hetzner firewall port ("22", "80-85", undefined = all) into a range. */
-export function portRange(port: unknown): [number, number] {
-  if (typeof port !== "string" || port === "any") return [1, 65535];
-  const [from, to] = port.split("-").map(Number);
-  return [from, to ?? from];
-}
-
+/** Firewall rules that open a cluster-only port, read as the policy pack reads them (src/names.ts). */
 export function publicExposureProblems(plan: Plan): string[] {
   const problems: string[] = [];
   for (const firewall of ofType(plan, "hcloud:index/firewall:Firewall")) {
     for (const rule of ((firewall.inputs.rules as Inputs[] | undefined) ?? []) as Inputs[]) {
-      const [from, to] = portRange(rule.port);
-      for (const port of PRIVATE_ONLY_PORTS) {
-        if (
-          rule.direction === "in" &&
-          rule.protocol === port.protocol &&
-          from <= port.to &&
-          to >= port.from
-        ) {
-          problems.push(
-            `${firewall.name} opens ${port.service} (${port.protocol}/${rule.port ?? "any"}) to ${text(rule.sourceIps)}`,
-          );
-        }
+      const opened = privatePortsOpenedBy(rule);
+      if (opened === "unreadable") {
+        problems.push(`${firewall.name} has a rule whose port ${text(rule.port)} the plan cannot read`);
+        continue;
+      }
+      for (const port of opened) {
+        problems.push(
+          `${firewall.name} opens ${port.service} (${port.protocol}/${text(rule.port ?? "any")}) to ${text(rule.sourceIps)}`,
+        );
       }
     }
   }

@@ -69,6 +69,26 @@ describe("network, firewall and load balancers of the dev stack", () => {
     expect(problems).toEqual([expect.stringContaining("etcd"), expect.stringContaining("flannel VXLAN")]);
   });
 
+  it("reads a rule's protocol and port as the policy pack does: none is every one, an unreadable port is said", () => {
+    const firewall = resourcesOfType(plan, TYPES.firewall)[0];
+    const withRules = (rules: Record<string, unknown>[]): PlannedResource => ({
+      ...firewall,
+      inputs: { ...firewall.inputs, rules },
+    });
+    const everyProtocol = publicExposureProblems({
+      ...plan,
+      resources: [withRules([{ direction: "in", port: " 10250 ", sourceIps: ["0.0.0.0/0"] }])],
+    });
+    expect(everyProtocol).toEqual([expect.stringContaining("kubelet (tcp/ 10250 )")]);
+    const unreadable = publicExposureProblems({
+      ...plan,
+      resources: [
+        withRules([{ direction: "in", protocol: "tcp", port: "22,2379", sourceIps: ["0.0.0.0/0"] }]),
+      ],
+    });
+    expect(unreadable).toEqual([`${firewall.name} has a rule whose port 22,2379 the plan cannot read`]);
+  });
+
   it("puts the public API load balancer on 6443 in front of the control-plane nodes only", () => {
     const api = resourceNamed(plan, TYPES.loadBalancer, "lb-api");
     expect(api.inputs).toMatchObject({ name: "dev-api", loadBalancerType: "lb11", location: "fsn1" });

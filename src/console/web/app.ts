@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
-import { getJson, write, type LiveStatus, type StateView, type WriteResult } from "./api";
+import { getJson, type Availability, type LiveView, type StateView } from "./api";
 import { renderChanges } from "./changes";
 import { clear, h } from "./dom";
 import { liveBadge } from "./live";
 import { renderOverview } from "./overview";
 import { renderServers } from "./servers";
+import { showState, submitEdit } from "./submit";
 import { renderTenants } from "./tenants";
 
 /** The console's single page: four tabs over one state, re-rendered after every successful edit. */
@@ -18,7 +19,7 @@ const TABS = [
 type Tab = (typeof TABS)[number][0];
 
 let state: StateView | undefined;
-let live: LiveStatus | undefined;
+let live: LiveView | undefined;
 let flash: string | undefined;
 
 function currentTab(): Tab {
@@ -36,20 +37,19 @@ function refresh(next: StateView, message?: string): void {
 function editBar(current: StateView): HTMLElement {
   const problems = h("div", { class: "form-errors", id: "edit-bar-errors" });
   const act = (path: string, done: string) =>
-    void write<WriteResult>("POST", path, {}).then((result) => {
-      if (result.ok) refresh(result.state, done);
-      else {
-        problems.textContent =
-          (result.problems ?? []).map((problem) => problem.line).join("\n") || (result.error ?? "");
-        problems.classList.add("visible");
-      }
-    });
-  const button = (
-    id: string,
-    label: string,
-    availability: { available: boolean; reason?: string },
-    onclick: () => void,
-  ) =>
+    submitEdit(
+      { method: "POST", path, body: {} },
+      {
+        accepted: showState(refresh, done),
+        // One line each: the bar has no fields to put them next to.
+        refused: (refusal) => {
+          problems.textContent =
+            (refusal.problems ?? []).map((problem) => problem.line).join("\n") || (refusal.error ?? "");
+          problems.classList.add("visible");
+        },
+      },
+    );
+  const button = (id: string, label: string, availability: Availability, onclick: () => void) =>
     h(
       "button",
       {
@@ -139,7 +139,7 @@ function render(): void {
 /** Live status refreshes on its own; only the badge and the overview show it, so forms are never reset. */
 async function pollLive(): Promise<void> {
   try {
-    live = await getJson<LiveStatus>("/api/live");
+    live = await getJson<LiveView>("/api/live");
     const badge = document.getElementById("live-badge");
     if (badge) {
       clear(badge);
@@ -180,7 +180,7 @@ window.addEventListener("hashchange", () => {
 void (async () => {
   try {
     state = await getJson<StateView>("/api/state");
-    live = await getJson<LiveStatus>("/api/live").catch(() => undefined);
+    live = await getJson<LiveView>("/api/live").catch(() => undefined);
     render();
   } catch (error) {
     const root = document.getElementById("app");

@@ -1,5 +1,13 @@
 /// <reference lib="dom" />
-import { getJson, write, type ChangesView, type DeployAvailability, type ResourceChange } from "./api";
+import {
+  getJson,
+  write,
+  type ChangesView,
+  type DeployAvailability,
+  type DeployEvent,
+  type DeployStarted,
+  type ResourceChange,
+} from "./api";
 import { clear, h } from "./dom";
 
 /** Changes: the offline plan diff from the committed stack file to the edited one, and preview/deploy. */
@@ -88,24 +96,29 @@ function deployCard(availability: DeployAvailability): HTMLElement {
   const run = (action: "preview" | "up") => {
     if (action === "up" && !window.confirm("Run pulumi up on this stack now?")) return;
     clear(output);
-    void write<{ ok: boolean; jobId?: string; error?: string }>("POST", "/api/deploy", { action }).then(
-      (result) => {
-        if (!result.ok || !result.jobId) {
-          output.textContent = result.error ?? "could not start";
-          return;
-        }
-        const events = new EventSource(`/api/deploy/${result.jobId}/events`);
-        events.addEventListener("output", (event) => {
-          output.textContent += (JSON.parse((event as MessageEvent<string>).data) as { text: string }).text;
-          output.scrollTop = output.scrollHeight;
-        });
-        events.addEventListener("done", (event) => {
-          const done = JSON.parse((event as MessageEvent<string>).data) as { ok: boolean; summary: string };
-          output.textContent += `\n${done.ok ? "✔" : "✘"} ${done.summary}\n`;
-          events.close();
-        });
-      },
-    );
+    void write<DeployStarted>("POST", "/api/deploy", { action }).then((result) => {
+      if (!result.ok) {
+        output.textContent = result.error ?? "could not start";
+        return;
+      }
+      const events = new EventSource(`/api/deploy/${result.jobId}/events`);
+      events.addEventListener("output", (event) => {
+        const said = JSON.parse((event as MessageEvent<string>).data) as Extract<
+          DeployEvent,
+          { type: "output" }
+        >;
+        output.textContent += said.text;
+        output.scrollTop = output.scrollHeight;
+      });
+      events.addEventListener("done", (event) => {
+        const done = JSON.parse((event as MessageEvent<string>).data) as Extract<
+          DeployEvent,
+          { type: "done" }
+        >;
+        output.textContent += `\n${done.ok ? "✔" : "✘"} ${done.summary}\n`;
+        events.close();
+      });
+    });
   };
   return h(
     "section",

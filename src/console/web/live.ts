@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
-import type { LiveStatus } from "./api";
+import type { LiveView } from "./api";
 import { h } from "./dom";
 
 /** The live cluster: connected or why not, and where it disagrees with the stack. */
 
-export function liveBadge(live: LiveStatus | undefined): HTMLElement {
+export function liveBadge(live: LiveView | undefined): HTMLElement {
   if (!live) return h("span", { class: "badge muted" }, "live: checking…");
   if (!live.connected) return h("span", { class: "badge off", title: live.reason }, "not connected");
   const ready = live.nodes.filter((node) => node.ready).length;
@@ -15,7 +15,7 @@ export function liveBadge(live: LiveStatus | undefined): HTMLElement {
   );
 }
 
-export function liveCard(live: LiveStatus | undefined): HTMLElement {
+export function liveCard(live: LiveView | undefined): HTMLElement {
   if (!live || !live.connected) {
     return h(
       "section",
@@ -53,7 +53,7 @@ export function liveCard(live: LiveStatus | undefined): HTMLElement {
 }
 
 /** Where the cluster disagrees with the stack: Nodes the stack does not know, and kubelet version skew. */
-function comparisonPart(live: LiveStatus): HTMLElement | null {
+function comparisonPart(live: LiveView): HTMLElement | null {
   const comparison = live.comparison;
   if (!comparison) return null;
   const items: HTMLElement[] = [];

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
-import { write, type Refresh, type ValidState, type WriteResult } from "./api";
+import type { Refresh, ValidState } from "./api";
 import { clear, h } from "./dom";
-import { clearProblems, field, numberOrText, select, showProblems, textInput, value } from "./form";
+import { clearProblems, field, numberOrText, select, textInput, value } from "./form";
 import { serverTypeOptions } from "./nodeEditor";
+import { problemsIn, showState, submitEdit } from "./submit";
 
 /**
  * Several nodes added (and some removed) in one edit, validated as a whole: the control plane grows from
@@ -134,17 +135,24 @@ export function nodeBatchForm(state: ValidState, refresh: Refresh): HTMLElement 
   // The server's dry run decides, so the page never guesses a rule; a newer check wins over an older one.
   const check = () => {
     const mine = (generation += 1);
-    void write<WriteResult>("POST", "/api/nodes?dryRun=1", body()).then((result) => {
-      if (mine !== generation) return;
-      submit.disabled = !result.ok;
-      if (result.ok) {
-        clearProblems(form, general);
-        verdict.textContent = "The change passes the checks of pulumi up.";
-      } else {
-        verdict.textContent = "Not yet: the change would be refused (see below).";
-        showProblems(form, general, result.problems ?? [], result.error, "Would be refused:");
-      }
-    });
+    const refusedHere = problemsIn(form, general, "Would be refused:");
+    submitEdit(
+      { method: "POST", path: "/api/nodes", body: body(), dryRun: true },
+      {
+        accepted: () => {
+          if (mine !== generation) return;
+          submit.disabled = false;
+          clearProblems(form, general);
+          verdict.textContent = "The change passes the checks of pulumi up.";
+        },
+        refused: (refusal) => {
+          if (mine !== generation) return;
+          submit.disabled = true;
+          verdict.textContent = "Not yet: the change would be refused (see below).";
+          refusedHere(refusal);
+        },
+      },
+    );
   };
   const schedule = () => {
     window.clearTimeout(timer);
@@ -158,16 +166,18 @@ export function nodeBatchForm(state: ValidState, refresh: Refresh): HTMLElement 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const change = body();
-    void write<WriteResult>("POST", "/api/nodes", change).then((result) => {
-      if (result.ok) {
-        const added = change.add.map((node) => node.name).join(", ");
-        const removed = change.remove.join(", ");
-        refresh(
-          result.state,
+    const added = change.add.map((node) => node.name).join(", ");
+    const removed = change.remove.join(", ");
+    submitEdit(
+      { method: "POST", path: "/api/nodes", body: change },
+      {
+        accepted: showState(
+          refresh,
           `${added ? `Added ${added}` : ""}${added && removed ? "; " : ""}${removed ? `removed ${removed}` : ""} in the stack file. See Changes for what pulumi up will do.`,
-        );
-      } else showProblems(form, general, result.problems ?? [], result.error);
-    });
+        ),
+        refused: problemsIn(form, general),
+      },
+    );
   });
   return form;
 }

@@ -1,15 +1,8 @@
 /// <reference lib="dom" />
-import {
-  getJson,
-  write,
-  type ChangesView,
-  type NodeView,
-  type Refresh,
-  type ValidState,
-  type WriteResult,
-} from "./api";
+import { getJson, type ChangesView, type NodeView, type Refresh, type ValidState } from "./api";
 import { h } from "./dom";
-import { field, numberOrText, select, showProblems, textInput, value } from "./form";
+import { field, numberOrText, select, textInput, value } from "./form";
+import { problemsIn, showState, submitEdit } from "./submit";
 
 /** Editing one node: labels, taints, server type, volume size and delete protection, saved as one edit. */
 
@@ -144,11 +137,17 @@ export function nodeEditor(node: NodeView, state: ValidState, refresh: Refresh):
       deleteProtection: protection.checked,
     };
     if (!fixed) body.serverType = value(form, "serverType");
-    void write<WriteResult>("PUT", `/api/nodes/${encodeURIComponent(node.name)}`, body).then(
-      async (result) => {
-        if (!result.ok) return showProblems(form, general, result.problems ?? [], result.error);
-        const plan = changedType ? await nodeChanges(node.name).catch(() => "") : "";
-        refresh(result.state, `Saved ${node.name}.${plan || " See Changes for what pulumi up will do."}`);
+    const saved = (plan: string) =>
+      `Saved ${node.name}.${plan || " See Changes for what pulumi up will do."}`;
+    submitEdit(
+      { method: "PUT", path: `/api/nodes/${encodeURIComponent(node.name)}`, body },
+      {
+        // A new server type replaces the server: say so, from the plan, once the edit is in.
+        accepted: showState(
+          refresh,
+          changedType ? async () => saved(await nodeChanges(node.name).catch(() => "")) : saved(""),
+        ),
+        refused: problemsIn(form, general),
       },
     );
   });

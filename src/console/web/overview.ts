@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { LiveStatus, PoolView, StateView } from "./api";
+import type { LiveView, PoolView, StateView } from "./api";
 import { formatAmount, h, svg, table, type Child } from "./dom";
 import { liveCard } from "./live";
 import { stateBadge } from "./servers";
@@ -132,7 +132,7 @@ function usage(used: string | undefined, hard: string | undefined): string {
   return `${used ?? "0"} / ${hard ?? "–"}`;
 }
 
-export function renderOverview(state: StateView, live: LiveStatus | undefined): HTMLElement {
+export function renderOverview(state: StateView, live: LiveView | undefined): HTMLElement {
   const parts: Child[] = [];
   if (!state.valid) {
     parts.push(

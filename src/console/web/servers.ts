@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
-import { write, type NodeView, type Refresh, type ValidState, type StateView, type WriteResult } from "./api";
+import type { NodeView, Refresh, StateView, ValidState } from "./api";
 import { clear, h, table } from "./dom";
 import { invalidStackCard, showProblems } from "./form";
 import { nodeBatchForm } from "./nodeBatch";
 import { nodeEditor, labelsText, taintsText } from "./nodeEditor";
+import { problemsIn, showState, submitEdit, type Edit } from "./submit";
 
 /** Servers: the nodes with what is true of each, editing one, removing one, and changing several at once. */
 
@@ -52,6 +53,9 @@ function removalPanel(node: NodeView, state: ValidState, refresh: Refresh): HTML
     general,
   );
   const buttons = h("div", { class: "buttons" });
+  const path = `/api/nodes/${encodeURIComponent(node.name)}`;
+  const removeNode: Edit = { method: "DELETE", path };
+  const refusedHere = problemsIn(panel, general);
   if (node.deployedDeleteProtection && node.deleteProtection) {
     buttons.appendChild(
       h(
@@ -61,16 +65,16 @@ function removalPanel(node: NodeView, state: ValidState, refresh: Refresh): HTML
           class: "secondary",
           id: "protection-off",
           onclick: () =>
-            void write<WriteResult>("PUT", `/api/nodes/${encodeURIComponent(node.name)}`, {
-              deleteProtection: false,
-            }).then((result) => {
-              if (result.ok)
-                refresh(
-                  result.state,
+            submitEdit(
+              { method: "PUT", path, body: { deleteProtection: false } },
+              {
+                accepted: showState(
+                  refresh,
                   `Delete protection of ${node.name} is off in the stack file; apply it (pulumi up) before removing the node.`,
-                );
-              else showProblems(panel, general, result.problems ?? [], result.error);
-            }),
+                ),
+                refused: refusedHere,
+              },
+            ),
         },
         "Turn off delete protection",
       ),
@@ -86,9 +90,9 @@ function removalPanel(node: NodeView, state: ValidState, refresh: Refresh): HTML
         disabled: true,
         title: "checking whether pulumi up would accept it…",
         onclick: () =>
-          void write<WriteResult>("DELETE", `/api/nodes/${encodeURIComponent(node.name)}`).then((result) => {
-            if (result.ok) refresh(result.state, `Removed ${node.name} from the stack file.`);
-            else showProblems(panel, general, result.problems ?? [], result.error);
+          submitEdit(removeNode, {
+            accepted: showState(refresh, `Removed ${node.name} from the stack file.`),
+            refused: refusedHere,
           }),
       },
       `Remove ${node.name}`,
@@ -100,17 +104,28 @@ function removalPanel(node: NodeView, state: ValidState, refresh: Refresh): HTML
   panel.appendChild(buttons);
   // Ask the server (a dry run of this very removal) rather than guess which rule applies.
   const confirm = buttons.querySelector<HTMLButtonElement>("#remove-confirm");
-  void write<WriteResult>("DELETE", `/api/nodes/${encodeURIComponent(node.name)}?dryRun=1`).then((result) => {
-    if (confirm) {
-      confirm.disabled = !result.ok;
-      confirm.title = result.ok ? "" : "refused: see the reasons above";
-    }
-    if (result.ok) return;
-    const reasons = result.problems?.map((problem) => problem.message) ?? [result.error ?? ""];
-    refusal.appendChild(h("strong", {}, "Removing it alone would be refused:"));
-    refusal.appendChild(h("ul", {}, ...reasons.map((reason) => h("li", { class: "problem-line" }, reason))));
-    refusal.hidden = false;
-  });
+  submitEdit(
+    { ...removeNode, dryRun: true },
+    {
+      accepted: () => {
+        if (!confirm) return;
+        confirm.disabled = false;
+        confirm.title = "";
+      },
+      refused: (refused) => {
+        if (confirm) {
+          confirm.disabled = true;
+          confirm.title = "refused: see the reasons above";
+        }
+        const reasons = refused.problems?.map((problem) => problem.message) ?? [refused.error ?? ""];
+        refusal.appendChild(h("strong", {}, "Removing it alone would be refused:"));
+        refusal.appendChild(
+          h("ul", {}, ...reasons.map((reason) => h("li", { class: "problem-line" }, reason))),
+        );
+        refusal.hidden = false;
+      },
+    },
+  );
   return panel;
 }
 
@@ -165,12 +180,17 @@ function poolsCard(state: ValidState, refresh: Refresh): HTMLElement | null {
             )
           )
             return;
-          void write<WriteResult>("PUT", `/api/nodePools/${encodeURIComponent(pool.name)}`, {
-            count: Number(next),
-          }).then((result) => {
-            if (result.ok) refresh(result.state, `Pool ${pool.name} has ${next} node(s) in the stack file.`);
-            else showProblems(card, general, result.problems ?? [], result.error);
-          });
+          submitEdit(
+            {
+              method: "PUT",
+              path: `/api/nodePools/${encodeURIComponent(pool.name)}`,
+              body: { count: Number(next) },
+            },
+            {
+              accepted: showState(refresh, `Pool ${pool.name} has ${next} node(s) in the stack file.`),
+              refused: problemsIn(card, general),
+            },
+          );
         },
       },
       "Set count",

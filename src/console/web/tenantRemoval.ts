@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
-import { write, type TenantView, type ValidState, type WriteResult } from "./api";
+import type { Refresh, TenantView, ValidState } from "./api";
 import { h } from "./dom";
-import { showProblems } from "./form";
-import type { Refresh } from "./api";
+import { problemsIn, showState, submitEdit, type Edit } from "./submit";
 
 /** What removing a tenant does, from allowDeletion as last applied (git HEAD tells: outputs do not record tenants). */
 export function tenantRemovalPanel(tenant: TenantView, state: ValidState, refresh: Refresh): HTMLElement {
   const general = h("div", { class: "form-errors" });
   const { removal } = tenant;
+  const removeTenant: Edit = { method: "DELETE", path: `/api/tenants/${encodeURIComponent(tenant.name)}` };
   const facts: HTMLElement[] = [];
   if (!removal.deployed) {
     facts.push(
@@ -61,12 +61,10 @@ export function tenantRemovalPanel(tenant: TenantView, state: ValidState, refres
           id: "tenant-remove-confirm",
           disabled: true,
           onclick: () =>
-            void write<WriteResult>("DELETE", `/api/tenants/${encodeURIComponent(tenant.name)}`).then(
-              (result) => {
-                if (result.ok) refresh(result.state, `Removed tenant ${tenant.name} from the stack file.`);
-                else showProblems(panel, general, result.problems ?? [], result.error);
-              },
-            ),
+            submitEdit(removeTenant, {
+              accepted: showState(refresh, `Removed tenant ${tenant.name} from the stack file.`),
+              refused: problemsIn(panel, general),
+            }),
         },
         `Remove ${tenant.name}`,
       ),
@@ -74,14 +72,19 @@ export function tenantRemovalPanel(tenant: TenantView, state: ValidState, refres
     ),
   );
   // A dry run of this very removal says whether pulumi up would accept it.
-  void write<WriteResult>("DELETE", `/api/tenants/${encodeURIComponent(tenant.name)}?dryRun=1`).then(
-    (result) => {
-      const confirm = panel.querySelector<HTMLButtonElement>("#tenant-remove-confirm");
-      if (confirm) confirm.disabled = !result.ok;
-      if (result.ok) return;
-      for (const problem of result.problems ?? [])
-        refusal.appendChild(h("li", { class: "problem-line" }, problem.message));
-      refusal.hidden = false;
+  const confirm = panel.querySelector<HTMLButtonElement>("#tenant-remove-confirm");
+  submitEdit(
+    { ...removeTenant, dryRun: true },
+    {
+      accepted: () => {
+        if (confirm) confirm.disabled = false;
+      },
+      refused: (refused) => {
+        if (confirm) confirm.disabled = true;
+        for (const problem of refused.problems ?? [])
+          refusal.appendChild(h("li", { class: "problem-line" }, problem.message));
+        refusal.hidden = false;
+      },
     },
   );
   return panel;

@@ -1,18 +1,8 @@
 /// <reference lib="dom" />
-import { write, type RawTenant, type StateView, type WriteResult } from "./api";
+import type { RawTenant, Refresh, StateView } from "./api";
 import { clear, h, table } from "./dom";
-import {
-  clearProblems,
-  field,
-  list,
-  numberOrText,
-  select,
-  showProblems,
-  textInput,
-  value,
-  invalidStackCard,
-} from "./form";
-import type { Refresh } from "./api";
+import { clearProblems, field, list, numberOrText, select, textInput, value, invalidStackCard } from "./form";
+import { problemsIn, showState, submitEdit } from "./submit";
 import { tenantRemovalPanel } from "./tenantRemoval";
 
 /**
@@ -213,14 +203,19 @@ function tenantForm(state: StateView, refresh: Refresh, editing?: RawTenant): HT
         Object.fromEntries(LIMIT_FIELDS.map(([key]) => [key, value(form, `limits.${key}`) || undefined])),
       ),
     };
-    const request = editing
-      ? write<WriteResult>("PUT", `/api/tenants/${encodeURIComponent(text(editing, "name"))}`, { tenant })
-      : write<WriteResult>("POST", "/api/tenants", { tenant });
-    void request.then((result) => {
-      if (result.ok)
-        refresh(result.state, `Saved tenant ${tenant.name}. See Changes for what pulumi up will do.`);
-      else showProblems(form, general, result.problems ?? [], result.error);
-    });
+    submitEdit(
+      editing
+        ? {
+            method: "PUT",
+            path: `/api/tenants/${encodeURIComponent(text(editing, "name"))}`,
+            body: { tenant },
+          }
+        : { method: "POST", path: "/api/tenants", body: { tenant } },
+      {
+        accepted: showState(refresh, `Saved tenant ${tenant.name}. See Changes for what pulumi up will do.`),
+        refused: problemsIn(form, general),
+      },
+    );
   });
   return form;
 }
