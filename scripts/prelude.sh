@@ -43,6 +43,11 @@ wait_until() { # wait_until <timeout> <command...>
   done
 }
 
+# Fails the check of inputs unless <value> is a number of seconds (a timeout or an interval from the env).
+require_number() { # require_number <name> <value>
+  [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "$1 must be a number of seconds, got '$2'"
+}
+
 # Writes <content> (plus a final newline) to <path> with <mode> only when it differs, so that a second run
 # changes no file, no mtime and triggers no reload. Sets WROTE=1 when it wrote, 0 otherwise. An unchanged
 # file still gets its mode back if someone loosened it. The new content goes to a file beside the target,

@@ -29,10 +29,6 @@ set -euo pipefail
 ROOT="${HK_ROOT:-}"
 CHANGES=0
 
-require_number() { # require_number <name> <value>
-  [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || fail check-env "$1 must be a number of seconds, got '$2'"
-}
-
 NODE_NAME="${NODE_NAME:-}"
 [[ -n $NODE_NAME ]] || fail check-env "NODE_NAME is required"
 CLOUD_INIT_TIMEOUT="${CLOUD_INIT_TIMEOUT:-600}"

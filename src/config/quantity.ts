@@ -22,20 +22,9 @@ const FACTORS: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-export const GIB = 2 ** 30;
-
 /** The quantity's value, or undefined when the text is not a quantity. */
 export function parseQuantity(text: string): number | undefined {
   const match = QUANTITY.exec(text.trim());
   if (!match) return undefined;
   return Number(match[1]) * FACTORS[match[2] ?? ""];
-}
-
-/** "2.5 cores", "1.5 GiB": for messages and the plan. */
-export function formatCores(cores: number): string {
-  return `${Number(cores.toFixed(2))} cores`;
-}
-
-export function formatBytes(bytes: number): string {
-  return `${Number((bytes / GIB).toFixed(1))} GiB`;
 }

@@ -1,7 +1,8 @@
 import { NON_INTERNET_RANGES } from "../names";
 import { cidrContains, parseCidr } from "./ipv4";
 import type { ConfigProblem } from "./errors";
-import { formatBytes, formatCores, parseQuantity } from "./quantity";
+import { formatBytes, formatCores } from "../units";
+import { parseQuantity } from "./quantity";
 import type { StackConfig } from "./schema";
 import { tenantNamespaces, type TenantConfig } from "./tenantSchema";
 

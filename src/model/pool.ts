@@ -1,6 +1,7 @@
 import { serverSizeOf } from "../config/catalogue";
 import type { ConfigProblem } from "../config/errors";
-import { formatBytes, formatCores, GIB, parseQuantity } from "../config/quantity";
+import { parseQuantity } from "../config/quantity";
+import { formatBytes, formatCores, GIB } from "../units";
 import type { StackConfig } from "../config/schema";
 import { tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
 

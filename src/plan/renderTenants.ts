@@ -1,4 +1,4 @@
-import { formatBytes, formatCores } from "../config/quantity";
+import { formatBytes, formatCores } from "../units";
 import { POOL_RESOURCES, type Amounts, type PoolResource } from "../model/pool";
 import type { Plan } from "./evaluate";
 import { table } from "./table";

@@ -12,13 +12,14 @@ import {
 import { findOnPath, realPath, SCRIPTS_DIR } from "./harness";
 
 /**
- * scripts/prelude.sh defines what every node script shares (fail, log, wait_until, write_if_changed) once,
+ * scripts/prelude.sh defines what the node scripts share (fail, log, require_number, wait_until,
+ * write_if_changed) once,
  * and the program puts it in front of each script's text as it reads it. These tests keep it that way: no
  * script defines those names again, every text the program runs starts with the prelude, and the
  * combined texts pass shellcheck as what they are, one script.
  */
 
-const SHARED = ["fail", "log", "wait_until", "write_if_changed"];
+const SHARED = ["fail", "log", "require_number", "wait_until", "write_if_changed"];
 const PRELUDE = fs.readFileSync(path.join(SCRIPTS_DIR, PRELUDE_FILE), "utf8");
 const SCRIPTS = fs
   .readdirSync(SCRIPTS_DIR)

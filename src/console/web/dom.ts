@@ -49,10 +49,3 @@ export function table(headers: string[], rows: Child[][], attrs: Attrs = {}): HT
     h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell) => h("td", {}, cell))))),
   );
 }
-
-export const GIB = 2 ** 30;
-
-export function formatAmount(resource: string, value: number): string {
-  if (resource === "cpu") return `${Number(value.toFixed(2))} cores`;
-  return `${Number((value / GIB).toFixed(1))} GiB`;
-}

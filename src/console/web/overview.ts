@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import type { LiveView, PoolView, StateView } from "./api";
-import { formatAmount, h, svg, table, type Child } from "./dom";
+import { formatAmount } from "../../units";
+import { h, svg, table, type Child } from "./dom";
 import { liveCard } from "./live";
 import { stateBadge } from "./servers";
 
