@@ -3,8 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeModel } from "../model/nodes";
 import { HAS_VOLUME_LABEL } from "../model/platform/storage";
 
+/** What the patches need of a node: its names and the labels the stack gives its Node. */
+export type NodeMetadataSlice = Pick<NodeModel, "name" | "serverName" | "kubernetesLabels">;
+
 export interface NodeMetadataArgs {
-  nodes: NodeModel[];
+  nodes: NodeMetadataSlice[];
   provider: k8s.Provider;
   /**
    * What each node's patch waits for: its bootstrap (the Node object exists once that has finished) and,
@@ -49,7 +52,7 @@ export class NodeMetadata extends pulumi.ComponentResource {
  * disk under the mount point. A volume added to a running node is mounted by its volume command, not by
  * the bootstrap, which never re-runs; the program passes that command with the bootstrap.
  */
-function patchAfter(node: NodeModel, registered: pulumi.Resource[]): pulumi.Resource[] {
+function patchAfter(node: NodeMetadataSlice, registered: pulumi.Resource[]): pulumi.Resource[] {
   if (node.kubernetesLabels[HAS_VOLUME_LABEL] === "true" && registered.length < 2) {
     throw new Error(
       `node ${node.name} is labelled ${HAS_VOLUME_LABEL}=true but has no command that mounts its volume`,
