@@ -9,7 +9,7 @@ import {
   type Cidr,
 } from "./ipv4";
 import { nextFreeNodeAddresses, nodeHosts } from "./nodeAddresses";
-import type { NodeConfig, NodePoolConfig, StackConfig } from "./schema";
+import { deleteProtectionOf, type NodeConfig, type NodePoolConfig, type StackConfig } from "./schema";
 
 /**
  * Node pools become nodes: pool `p` with count n is the workers `p-1` to `p-n`, node i at the i-th address
@@ -103,7 +103,8 @@ function poolNode(pool: NodePoolConfig, range: Cidr, index: number): NodeConfig 
     ...(pool.volumeSizeGb !== undefined && { volumeSizeGb: pool.volumeSizeGb }),
     ...(pool.labels !== undefined && { labels: { ...pool.labels } }),
     ...(pool.taints !== undefined && { taints: pool.taints.map((taint) => ({ ...taint })) }),
-    deleteProtection: pool.deleteProtection ?? false,
+    // A pool's nodes are workers: off unless the pool asks, by the one default of a node's protection.
+    deleteProtection: deleteProtectionOf({ role: "worker", deleteProtection: pool.deleteProtection }),
   };
 }
 

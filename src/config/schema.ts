@@ -147,7 +147,12 @@ export const rebootWindowSchema = z.strictObject({
   timeZone: z.string().default(REBOOT_WINDOW_DEFAULT.timeZone),
 });
 
-/** Every top-level key, with defaults. Pulumi.yaml declares the same keys and defaults (tested). */
+/**
+ * Every top-level key, with defaults; Pulumi.yaml declares the same keys and defaults (tested). What each key
+ * means is said once, for people: its `description` in Pulumi.yaml, which `pulumi config` shows and the
+ * README's table follows (test/config/pulumiYaml.test.ts holds every key to one there, and this schema to
+ * none of its own). Comments here say only where a key's rules live.
+ */
 export const stackConfigSchema = z.strictObject({
   clusterName: dnsLabel(20),
   location: z.string().default("fsn1"),
@@ -157,16 +162,12 @@ export const stackConfigSchema = z.strictObject({
   serviceCidr: z.string().default("10.43.0.0/16"),
   sshAllowedSources: requiredList("the addresses allowed to reach SSH, e.g. 203.0.113.7/32"),
   apiAllowedSources: requiredList("the addresses allowed to reach the Kubernetes API, e.g. 203.0.113.7/32"),
-  /** Allow 0.0.0.0/0 or ::/0 for SSH: open to the whole internet only as a written decision. */
   sshAllowAnywhere: z.boolean().default(false),
   apiExposure: z
     .enum(["load-balancer", "firewalled"], { error: 'must be "load-balancer" or "firewalled"' })
     .default("load-balancer"),
   loadBalancerType: z.string().default("lb11"),
-  /**
-   * Nodes without public addresses: the program reaches them through the gateway server (SSH bastion), and
-   * they reach the internet through it (NAT, by a route in the network). See model/gateway.ts.
-   */
+  // The gateway and what it does: model/gateway.ts.
   privateNodes: z.boolean().default(false),
   gatewayServerType: z.string().default("cx23"),
   ingressEnabled: z.boolean().default(true),
@@ -176,7 +177,6 @@ export const stackConfigSchema = z.strictObject({
   flannelBackend: z
     .enum(["vxlan", "wireguard-native"], { error: 'must be "vxlan" or "wireguard-native"' })
     .default("vxlan"),
-  /** Extra DNS name for the API, added to the certificate; empty for none. */
   apiHostname: z.string().default(""),
   etcdSnapshotSchedule: z.string().default("0 */6 * * *"),
   etcdSnapshotRetention: z
@@ -184,38 +184,28 @@ export const stackConfigSchema = z.strictObject({
     .int("must be a whole number")
     .min(1, "must keep at least 1 snapshot")
     .default(28),
-  /** S3-compatible storage for etcd snapshots (e.g. Hetzner Object Storage); off while the bucket is empty. */
   etcdS3Endpoint: z.string().default(""),
   etcdS3Bucket: z.string().default(""),
   etcdS3Region: z.string().default(""),
   etcdS3Folder: z.string().default(""),
-  /** Secrets: set with `pulumi config set --secret`. */
   etcdS3AccessKey: z.string().default(""),
   etcdS3SecretKey: z.string().default(""),
-  /** Drain a removed node (bounded, respecting PodDisruptionBudgets) before its server is destroyed. */
   drainOnRemoval: z.boolean().default(true),
   drainTimeoutSeconds: z
     .number()
     .int("must be a whole number of seconds")
     .min(30, "must be at least 30")
     .default(600),
-  /** Platform add-ons (Kubernetes layer). */
+  // --- platform add-ons (the Kubernetes layer) ---
   defaultStorageClass: z
     .enum(["hcloud-volumes", "local-nvme", "local-volume"], {
       error: 'must be "hcloud-volumes", "local-nvme" or "local-volume"',
     })
     .default("hcloud-volumes"),
   hcloudCsiEnabled: z.boolean().default(true),
-  /**
-   * Secret: the Hetzner API token the cloud controller and CSI driver get inside the cluster (Secret
-   * kube-system/hcloud); empty: the program's own token (hcloud:token). One of its own can be rotated and
-   * revoked without the program's.
-   */
   clusterHcloudToken: z.string().default(""),
   localPathEnabled: z.boolean().default(true),
-  /** Base domain for Rancher and Grafana (rancher.<domain>); empty: <name>.<ingress address>.sslip.io. */
   ingressDomain: z.string().default(""),
-  /** With ingressDomain, certificates come from Let's Encrypt for this account; empty: a self-signed CA. */
   letsEncryptEmail: z.string().default(""),
   rancherEnabled: z.boolean().default(true),
   monitoringEnabled: z.boolean().default(true),
@@ -225,57 +215,33 @@ export const stackConfigSchema = z.strictObject({
     .int("must be a whole number of GB")
     .min(10, "must be at least 10")
     .default(50),
-  /** Secret: an Alertmanager webhook receiver (e.g. a chat or paging integration). */
   alertmanagerWebhookUrl: z.string().default(""),
-  /**
-   * Collect every pod's logs, the nodes' journals, the API audit log and Kubernetes events (Grafana Alloy)
-   * into Loki, shown in Grafana (with monitoringEnabled). Rules in loggingRules.ts.
-   */
+  // Rules: loggingRules.ts.
   loggingEnabled: z.boolean().default(true),
-  /** How long Loki keeps logs: a duration of whole hours, days or weeks, at least 24h (e.g. 168h, 7d, 2w). */
   logRetention: z.string().default("7d"),
-  /** Size of Loki's persistent volume. */
   logStorageGb: z.number().int("must be a whole number of GB").min(10, "must be at least 10").default(20),
-  /**
-   * Reboot nodes after OS updates that need one (kured), one node at a time, drained first, only inside
-   * rebootWindow and, with monitoring, only while no alert fires.
-   */
   rebootsEnabled: z.boolean().default(true),
-  /** When kured may drain and reboot a node: {days, start, end, timeZone}; see REBOOT_WINDOW_DEFAULT. */
+  // Its default: REBOOT_WINDOW_DEFAULT.
   rebootWindow: rebootWindowSchema
     .describe("a mapping {days, start, end, timeZone}")
     .default(() => ({ ...REBOOT_WINDOW_DEFAULT, days: [...REBOOT_WINDOW_DEFAULT.days] })),
-  /**
-   * Scan the images of running workloads for vulnerabilities (Trivy operator); each tenant reads the
-   * reports of its own namespaces.
-   */
   imageScanningEnabled: z.boolean().default(true),
-  /** OCI repository of Trivy's vulnerability database; a mirror for offline clusters. */
   imageScanningDbRepository: z.string().default(IMAGE_SCANNING_DB_DEFAULTS.db),
-  /** OCI repository of Trivy's Java (Maven) index database; a mirror for offline clusters. */
   imageScanningJavaDbRepository: z.string().default(IMAGE_SCANNING_DB_DEFAULTS.javaDb),
-  /**
-   * Application backups (Velero): Kubernetes objects and pod volumes to S3-compatible storage (e.g. Hetzner
-   * Object Storage). Off by default: it needs a bucket. Rules in backupRules.ts.
-   */
+  // Rules: backupRules.ts.
   backupsEnabled: z.boolean().default(false),
-  /** https URL of the S3 endpoint, e.g. https://fsn1.your-objectstorage.com. */
   backupS3Endpoint: z.string().default(""),
   backupS3Bucket: z.string().default(""),
-  /** The bucket's region; for Hetzner Object Storage its location (fsn1, nbg1, hel1). */
   backupS3Region: z.string().default(""),
-  /** Secrets: set with `pulumi config set --secret`. */
   backupS3AccessKey: z.string().default(""),
   backupS3SecretKey: z.string().default(""),
-  /** 5-field cron schedule (UTC) of the cluster-wide backup. */
   backupSchedule: z.string().default("0 3 * * *"),
-  /** Days a backup is kept (its TTL) before Velero deletes it from the bucket. */
   backupRetentionDays: z
     .number()
     .int("must be a whole number of days")
     .min(1, "must keep a backup at least 1 day")
     .default(30),
-  /** Multi-tenancy: the tenants and how far the resource pool may be overcommitted. */
+  // --- multi-tenancy ---
   tenants: z
     .array(tenantSchema.describe("a tenant (a mapping with name, quota, ...)"))
     .describe("a list of tenants")
@@ -288,7 +254,7 @@ export const stackConfigSchema = z.strictObject({
       error: (issue) => (issue.input === undefined ? "required: the list of nodes" : undefined),
     })
     .describe("a list of nodes"),
-  /** Worker pools, expanded into nodes after the explicit ones (see nodePools.ts). */
+  // Expanded into nodes after the explicit ones (nodePools.ts).
   nodePools: z
     .array(nodePoolSchema.describe("a node pool (a mapping with name, count, serverType, ipRange, ...)"))
     .describe("a list of node pools")

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import ts from "typescript";
 import { parse } from "yaml";
 import { z } from "zod";
 import {
@@ -13,6 +14,7 @@ import { PROJECT_DIR, removeKey } from "./fixtures";
 
 interface Declaration {
   type?: string;
+  description?: string;
   default?: unknown;
   items?: { type?: string };
 }
@@ -56,6 +58,47 @@ describe("Pulumi.yaml declarations", () => {
     const comments = projectText.split("\n").filter((line) => line.trimStart().startsWith("#"));
     for (const key of [...SECRET_CONFIG_KEYS, ...STRUCTURED_CONFIG_KEYS])
       expect(comments.join("\n")).toContain(`${key}`);
+  });
+
+  it("describes every key it declares, the one description of that key", () => {
+    const undescribed = declaredKeys.filter(
+      (name) => typeof declared[name].description !== "string" || declared[name].description.trim() === "",
+    );
+    expect(undescribed).toEqual([]);
+  });
+
+  it("leaves the schema no description of its own for a top-level key", () => {
+    const file = path.join(PROJECT_DIR, "src/config/schema.ts");
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const described: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isVariableDeclaration(node) &&
+        node.name.getText() === "stackConfigSchema" &&
+        node.initializer &&
+        ts.isCallExpression(node.initializer)
+      ) {
+        const [shape] = node.initializer.arguments;
+        if (shape && ts.isObjectLiteralExpression(shape)) {
+          for (const property of shape.properties)
+            if (ts.getJSDocCommentsAndTags(property).length > 0)
+              described.push(property.name?.getText() ?? "?");
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    expect(described).toEqual([]);
+  });
+
+  it("has every key in the README's table of keys, once, and no other", () => {
+    const lines = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8").split("\n");
+    const header = lines.findIndex((line) => /^\| key +\| default +\| meaning/.test(line));
+    expect(header).toBeGreaterThan(0);
+    const rows: string[] = [];
+    for (let index = header + 2; lines[index]?.startsWith("|"); index += 1)
+      rows.push(/^\| `([^`]+)`/.exec(lines[index])?.[1] ?? lines[index]);
+    expect([...rows].sort()).toEqual([...STACK_CONFIG_KEYS].sort());
   });
 
   it("describes nodes and each of its fields in a comment", () => {
