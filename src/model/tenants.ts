@@ -1,5 +1,17 @@
 import { PRIORITY_CLASSES, tenantNamespaces, type TenantConfig } from "../config/tenantSchema";
-import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type { ILimitRange } from "kubernetes-models/v1/LimitRange";
+import type { IResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import type { ISecret } from "kubernetes-models/v1/Secret";
+import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { IValidatingAdmissionPolicy } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy";
+import type { IValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule";
+import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { IPriorityClass } from "kubernetes-models/scheduling.k8s.io/v1/PriorityClass";
+import { manifestOf, metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./platform/common";
 import { tenantReportRules } from "./platform/imageScanning";
 import { MONITORING_NAMESPACE } from "./platform/monitoring";
 import { defaultDenyIngress } from "./platform/policyBuilders";
@@ -101,21 +113,23 @@ export function priorityClassManifests(): Manifest[] {
     default: 1_000,
     low: 100,
   };
-  return PRIORITY_CLASSES.map((name) => ({
-    apiVersion: "scheduling.k8s.io/v1",
-    kind: "PriorityClass",
-    metadata: metadata(name),
-    value: values[name],
-    globalDefault: name === "default",
-    // Low-priority work waits for room instead of evicting others.
-    preemptionPolicy: name === "low" ? "Never" : "PreemptLowerPriority",
-    description: `hetzner-k8s priority class "${name}"`,
-  }));
+  return PRIORITY_CLASSES.map((name) =>
+    manifestOf<IPriorityClass>({
+      apiVersion: "scheduling.k8s.io/v1",
+      kind: "PriorityClass",
+      metadata: metadata(name),
+      value: values[name],
+      globalDefault: name === "default",
+      // Low-priority work waits for room instead of evicting others.
+      preemptionPolicy: name === "low" ? "Never" : "PreemptLowerPriority",
+      description: `hetzner-k8s priority class "${name}"`,
+    }),
+  );
 }
 
 function quota(tenant: TenantConfig, namespace: string): Manifest {
   const q = tenant.quota;
-  return {
+  return manifestOf<IResourceQuota>({
     apiVersion: "v1",
     kind: "ResourceQuota",
     metadata: metadata("tenant-quota", namespace, { [TENANT_LABEL]: tenant.name }),
@@ -133,7 +147,7 @@ function quota(tenant: TenantConfig, namespace: string): Manifest {
         "services.nodeports": String(q.nodePorts + q.loadBalancers * NODE_PORTS_PER_LOAD_BALANCER),
       },
     },
-  };
+  });
 }
 
 /**
@@ -144,7 +158,7 @@ function quota(tenant: TenantConfig, namespace: string): Manifest {
  */
 function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest {
   const allowed = tenant.priorityClasses;
-  return {
+  return manifestOf<IResourceQuota>({
     apiVersion: "v1",
     kind: "ResourceQuota",
     metadata: metadata("denied-priority-classes", namespace, { [TENANT_LABEL]: tenant.name }),
@@ -158,12 +172,12 @@ function priorityClassQuota(tenant: TenantConfig, namespace: string): Manifest {
         ],
       },
     },
-  };
+  });
 }
 
 function limitRange(tenant: TenantConfig, namespace: string): Manifest {
   const l = tenant.limits;
-  return {
+  return manifestOf<ILimitRange>({
     apiVersion: "v1",
     kind: "LimitRange",
     metadata: metadata("tenant-limits", namespace, { [TENANT_LABEL]: tenant.name }),
@@ -177,7 +191,7 @@ function limitRange(tenant: TenantConfig, namespace: string): Manifest {
         },
       ],
     },
-  };
+  });
 }
 
 const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
@@ -188,7 +202,7 @@ const READ = ["get", "list", "watch"];
  * network policies, roles and bindings are read-only to them, and nothing grants escalate, bind or
  * impersonate.
  */
-export function tenantRoleRules(options: TenantRbacOptions = {}): Record<string, unknown>[] {
+export function tenantRoleRules(options: TenantRbacOptions = {}): IPolicyRule[] {
   return [
     {
       apiGroups: [""],
@@ -240,13 +254,13 @@ function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
   });
   return [
-    {
+    manifestOf<INetworkPolicy>({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: metadata("default-deny-ingress", namespace, { [TENANT_LABEL]: tenant.name }),
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
-    },
-    {
+    }),
+    manifestOf<INetworkPolicy>({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: metadata("allow-tenant-and-platform", namespace, { [TENANT_LABEL]: tenant.name }),
@@ -263,7 +277,7 @@ function networkPolicies(tenant: TenantConfig, namespace: string): Manifest[] {
           },
         ],
       },
-    },
+    }),
   ];
 }
 
@@ -414,7 +428,7 @@ export function hostnamePolicyManifests(tenant: TenantConfig): Manifest[] {
     const name = hostnamePolicyName(tenant.name, kind);
     const { apiGroup, validations } = GOVERNED[kind];
     return [
-      {
+      manifestOf<IValidatingAdmissionPolicy>({
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "ValidatingAdmissionPolicy",
         metadata: metadata(name, undefined, labels),
@@ -436,13 +450,13 @@ export function hostnamePolicyManifests(tenant: TenantConfig): Manifest[] {
           variables: hostnameVariables(tenant),
           validations: validations(tenant.name),
         },
-      },
-      {
+      }),
+      manifestOf<IValidatingAdmissionPolicyBinding>({
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "ValidatingAdmissionPolicyBinding",
         metadata: metadata(name, undefined, labels),
         spec: { policyName: name, validationActions: ["Deny"], matchResources: { namespaceSelector } },
-      },
+      }),
     ];
   });
 }
@@ -468,7 +482,7 @@ export const CLUSTER_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "
  * - The internet only with `egressInternet`.
  */
 function egressPolicy(tenant: TenantConfig, namespace: string): Manifest {
-  return {
+  return manifestOf<INetworkPolicy>({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: metadata("tenant-egress", namespace, { [TENANT_LABEL]: tenant.name }),
@@ -494,7 +508,7 @@ function egressPolicy(tenant: TenantConfig, namespace: string): Manifest {
           : []),
       ],
     },
-  };
+  });
 }
 
 /**
@@ -544,30 +558,32 @@ export function buildTenant(tenant: TenantConfig, rbac: TenantRbacOptions = {}):
     quota(tenant, namespace),
     priorityClassQuota(tenant, namespace),
     limitRange(tenant, namespace),
-    {
+    manifestOf<IRole>({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: metadata(TENANT_ROLE, namespace, labels),
       rules: tenantRoleRules(rbac),
-    },
-    ...users.map((user) => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: metadata(`user-${user.name}`, namespace, labels),
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_ROLE },
-      subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: user.identityNamespace }],
-    })),
+    }),
+    ...users.map((user) =>
+      manifestOf<IRoleBinding>({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: metadata(`user-${user.name}`, namespace, labels),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: TENANT_ROLE },
+        subjects: [{ kind: "ServiceAccount", name: user.serviceAccount, namespace: user.identityNamespace }],
+      }),
+    ),
     ...networkPolicies(tenant, namespace),
     egressPolicy(tenant, namespace),
   ]);
   const identities = users.flatMap((user): Manifest[] => [
-    {
+    manifestOf<IServiceAccount>({
       apiVersion: "v1",
       kind: "ServiceAccount",
       metadata: metadata(user.serviceAccount, user.identityNamespace, labels),
       automountServiceAccountToken: false,
-    },
-    {
+    }),
+    manifestOf<ISecret>({
       apiVersion: "v1",
       kind: "Secret",
       metadata: {
@@ -575,13 +591,15 @@ export function buildTenant(tenant: TenantConfig, rbac: TenantRbacOptions = {}):
         annotations: { "kubernetes.io/service-account.name": user.serviceAccount },
       },
       type: "kubernetes.io/service-account-token",
-    },
+    }),
   ]);
-  const namespaceManifests = namespaces.map((namespace) => ({
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: metadata(namespace, undefined, { ...labels, ...podSecurityLabels(tenant.podSecurity) }),
-  }));
+  const namespaceManifests = namespaces.map((namespace) =>
+    manifestOf<INamespace>({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: metadata(namespace, undefined, { ...labels, ...podSecurityLabels(tenant.podSecurity) }),
+    }),
+  );
   return {
     name: tenant.name,
     namespaces,

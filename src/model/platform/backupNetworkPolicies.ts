@@ -3,7 +3,8 @@ import type { ClusterModel } from "../cluster";
 import { NON_INTERNET_RANGES } from "../../names";
 import { CLUSTER_DNS, INTERNET_CIDR } from "../tenants";
 import { VELERO_NAMESPACE } from "./backups";
-import { metadata, type Manifest } from "./common";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { manifestOf, metadata, type Manifest } from "./common";
 import { MONITORING_NAMESPACE } from "./monitoring";
 import { allow, byNamespace, defaultDenyIngress, tcp } from "./policyBuilders";
 
@@ -38,7 +39,7 @@ export function backupNetworkPolicies(config: StackConfig, cluster: ClusterModel
           }),
         ]
       : []),
-    {
+    manifestOf<INetworkPolicy>({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: metadata(VELERO_EGRESS_POLICY, namespace),
@@ -68,6 +69,6 @@ export function backupNetworkPolicies(config: StackConfig, cluster: ClusterModel
           },
         ],
       },
-    },
+    }),
   ];
 }

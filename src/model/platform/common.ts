@@ -1,3 +1,4 @@
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { PROJECT } from "../../names";
 
 /** Labels on every object the platform layer creates, so `kubectl get -l` finds them. */
@@ -18,12 +19,27 @@ export interface Manifest {
   [field: string]: unknown;
 }
 
+/**
+ * A Kubernetes object checked against its type at compile time: `manifestOf<IDeployment>({ ... })` gets
+ * TypeScript's excess-property and field checks against the kubernetes-models interface (imported with
+ * `import type` only, as it is a devDependency). An identity function: the object is returned as it is.
+ */
+export function manifestOf<T extends { apiVersion: string; kind: string }>(
+  object: T & { metadata: ObjectMeta },
+): Manifest {
+  return object;
+}
+
 export function metadata(name: string, namespace?: string, labels: Record<string, string> = {}): ObjectMeta {
   return { name, ...(namespace && { namespace }), labels: { ...MANAGED_LABELS, ...labels } };
 }
 
 export function namespaceManifest(name: string, labels: Record<string, string> = {}): Manifest {
-  return { apiVersion: "v1", kind: "Namespace", metadata: metadata(name, undefined, labels) };
+  return manifestOf<INamespace>({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: metadata(name, undefined, labels),
+  });
 }
 
 /**

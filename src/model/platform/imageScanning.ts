@@ -1,3 +1,4 @@
+import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule";
 import { splitOciRepository } from "../../config/imageScanningRules";
 import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
@@ -55,7 +56,7 @@ export const TRIVY_API_GROUP = "aquasecurity.github.io";
  * namespace only, and none of the cluster-scoped kinds (ClusterVulnerabilityReports, ClusterConfigAuditReports,
  * ClusterRbacAssessmentReports, ...) can be granted by a Role at all.
  */
-export function tenantReportRules(): Record<string, unknown>[] {
+export function tenantReportRules(): IPolicyRule[] {
   return [
     {
       apiGroups: [TRIVY_API_GROUP],

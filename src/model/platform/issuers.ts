@@ -1,5 +1,7 @@
 import type { StackConfig } from "../../config/schema";
-import { metadata, type Manifest } from "./common";
+import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
+import type { IClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
+import { manifestOf, metadata, type Manifest } from "./common";
 import { clusterIssuerName, INGRESS_CLASS } from "./releases";
 
 /**
@@ -10,6 +12,8 @@ import { clusterIssuerName, INGRESS_CLASS } from "./releases";
 export function clusterIssuerManifests(config: StackConfig): Manifest[] {
   const name = clusterIssuerName(config);
   if (config.letsEncryptEmail !== "") {
+    // Not manifestOf<IClusterIssuer>: @kubernetes-models/cert-manager 4.4.4 predates the HTTP-01 solver's
+    // `ingressClassName` (cert-manager 1.12; the cluster runs the version in versions.ts).
     return [
       {
         apiVersion: "cert-manager.io/v1",
@@ -28,13 +32,13 @@ export function clusterIssuerManifests(config: StackConfig): Manifest[] {
   }
   const rootSecret = "cluster-ca";
   return [
-    {
+    manifestOf<IClusterIssuer>({
       apiVersion: "cert-manager.io/v1",
       kind: "ClusterIssuer",
       metadata: metadata("selfsigned"),
       spec: { selfSigned: {} },
-    },
-    {
+    }),
+    manifestOf<ICertificate>({
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
       metadata: metadata("cluster-ca", "cert-manager"),
@@ -46,12 +50,12 @@ export function clusterIssuerManifests(config: StackConfig): Manifest[] {
         privateKey: { algorithm: "ECDSA", size: 256 },
         issuerRef: { name: "selfsigned", kind: "ClusterIssuer", group: "cert-manager.io" },
       },
-    },
-    {
+    }),
+    manifestOf<IClusterIssuer>({
       apiVersion: "cert-manager.io/v1",
       kind: "ClusterIssuer",
       metadata: metadata(name),
       spec: { ca: { secretName: rootSecret } },
-    },
+    }),
   ];
 }

@@ -2,7 +2,9 @@ import { parse } from "yaml";
 import type { StackConfig } from "../../config/schema";
 import { CHARTS } from "../../versions";
 import { K3S_PATHS } from "../k3s";
-import { metadata, type Manifest } from "./common";
+import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { manifestOf, metadata, type Manifest } from "./common";
 // releases.ts before monitoring.ts: loaded the other way round, their cycle through tenants.ts breaks.
 import { GRAFANA_DASHBOARD_LABEL, TENANT_LABEL } from "../../names";
 import { when, type ReleaseModel } from "./releaseModel";
@@ -437,23 +439,23 @@ export function lokiDatasourceManifest(): Manifest {
       },
     ],
   };
-  return {
+  return manifestOf<IConfigMap>({
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: metadata("datasource-loki", MONITORING_NAMESPACE, { [GRAFANA_DATASOURCE_LABEL]: "1" }),
     data: { "loki.yaml": JSON.stringify(datasources, null, 2) },
-  };
+  });
 }
 
 /** The log pipeline's alert rules (charts/loki/rules, tested with promtool) as a PrometheusRule. */
 export function loggingPrometheusRuleManifest(rulesFile: string): Manifest {
-  const rules = parse(rulesFile) as { groups: unknown[] };
-  return {
+  const rules = parse(rulesFile) as { groups: NonNullable<IPrometheusRule["spec"]>["groups"] };
+  return manifestOf<IPrometheusRule>({
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
     metadata: metadata("hetzner-k8s-logging", MONITORING_NAMESPACE),
     spec: { groups: rules.groups },
-  };
+  });
 }
 
 /** The data source, the dashboards and the alerts, when both logging and monitoring are on. */
@@ -462,12 +464,14 @@ export function loggingMonitoringManifests(config: StackConfig, files: LoggingFi
   return [
     lokiDatasourceManifest(),
     loggingPrometheusRuleManifest(files.rules),
-    ...Object.entries(files.dashboards).map(([name, json]) => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: metadata(`dashboard-${name}`, MONITORING_NAMESPACE, { [GRAFANA_DASHBOARD_LABEL]: "1" }),
-      data: { [`${name}.json`]: json },
-    })),
+    ...Object.entries(files.dashboards).map(([name, json]) =>
+      manifestOf<IConfigMap>({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: metadata(`dashboard-${name}`, MONITORING_NAMESPACE, { [GRAFANA_DASHBOARD_LABEL]: "1" }),
+        data: { [`${name}.json`]: json },
+      }),
+    ),
   ];
 }
 

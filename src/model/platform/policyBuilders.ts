@@ -1,4 +1,7 @@
-import { metadata, type Manifest } from "./common";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
+import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
+import { manifestOf, metadata, type Manifest } from "./common";
 
 /**
  * The NetworkPolicy shapes every platform namespace is built from: one default-deny ingress policy, then
@@ -8,7 +11,7 @@ import { metadata, type Manifest } from "./common";
 
 const DEFAULT_DENY_INGRESS = "default-deny-ingress";
 
-export type Peer = Record<string, unknown>;
+export type Peer = INetworkPolicyPeer;
 export interface Port {
   /** A number, or the name of a container port: the chart's own name follows its port if an operator moves it. */
   port: number | string;
@@ -28,13 +31,13 @@ export const appInNamespace = (namespace: string, app: string): Peer => ({
   podSelector: { matchLabels: { "app.kubernetes.io/name": app } },
 });
 
-function ingressPolicy(name: string, namespace: string, spec: Record<string, unknown>): Manifest {
-  return {
+function ingressPolicy(name: string, namespace: string, spec: Partial<INetworkPolicySpec>): Manifest {
+  return manifestOf<INetworkPolicy>({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: metadata(name, namespace),
     spec: { podSelector: {}, policyTypes: ["Ingress"], ...spec },
-  };
+  });
 }
 
 /** Selects every pod and admits nothing: each allowance adds exactly one client. */

@@ -1,4 +1,5 @@
-import { metadata, type Manifest } from "./common";
+import type { IPriorityClass } from "kubernetes-models/scheduling.k8s.io/v1/PriorityClass";
+import { manifestOf, metadata, type Manifest } from "./common";
 
 /**
  * The priority of the platform's own pods. Without a class they would run at the tenants' global default
@@ -26,7 +27,7 @@ export const SYSTEM_CLUSTER_CRITICAL = "system-cluster-critical";
 export const SYSTEM_NODE_CRITICAL = "system-node-critical";
 
 export function platformPriorityClassManifest(): Manifest {
-  return {
+  return manifestOf<IPriorityClass>({
     apiVersion: "scheduling.k8s.io/v1",
     kind: "PriorityClass",
     metadata: metadata(PLATFORM_PRIORITY_CLASS),
@@ -35,5 +36,5 @@ export function platformPriorityClassManifest(): Manifest {
     // A platform pod that finds no room evicts tenant pods rather than waiting behind them.
     preemptionPolicy: "PreemptLowerPriority",
     description: "hetzner-k8s platform add-ons; every tenant's quota refuses it",
-  };
+  });
 }

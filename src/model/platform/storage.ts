@@ -1,7 +1,15 @@
 import type { StackConfig } from "../../config/schema";
 import { IMAGES } from "../../versions";
 import type { NodeModel } from "../nodes";
-import { metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
+import { manifestOf, metadata, namespaceManifest, podSecurityLabels, type Manifest } from "./common";
 import type { AddonName } from "./releaseModel";
 
 /** The add-on behind the default storage class, which releases with volumes wait for. */
@@ -52,7 +60,7 @@ export function storageClasses(config: StackConfig, nodes: NodeModel[]): Storage
 const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
 function localPathClass(model: StorageClassModel, onlyNodesWithVolume: boolean): Manifest {
-  return {
+  return manifestOf<IStorageClass>({
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
     metadata: {
@@ -66,7 +74,7 @@ function localPathClass(model: StorageClassModel, onlyNodesWithVolume: boolean):
     ...(onlyNodesWithVolume && {
       allowedTopologies: [{ matchLabelExpressions: [{ key: HAS_VOLUME_LABEL, values: ["true"] }] }],
     }),
-  };
+  });
 }
 
 /**
@@ -119,8 +127,12 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
   return [
     // Helper pods create and remove directories on the host (hostPath): privileged.
     namespaceManifest(ns, podSecurityLabels("privileged")),
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: metadata(account, ns) },
-    {
+    manifestOf<IServiceAccount>({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: metadata(account, ns),
+    }),
+    manifestOf<IRole>({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: metadata(account, ns),
@@ -131,15 +143,15 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
           verbs: ["get", "list", "watch", "create", "patch", "update", "delete"],
         },
       ],
-    },
-    {
+    }),
+    manifestOf<IRoleBinding>({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
       metadata: metadata(account, ns),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
       subjects: [{ kind: "ServiceAccount", name: account, namespace: ns }],
-    },
-    {
+    }),
+    manifestOf<IClusterRole>({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
       metadata: metadata(account),
@@ -159,15 +171,15 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
         { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
         { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
       ],
-    },
-    {
+    }),
+    manifestOf<IClusterRoleBinding>({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRoleBinding",
       metadata: metadata(account),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: account },
       subjects: [{ kind: "ServiceAccount", name: account, namespace: ns }],
-    },
-    {
+    }),
+    manifestOf<IConfigMap>({
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: metadata("local-path-config", ns),
@@ -177,8 +189,8 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
         teardown: TEARDOWN,
         "helperPod.yaml": HELPER_POD,
       },
-    },
-    {
+    }),
+    manifestOf<IDeployment>({
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: metadata("local-path-provisioner", ns, labels),
@@ -216,7 +228,7 @@ export function localPathManifests(config: StackConfig, nodes: NodeModel[]): Man
           },
         },
       },
-    },
+    }),
     ...classes.map((model) => localPathClass(model, model.name === "local-volume")),
   ];
 }
