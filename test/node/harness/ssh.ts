@@ -112,6 +112,8 @@ function sshOnce(args: string[], options: SshOptions): Promise<SshResult> {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // ssh may exit before it reads its input (a refused connection): its exit code says so, not EPIPE.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");
   });
 }
