@@ -1,7 +1,8 @@
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { NodeMetadata, type NodeMetadataSlice } from "../../src/k3s/nodeMetadata";
 import { HAS_VOLUME_LABEL } from "../../src/model/platform/storage";
+import { StandIn } from "./standIn";
 import { evaluateProgram, type Evaluation } from "../../src/plan/evaluate";
 
 /** NodeMetadata on its own, from hand-made node slices: one label patch per Node, after what registers it. */
@@ -11,20 +12,13 @@ const NODES: NodeMetadataSlice[] = [
   { name: "db-1", serverName: "c1-db-1", kubernetesLabels: { [HAS_VOLUME_LABEL]: "true" } },
 ];
 
-/** A stand-in for what registers a node (its bootstrap, its volume command): a resource of its own. */
-class Step extends pulumi.CustomResource {
-  constructor(name: string) {
-    super("test:index:Step", name, {});
-  }
-}
-
 async function evaluate(
-  registered: (steps: Map<string, Step>) => Map<string, pulumi.Resource[]>,
+  registered: (steps: Map<string, StandIn>) => Map<string, pulumi.Resource[]>,
 ): Promise<Evaluation> {
   return evaluateProgram("components", (opts) => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1" });
     const steps = new Map(
-      ["cp-1-bootstrap", "db-1-bootstrap", "db-1-volume"].map((name) => [name, new Step(name)]),
+      ["cp-1-bootstrap", "db-1-bootstrap", "db-1-volume"].map((name) => [name, new StandIn(name)]),
     );
     new NodeMetadata("node-metadata", { nodes: NODES, provider, registered: registered(steps) }, opts);
     return {};
@@ -36,8 +30,8 @@ describe("NodeMetadata", () => {
     const evaluation = await evaluate(
       (steps) =>
         new Map([
-          ["cp-1", [steps.get("cp-1-bootstrap") as Step]],
-          ["db-1", [steps.get("db-1-bootstrap") as Step, steps.get("db-1-volume") as Step]],
+          ["cp-1", [steps.get("cp-1-bootstrap") as StandIn]],
+          ["db-1", [steps.get("db-1-bootstrap") as StandIn, steps.get("db-1-volume") as StandIn]],
         ]),
     );
     const patches = evaluation.resources.filter(
@@ -74,7 +68,7 @@ describe("NodeMetadata", () => {
 
   it("refuses a node labelled as having a volume with nothing that mounts it", async () => {
     await expect(
-      evaluate((steps) => new Map([["db-1", [steps.get("db-1-bootstrap") as Step]]])),
+      evaluate((steps) => new Map([["db-1", [steps.get("db-1-bootstrap") as StandIn]]])),
     ).rejects.toThrow(
       `node db-1 is labelled ${HAS_VOLUME_LABEL}=true but has no command that mounts its volume`,
     );

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "../../src/model/platform/common";
 import { TENANT_USERS_NAMESPACE, type TenantModel } from "../../src/model/tenants";
+import { StandIn } from "./standIn";
 import { evaluateProgram, type Evaluation, type PlannedResource } from "../../src/plan/evaluate";
 import { Tenant } from "../../src/tenants/tenants";
 
@@ -52,13 +52,6 @@ const TENANT: TenantModel = {
   allowDeletion: false,
 };
 
-/** A stand-in for the tenant-users namespace and the priority classes the Tenants component creates first. */
-class Before extends pulumi.CustomResource {
-  constructor(name: string) {
-    super("test:index:Before", name, {});
-  }
-}
-
 let evaluation: Evaluation;
 beforeAll(async () => {
   evaluation = await evaluateProgram("components", (opts) => {
@@ -73,8 +66,8 @@ beforeAll(async () => {
         apiServerUrl: "https://api.example:6443",
         nodePublicIpv4: [],
         tenant: TENANT,
-        after: [new Before("priority-classes")],
-        usersNamespace: new Before("tenant-users"),
+        after: [new StandIn("priority-classes")],
+        usersNamespace: new StandIn("tenant-users"),
       },
       opts,
     );

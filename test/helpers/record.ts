@@ -6,6 +6,9 @@ import { resolveOutput } from "../../src/plan/values";
 import { defineCluster } from "../../src/program";
 import { stackFromConfig } from "../../src/stack";
 
+/** The Pulumi SDK's marker of a secret value in a serialized resource or output (its rpc "sig" key). */
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
 /**
  * Runs the whole program for `config` under the given mocks (as stack "dev") and returns every resource
  * it registered, with its raw inputs: what a test of a deployed stack (outputs known) looks at.

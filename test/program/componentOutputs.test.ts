@@ -4,15 +4,13 @@ import { defineCluster } from "../../src/program";
 import { resolveOutput } from "../../src/plan/values";
 import { stackFromConfig } from "../../src/stack";
 import { shippedConfig } from "../helpers/plan";
+import { SECRET_SIGNATURE } from "../helpers/record";
 
 /**
  * Each component registers the outputs it really has (what `pulumi stack export` shows under it), and a
  * credential among them only as a secret. The program runs as a deployed stack (IDs and addresses known)
  * for prod, whose private nodes give the infrastructure a gateway.
  */
-
-/** The SDK's marker of a secret value in a serialized Struct. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 interface OutputsRequest {
   getUrn(): string;
@@ -23,7 +21,7 @@ interface MonitorWithOutputs {
 }
 
 const isSecret = (value: unknown): boolean =>
-  typeof value === "object" && value !== null && SECRET_SIG in value;
+  typeof value === "object" && value !== null && SECRET_SIGNATURE in value;
 
 let registered: Map<string, Record<string, unknown>>;
 

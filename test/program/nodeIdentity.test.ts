@@ -1,7 +1,7 @@
 import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
 import type { ResourceRecord } from "../../src/plan/recorder";
 import { editedConfig } from "../helpers/plan";
-import { recordProgram } from "../helpers/record";
+import { recordProgram, SECRET_SIGNATURE } from "../helpers/record";
 
 /**
  * What each node's bootstrap (the first session) reports, trust on first use: the server's SSH host key,
@@ -10,13 +10,12 @@ import { recordProgram } from "../helpers/record";
  * have output.
  */
 
-const SECRET = "4dabf18193072939515e22adb298388d";
 const keyOf = (node: string) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${node.replace(/-/g, "")}`;
 const CA_HASH = "ab".repeat(32);
 
 function unwrap(raw: unknown): unknown {
   const value = raw as Record<string, unknown> | undefined;
-  return value?.[SECRET] ? value.value : raw;
+  return value?.[SECRET_SIGNATURE] ? value.value : raw;
 }
 
 /** The connection a command was registered with, its secret wrapper removed. */

@@ -3,7 +3,7 @@ import { COMMAND_TYPE } from "../../src/plan/bootstrapPath";
 import type { ResourceRecord } from "../../src/plan/recorder";
 import { renderPlan } from "../../src/plan/render";
 import type { StackConfig } from "../../src/config/schema";
-import { recordProgram } from "../helpers/record";
+import { recordProgram, SECRET_SIGNATURE } from "../helpers/record";
 import { editedConfig, planStack, resourceNamed, resourcesOfType, TYPES } from "../helpers/plan";
 
 /**
@@ -104,7 +104,6 @@ describe("private nodes in the plan", () => {
 async function connections(
   edit: (config: StackConfig) => void,
 ): Promise<Map<string, Record<string, unknown>>> {
-  const SECRET = "4dabf18193072939515e22adb298388d";
   const records = await recordProgram(
     editedConfig("dev", edit),
     (args) => {
@@ -127,7 +126,7 @@ async function connections(
   );
   const unwrap = (raw: unknown) => {
     const value = raw as Record<string, unknown> | undefined;
-    return (value?.[SECRET] ? value.value : raw) as Record<string, unknown>;
+    return (value?.[SECRET_SIGNATURE] ? value.value : raw) as Record<string, unknown>;
   };
   return new Map(
     records
